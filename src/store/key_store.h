@@ -1,0 +1,58 @@
+#pragma once
+// The key space on SQLite: nodes, event history and applied_index, written only by the raft
+// thread, one transaction per applied batch. Apply never reads a clock: all times come in
+// the Command. Crash-safe: after a crash, replay from applied_index()+1.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/command.h"
+#include "store/event.h"
+
+namespace larch::store {
+
+struct ApplyResult {
+  int error_code = 0;      // 0 = success, else the etcd errorCode (100..108)
+  int http_status = 200;   // 200/201 on success; v2_error_status(code) otherwise
+  uint64_t etcd_index = 0; // store index after the command (errors: current index)
+  std::string action;      // "set", "create", "update", "compareAndSwap", "delete", ...
+  std::string body;        // full response body: event JSON or error JSON, ending in '\n'
+  // Events to publish to watchers (empty for errors, refreshes and kInternal;
+  // several for one kExpire). Event::json is the body a watcher receives.
+  std::vector<Event> events;
+  // TTL bookkeeping for the timing wheel: keys whose expiration was set by this command.
+  std::vector<std::pair<std::string, int64_t>> ttl_set;
+};
+
+class KeyStore {
+ public:
+  // Opens or creates the key-space database at path (WAL mode). history_limit = number of
+  // most recent events kept in the event table. Throws std::runtime_error with a clear
+  // message on a corrupt or foreign file.
+  static std::unique_ptr<KeyStore> open(const std::string& path, uint64_t history_limit);
+  ~KeyStore();
+
+  uint64_t applied_index() const;  // last raft index applied (0 on a fresh store)
+  uint64_t etcd_index() const;     // current etcd index
+
+  void begin_batch();  // start the batch transaction
+  // Applies cmd as raft entry raft_index (inside the batch).
+  ApplyResult apply(uint64_t raft_index, const Command& cmd);
+  // Marks raft_index applied without changing the key space (no-op / conf-change entries).
+  void skip(uint64_t raft_index);
+  void commit_batch();  // commit (also trims history beyond history_limit)
+
+  // Every node with a TTL: (key, expiration_ns); used to rebuild the timing wheel at startup.
+  std::vector<std::pair<std::string, int64_t>> ttl_nodes() const;
+  // Earliest expiration_ns of any node, if any node has a TTL.
+  std::optional<int64_t> next_expiration() const;
+
+ private:
+  struct Impl;
+  explicit KeyStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace larch::store

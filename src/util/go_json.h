@@ -1,0 +1,24 @@
+#pragma once
+// JSON output byte-compatible with Go's encoding/json, which etcd uses:
+// <, >, & escaped as \u003c \u003e \u0026; U+2028/2029 escaped; invalid UTF-8 -> \ufffd.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace larch::util {
+
+// Appends s as a quoted JSON string literal, escaped exactly as Go does.
+void append_json_string(std::string& out, std::string_view s);
+
+// Appends the decimal form of v.
+void append_uint(std::string& out, uint64_t v);
+void append_int(std::string& out, int64_t v);
+
+// Unix ns -> RFC 3339 UTC with up to 9 fractional digits, trailing zeros dropped
+// (Go's time.RFC3339Nano): "2026-11-21T12:10:48.45258Z", "2026-11-21T12:10:48Z".
+std::string format_rfc3339_nano(int64_t unix_ns);
+
+// Go's time.Duration.String(): "13m26.075000939s", "1.5s", "0s", "2h0m0s", "350ms".
+std::string format_go_duration(int64_t ns);
+
+}  // namespace larch::util
