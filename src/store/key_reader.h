@@ -33,7 +33,8 @@ class KeyReader {
   // The first event with from <= index <= to that a watcher on key (recursive or not) would
   // receive, matching exactly as a live watcher does (§5.2, with the replay bugs fixed:
   // hidden keys below key are skipped for recursive watches; ancestor removals match by
-  // path component, not string prefix). kCleared when from < oldest retained index.
+  // path component, not string prefix). kCleared when from < oldest retained index, so pass
+  // from >= 1. Refresh and internal entries are never returned. Shared rules: watch_match.h.
   HistoryResult find_event(const std::string& key, bool recursive, uint64_t from, uint64_t to);
 
   uint64_t etcd_index();

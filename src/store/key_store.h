@@ -38,11 +38,14 @@ class KeyStore {
   uint64_t etcd_index() const;     // current etcd index
 
   void begin_batch();  // start the batch transaction
-  // Applies cmd as raft entry raft_index (inside the batch).
+  // Applies cmd as raft entry raft_index (inside the batch; opens one if needed). An entry
+  // with raft_index <= applied_index() (replay overlap) is ignored: empty result. Throws
+  // std::runtime_error on a SQLite failure; the store must then be abandoned (fail fast).
   ApplyResult apply(uint64_t raft_index, const Command& cmd);
   // Marks raft_index applied without changing the key space (no-op / conf-change entries).
   void skip(uint64_t raft_index);
-  void commit_batch();  // commit (also trims history beyond history_limit)
+  void commit_batch();  // commit (also trims history beyond history_limit); no-op if none open
+  // Destroying the store with a batch open discards the batch (as a crash would).
 
   // Every node with a TTL: (key, expiration_ns); used to rebuild the timing wheel at startup.
   std::vector<std::pair<std::string, int64_t>> ttl_nodes() const;

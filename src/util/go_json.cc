@@ -131,7 +131,8 @@ void append_fixed(std::string& out, uint64_t v, int prec) {
 
 std::string format_go_duration(int64_t ns) {
   std::string out;
-  uint64_t u = ns < 0 ? static_cast<uint64_t>(-ns) : static_cast<uint64_t>(ns);
+  // Negate in unsigned arithmetic: -INT64_MIN overflows int64.
+  uint64_t u = ns < 0 ? 0 - static_cast<uint64_t>(ns) : static_cast<uint64_t>(ns);
   if (ns < 0) out += '-';
   if (u == 0) return "0s";
   if (u < 1000) {

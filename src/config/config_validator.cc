@@ -1,0 +1,108 @@
+#include "config/config_validator.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace larch::config {
+namespace {
+
+std::string ms(uint64_t v) { return std::to_string(v) + "ms"; }
+
+std::optional<std::string> validate_tls(const Config& c) {
+  const std::pair<const std::string*, const char*> files[] = {
+      {&c.cert_file, "--cert-file"},
+      {&c.key_file, "--key-file"},
+      {&c.peer_cert_file, "--peer-cert-file"},
+      {&c.peer_key_file, "--peer-key-file"},
+  };
+  for (const auto& [value, flag] : files) {
+    if (!value->empty()) return std::string("TLS is not supported yet by larch (") + flag + ")";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> validate_timing(const Config& c) {
+  if (c.heartbeat_interval_ms == 0) {
+    return "--heartbeat-interval must be >0 (set to " + ms(c.heartbeat_interval_ms) + ")";
+  }
+  // 5*hb > et, written without overflow.
+  if (c.heartbeat_interval_ms > c.election_timeout_ms / 5) {
+    return "--election-timeout[" + ms(c.election_timeout_ms) +
+           "] should be at least as 5 times as --heartbeat-interval[" +
+           ms(c.heartbeat_interval_ms) + "]";
+  }
+  if (c.election_timeout_ms > kMaxElectionTimeoutMs) {
+    return "--election-timeout[" + ms(c.election_timeout_ms) +
+           "] is too long, and should be set less than " + ms(kMaxElectionTimeoutMs);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> validate_sizes(const Config& c) {
+  if (c.snapshot_count == 0) return "--snapshot-count must be >0";
+  if (c.max_request_bytes == 0) return "--max-request-bytes must be >0";
+  if (c.history_size < kMinHistorySize || c.history_size > kMaxHistorySize) {
+    return "--history-size must be between " + std::to_string(kMinHistorySize) + " and " +
+           std::to_string(kMaxHistorySize) + " (set to " + std::to_string(c.history_size) + ")";
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> sorted_texts(const std::vector<Url>& urls) {
+  std::vector<std::string> out;
+  for (const auto& u : urls) out.push_back(u.text);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& prefix) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ",") + prefix + s;
+  return out;
+}
+
+}  // namespace
+
+void apply_derived_defaults(Config& c) {
+  if (c.data_dir.empty()) c.data_dir = c.name + ".larch";
+  if (c.initial_cluster.empty()) {
+    for (const auto& url : c.initial_advertise_peer_urls) c.initial_cluster.push_back({c.name, url});
+  }
+  if (c.debug) c.log_level = "debug";
+}
+
+std::optional<std::string> validate_config(const Config& c, bool advertise_missing) {
+  if (c.name.empty()) return std::string("--name must not be empty");
+  if (auto err = validate_tls(c)) return err;
+  if (auto err = validate_timing(c)) return err;
+  if (advertise_missing) {
+    return std::string(
+        "--advertise-client-urls is required when --listen-client-urls is set explicitly");
+  }
+  if (auto err = validate_sizes(c)) return err;
+  if (c.initial_cluster_state != "new" && c.initial_cluster_state != "existing") {
+    return "unexpected clusterState \"" + c.initial_cluster_state + "\"";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> validate_initial_cluster(const Config& c) {
+  std::vector<std::string> cluster_urls;
+  for (const auto& m : c.initial_cluster) {
+    if (m.name == c.name) cluster_urls.push_back(m.peer_url.text);
+  }
+  if (cluster_urls.empty()) {
+    return "couldn't find local name \"" + c.name + "\" in the initial cluster configuration";
+  }
+  std::sort(cluster_urls.begin(), cluster_urls.end());
+  auto advertised = sorted_texts(c.initial_advertise_peer_urls);
+  if (c.initial_cluster_state == "new" && cluster_urls != advertised) {
+    return "--initial-cluster has " + join(cluster_urls, c.name + "=") +
+           " but missing from --initial-advertise-peer-urls=" + join(advertised, "") +
+           " (resolved urls: \"" + join(advertised, "") + "\" != \"" + join(cluster_urls, "") +
+           "\")";
+  }
+  return std::nullopt;
+}
+
+}  // namespace larch::config

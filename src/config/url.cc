@@ -1,0 +1,106 @@
+#include "config/url.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace larch::config {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+bool is_host_name(std::string_view h) {
+  return !h.empty() && std::all_of(h.begin(), h.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '.' || c == '-' || c == '_';
+  });
+}
+
+ParseResult<uint16_t> parse_port(std::string_view p, const std::string& text) {
+  auto bad = [&] {
+    return ParseResult<uint16_t>::failure("invalid port in URL (must be 1-65535): " + text);
+  };
+  if (p.empty() || p.size() > 5) return bad();
+  unsigned v = 0;
+  for (char c : p) {
+    if (c < '0' || c > '9') return bad();
+    v = v * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (v == 0 || v > 65535) return bad();
+  return ParseResult<uint16_t>::success(static_cast<uint16_t>(v));
+}
+
+// Splits "host:port" / "[v6]:port" into host (brackets removed) and port text.
+bool split_host_port(std::string_view hp, std::string& host, std::string_view& port) {
+  if (!hp.empty() && hp.front() == '[') {
+    auto close = hp.find(']');
+    if (close == std::string_view::npos || close + 1 >= hp.size() || hp[close + 1] != ':') {
+      return false;
+    }
+    host = std::string(hp.substr(1, close - 1));
+    port = hp.substr(close + 2);
+    return is_ip_literal(host) && host.find(':') != std::string::npos;
+  }
+  auto colon = hp.rfind(':');
+  if (colon == std::string_view::npos || hp.find(':') != colon) return false;
+  host = std::string(hp.substr(0, colon));
+  port = hp.substr(colon + 1);
+  return true;
+}
+
+}  // namespace
+
+bool is_ip_literal(const std::string& s) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+}
+
+std::string Url::authority() const {
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
+}
+
+ParseResult<Url> parse_url(std::string_view raw, UrlRole role) {
+  using R = ParseResult<Url>;
+  Url url;
+  url.text = std::string(raw);
+  auto sep = raw.find("://");
+  if (sep == std::string_view::npos || sep == 0) {
+    return R::failure("URL scheme must be http, https, unix, or unixs: " + url.text);
+  }
+  url.scheme = lower(raw.substr(0, sep));
+  if (url.scheme == "https" || url.scheme == "unix" || url.scheme == "unixs") {
+    return R::failure(url.scheme + " URLs are not supported yet by larch (only http): " + url.text);
+  }
+  if (url.scheme != "http") {
+    return R::failure("URL scheme must be http, https, unix, or unixs: " + url.text);
+  }
+  std::string_view rest = raw.substr(sep + 3);
+  if (rest.find_first_of("/?#") != std::string_view::npos) {
+    return R::failure("URL must not contain a path: " + url.text);
+  }
+  if (rest.find('@') != std::string_view::npos) {
+    return R::failure("URL must not contain user information: " + url.text);
+  }
+  std::string_view port;
+  if (!split_host_port(rest, url.host, port)) {
+    return R::failure("URL address does not have the form \"host:port\": " + url.text);
+  }
+  auto p = parse_port(port, url.text);
+  if (!p.ok()) return R::failure(p.error);
+  url.port = *p.value;
+  if (url.host.empty()) return R::failure("URL has no host: " + url.text);
+  bool ip = is_ip_literal(url.host);
+  if (role == UrlRole::kListen && !ip && lower(url.host) != "localhost") {
+    return R::failure("expected IP in URL for binding (" + url.text + ")");
+  }
+  if (!ip && !is_host_name(url.host)) return R::failure("invalid host in URL: " + url.text);
+  return R::success(std::move(url));
+}
+
+}  // namespace larch::config

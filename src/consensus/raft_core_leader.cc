@@ -1,0 +1,201 @@
+// RaftCore: the leader role — proposals, replication with flow control, commit,
+// check-quorum and leadership transfer (§5.3, §5.4, thesis §3.10).
+#include <algorithm>
+#include <functional>
+
+#include "consensus/raft_core.h"
+
+namespace larch::consensus {
+
+RequestResult RaftCore::propose(std::string data) {
+  if (role_ != Role::kLeader) {
+    if (lead_ == kNoNode) return {RequestOutcome::kNoLeader, kNoNode};
+    Message m;
+    m.type = MessageType::kPropose;
+    m.entries.push_back(Entry{0, 0, EntryType::kNormal, std::move(data)});
+    forward_to_leader(std::move(m));
+    return {RequestOutcome::kForwarded, lead_};
+  }
+  // During a transfer new entries would keep the transferee from catching up.
+  if (lead_transferee_ != kNoNode) return {RequestOutcome::kDropped, lead_};
+  if (!append_entries({Entry{0, 0, EntryType::kNormal, std::move(data)}})) {
+    return {RequestOutcome::kDropped, lead_};
+  }
+  bcast_append();
+  return {RequestOutcome::kAccepted, lead_, log_.last_index(), term_};
+}
+
+RequestResult RaftCore::transfer_leadership(NodeId target) {
+  if (role_ != Role::kLeader) return {RequestOutcome::kNotLeader, lead_};
+  if (target == config_.id) return {RequestOutcome::kAccepted, lead_};
+  auto it = progress_.find(target);
+  if (it == progress_.end()) return {RequestOutcome::kDropped, lead_};
+  if (lead_transferee_ == target) return {RequestOutcome::kAccepted, lead_};
+  lead_transferee_ = target;
+  election_elapsed_ = 0;  // the transfer must finish within one election timeout
+  if (it->second.match() == log_.last_index()) {
+    send_timeout_now(target);
+  } else {
+    send_append(target, true);  // TimeoutNow follows once it has caught up
+  }
+  return {RequestOutcome::kAccepted, lead_};
+}
+
+void RaftCore::step_leader(const Message& m) {
+  if (m.type == MessageType::kPropose) {
+    if (lead_transferee_ != kNoNode || m.entries.empty()) return;
+    std::vector<Entry> ents;
+    for (const Entry& e : m.entries) ents.push_back(Entry{0, 0, e.type, e.data});
+    if (append_entries(std::move(ents))) bcast_append();
+    return;
+  }
+  if (m.type == MessageType::kReadIndex) {
+    handle_read_request(m.from, m.context);
+    return;
+  }
+  auto it = progress_.find(m.from);
+  if (it == progress_.end()) return;
+  Progress& pr = it->second;
+  if (m.type == MessageType::kAppendResp) {
+    pr.set_recent_active(true);
+    handle_append_resp(m, pr);
+  } else if (m.type == MessageType::kHeartbeatResp) {
+    pr.set_recent_active(true);
+    handle_heartbeat_resp(m, pr);
+  }
+}
+
+void RaftCore::handle_append_resp(const Message& m, Progress& pr) {
+  if (m.reject) {
+    // Skip every entry of a term the follower cannot have (fast backtracking).
+    uint64_t next_probe = m.reject_hint;
+    if (m.log_term > 0) next_probe = log_.find_conflict_by_term(m.reject_hint, m.log_term).first;
+    if (pr.maybe_decr_to(m.index, next_probe)) {
+      if (pr.state() == ProgressState::kReplicate) pr.become_probe();
+      send_append(m.from, true);
+    }
+    return;
+  }
+  bool was_paused = pr.is_paused();
+  bool updated = pr.maybe_update(m.index);
+  bool probe_hit = pr.state() == ProgressState::kProbe && pr.match() == m.index;
+  if (!updated && !probe_hit) return;  // duplicate or stale ack
+  if (pr.state() == ProgressState::kProbe) pr.become_replicate();
+  if (maybe_commit()) {
+    on_commit_advanced();
+    bcast_append();
+  } else if (was_paused) {
+    send_append(m.from, true);
+  }
+  while (send_append(m.from, false)) {
+  }
+  if (m.from == lead_transferee_ && pr.match() == log_.last_index()) send_timeout_now(m.from);
+}
+
+bool RaftCore::append_entries(std::vector<Entry> entries) {
+  uint64_t bytes = 0;
+  for (const Entry& e : entries) bytes += e.data.size();
+  // An empty budget always admits one batch so a single large entry cannot wedge us.
+  if (config_.max_uncommitted_bytes != 0 && uncommitted_bytes_ > 0 &&
+      uncommitted_bytes_ + bytes > config_.max_uncommitted_bytes) {
+    return false;
+  }
+  uint64_t index = log_.last_index();
+  for (Entry& e : entries) {
+    e.term = term_;
+    e.index = ++index;
+  }
+  uncommitted_bytes_ += bytes;
+  // The leader's own progress is NOT advanced here: only advance(), after the driver
+  // persisted the entries, counts them, so a commit never relies on an unsynced copy.
+  log_.append(entries);
+  return true;
+}
+
+bool RaftCore::send_append(NodeId to, bool send_if_empty) {
+  Progress& pr = progress_.at(to);
+  if (pr.is_paused()) return false;
+  std::optional<uint64_t> prev_term = log_.term(pr.next() - 1);
+  if (!prev_term) return false;  // compacted away: needs a snapshot (not supported yet)
+  Message m;
+  m.type = MessageType::kAppend;
+  m.to = to;
+  m.index = pr.next() - 1;
+  m.log_term = *prev_term;
+  m.entries = log_.slice(pr.next(), log_.last_index() + 1, config_.max_size_per_msg);
+  if (m.entries.empty() && !send_if_empty) return false;
+  m.commit = log_.committed();
+  uint64_t bytes = 0;
+  for (const Entry& e : m.entries) bytes += e.data.size();
+  pr.sent_append(m.entries.empty() ? 0 : m.entries.back().index, bytes);
+  send(std::move(m));
+  return true;
+}
+
+void RaftCore::bcast_append() {
+  for (NodeId v : config_.voters) {
+    if (v != config_.id) send_append(v, true);
+  }
+}
+
+void RaftCore::send_heartbeat(NodeId to, const std::string& context) {
+  Message m;
+  m.type = MessageType::kHeartbeat;
+  m.to = to;
+  // Never ahead of the follower's match: it may not have those entries yet.
+  m.commit = std::min(progress_.at(to).match(), log_.committed());
+  m.context = context;
+  send(std::move(m));
+}
+
+void RaftCore::bcast_heartbeat() {
+  uint64_t round = read_only_.last_round();
+  std::string context = round == 0 ? std::string() : ReadOnly::encode_round(round);
+  for (NodeId v : config_.voters) {
+    if (v != config_.id) send_heartbeat(v, context);
+  }
+}
+
+// §5.3/§5.4.2: commit the highest index replicated on a quorum, but only by counting
+// replicas of an entry from the current term (Figure 8).
+bool RaftCore::maybe_commit() {
+  std::vector<uint64_t> matches;
+  for (NodeId v : config_.voters) matches.push_back(progress_.at(v).match());
+  std::sort(matches.begin(), matches.end(), std::greater<>());
+  return log_.maybe_commit(matches[quorum() - 1], term_);
+}
+
+void RaftCore::on_commit_advanced() {
+  if (reads_awaiting_commit_.empty() || !committed_entry_in_current_term()) return;
+  std::vector<ReadRequest> waiting = std::move(reads_awaiting_commit_);
+  reads_awaiting_commit_.clear();
+  for (ReadRequest& r : waiting) handle_read_request(r.from, std::move(r.context));
+}
+
+void RaftCore::on_self_persisted() {
+  if (role_ != Role::kLeader) return;
+  if (!progress_.at(config_.id).maybe_update(log_.persisted_index())) return;
+  if (maybe_commit()) {
+    on_commit_advanced();
+    bcast_append();  // tell followers the new commit index
+  }
+}
+
+bool RaftCore::quorum_active() {
+  size_t active = 0;
+  for (NodeId v : config_.voters) {
+    Progress& pr = progress_.at(v);
+    if (v == config_.id || pr.recent_active()) ++active;
+    if (v != config_.id) pr.set_recent_active(false);
+  }
+  return active >= quorum();
+}
+
+void RaftCore::send_timeout_now(NodeId to) {
+  Message m;
+  m.type = MessageType::kTimeoutNow;
+  m.to = to;
+  send(std::move(m));
+}
+
+}  // namespace larch::consensus

@@ -1,0 +1,147 @@
+#include "consensus/raft_log.h"
+
+#include <algorithm>
+
+#include "consensus/fatal.h"
+
+namespace larch::consensus {
+
+RaftLog::RaftLog(LogStorage& storage, uint64_t applied)
+    : storage_(storage),
+      offset_(storage.last_index() + 1),
+      in_progress_(offset_),
+      committed_(storage.hard_state().commit) {
+  if (committed_ > storage.last_index()) raft_fatal("stored commit index beyond the log");
+  // The state machine cannot be ahead of the durable commit index: Ready persists the
+  // hard state before its entries are applied.
+  if (applied > committed_) raft_fatal("applied index beyond the stored commit index");
+  applied_ = std::max(applied, storage.first_index() - 1);
+}
+
+uint64_t RaftLog::last_index() const { return last_unstable_index(); }
+
+std::optional<uint64_t> RaftLog::term(uint64_t i) const {
+  if (i >= offset_) {
+    if (i > last_unstable_index()) return std::nullopt;
+    return unstable_[i - offset_].term;
+  }
+  return storage_.term(i);
+}
+
+bool RaftLog::is_up_to_date(uint64_t index, uint64_t t) const {
+  uint64_t lt = last_term();
+  return t > lt || (t == lt && index >= last_index());
+}
+
+std::vector<Entry> RaftLog::slice(uint64_t lo, uint64_t hi, uint64_t max_bytes) const {
+  std::vector<Entry> out;
+  if (lo >= hi) return out;
+  uint64_t bytes = 0;
+  if (lo < offset_) {
+    uint64_t stable_hi = std::min(hi, offset_);
+    out = storage_.entries(lo, stable_hi, max_bytes);
+    if (out.size() < stable_hi - lo) return out;  // byte limit reached inside storage
+    for (const Entry& e : out) bytes += e.data.size();
+  }
+  for (uint64_t i = std::max(lo, offset_); i < hi && i <= last_unstable_index(); ++i) {
+    const Entry& e = unstable_[i - offset_];
+    if (!out.empty() && bytes + e.data.size() > max_bytes) break;
+    bytes += e.data.size();
+    out.push_back(e);
+  }
+  return out;
+}
+
+uint64_t RaftLog::find_conflict(const std::vector<Entry>& ents) const {
+  for (const Entry& e : ents) {
+    if (!match_term(e.index, e.term)) return e.index;
+  }
+  return 0;
+}
+
+std::optional<uint64_t> RaftLog::maybe_append(uint64_t prev_index, uint64_t prev_term,
+                                              uint64_t leader_commit,
+                                              const std::vector<Entry>& ents) {
+  if (!match_term(prev_index, prev_term)) return std::nullopt;
+  uint64_t last_new = prev_index + ents.size();
+  uint64_t conflict = find_conflict(ents);
+  if (conflict != 0) {
+    if (conflict <= committed_) raft_fatal("leader entry conflicts with a committed entry");
+    append(std::vector<Entry>(ents.begin() + static_cast<ptrdiff_t>(conflict - prev_index - 1),
+                              ents.end()));
+  }
+  commit_to(std::min(leader_commit, last_new));
+  return last_new;
+}
+
+uint64_t RaftLog::append(const std::vector<Entry>& ents) {
+  if (ents.empty()) return last_index();
+  uint64_t after = ents.front().index;
+  if (after <= committed_) raft_fatal("append would truncate committed entries");
+  if (after > last_unstable_index() + 1) raft_fatal("append leaves a gap in the log");
+  if (after <= offset_) {
+    // Replaces stable entries too; the stale stable suffix stays shadowed until the
+    // driver's persist overwrites it.
+    offset_ = after;
+    unstable_ = ents;
+    in_progress_ = offset_;
+  } else {
+    unstable_.resize(after - offset_);
+    unstable_.insert(unstable_.end(), ents.begin(), ents.end());
+    in_progress_ = std::min(in_progress_, after);
+  }
+  return last_index();
+}
+
+std::pair<uint64_t, uint64_t> RaftLog::find_conflict_by_term(uint64_t index,
+                                                             uint64_t t) const {
+  for (; index > 0; --index) {
+    std::optional<uint64_t> ours = term(index);
+    if (!ours) return {index, 0};
+    if (*ours <= t) return {index, *ours};
+  }
+  return {0, 0};
+}
+
+void RaftLog::commit_to(uint64_t i) {
+  if (i <= committed_) return;
+  if (i > last_index()) raft_fatal("commit index beyond the log");
+  committed_ = i;
+}
+
+bool RaftLog::maybe_commit(uint64_t max_index, uint64_t t) {
+  if (max_index <= committed_ || term(max_index) != t) return false;
+  commit_to(max_index);
+  return true;
+}
+
+std::vector<Entry> RaftLog::take_entries_to_persist() {
+  std::vector<Entry> out(unstable_.begin() + static_cast<ptrdiff_t>(in_progress_ - offset_),
+                         unstable_.end());
+  in_progress_ = last_unstable_index() + 1;
+  return out;
+}
+
+void RaftLog::stable_to(uint64_t i, uint64_t t) {
+  // A mismatch means the entries were replaced since they were handed out; the newer
+  // ones are still unstable and will be persisted by a later Ready.
+  if (i < offset_ || i > last_unstable_index() || unstable_[i - offset_].term != t) return;
+  unstable_.erase(unstable_.begin(), unstable_.begin() + static_cast<ptrdiff_t>(i - offset_ + 1));
+  offset_ = i + 1;
+  in_progress_ = std::max(in_progress_, offset_);
+}
+
+uint64_t RaftLog::apply_limit() const { return std::min(committed_, in_progress_ - 1); }
+
+std::vector<Entry> RaftLog::entries_to_apply(uint64_t max_bytes) const {
+  if (!has_entries_to_apply()) return {};
+  return slice(applied_ + 1, apply_limit() + 1, max_bytes);
+}
+
+void RaftLog::applied_to(uint64_t i) {
+  if (i <= applied_) return;
+  if (i > committed_) raft_fatal("applied index beyond commit");
+  applied_ = i;
+}
+
+}  // namespace larch::consensus

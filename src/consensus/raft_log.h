@@ -1,0 +1,77 @@
+#pragma once
+// The raft log as RaftCore sees it: the stable part in LogStorage followed by the
+// "unstable" entries not yet persisted, plus the commit and apply cursors (etcd's raftLog
+// + unstable). Entries handed to the driver for persisting stay unstable until
+// stable_to() (called from RaftCore::advance) so a crash before the fsync loses nothing
+// that was promised. Raft thread only.
+#include <cstdint>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "consensus/log_storage.h"
+#include "consensus/types.h"
+
+namespace larch::consensus {
+
+class RaftLog {
+ public:
+  // Restores from storage; `applied` is where the state machine already is.
+  RaftLog(LogStorage& storage, uint64_t applied);
+
+  uint64_t first_index() const { return storage_.first_index(); }
+  uint64_t last_index() const;
+  uint64_t last_term() const { return term(last_index()).value_or(0); }
+  // Term of entry i (i = first_index()-1 allowed); nullopt when compacted or past the end.
+  std::optional<uint64_t> term(uint64_t i) const;
+  bool match_term(uint64_t i, uint64_t t) const { return term(i) == t; }
+  // Raft §5.4.1: is a candidate log ending at (index, term) at least as up to date?
+  bool is_up_to_date(uint64_t index, uint64_t term) const;
+  // Entries [lo, hi) with at most max_bytes of data (at least one when lo < hi).
+  std::vector<Entry> slice(uint64_t lo, uint64_t hi, uint64_t max_bytes) const;
+
+  // Follower side of AppendEntries (§5.3): if the entry at prev_index has prev_term,
+  // appends `ents` (dropping what already matches, truncating a conflicting suffix), moves
+  // commit to min(leader_commit, last new index) and returns that last new index.
+  std::optional<uint64_t> maybe_append(uint64_t prev_index, uint64_t prev_term,
+                                       uint64_t leader_commit, const std::vector<Entry>& ents);
+  // Appends entries (first index <= last_index()+1), truncating any suffix they replace.
+  uint64_t append(const std::vector<Entry>& ents);
+  // Largest i <= index with term(i) <= t (fast backtracking, etcd findConflictByTerm);
+  // returns (i, term(i)).
+  std::pair<uint64_t, uint64_t> find_conflict_by_term(uint64_t index, uint64_t t) const;
+
+  uint64_t committed() const { return committed_; }
+  uint64_t applied() const { return applied_; }
+  void commit_to(uint64_t i);
+  // Leader: commit max_index if its entry is of term t (§5.4.2). True if commit moved.
+  bool maybe_commit(uint64_t max_index, uint64_t t);
+
+  // Persistence handshake.
+  bool has_entries_to_persist() const { return in_progress_ <= last_unstable_index(); }
+  // Unstable entries not yet handed out; marks them as being persisted.
+  std::vector<Entry> take_entries_to_persist();
+  // The driver persisted entries up to (i, t): drop them from the unstable part.
+  void stable_to(uint64_t i, uint64_t t);
+  // Highest index known durable and consistent with this log.
+  uint64_t persisted_index() const { return offset_ - 1; }
+
+  // Apply handshake: committed entries that were already handed out for persisting.
+  bool has_entries_to_apply() const { return applied_ < apply_limit(); }
+  std::vector<Entry> entries_to_apply(uint64_t max_bytes) const;
+  void applied_to(uint64_t i);
+
+ private:
+  uint64_t last_unstable_index() const { return offset_ + unstable_.size() - 1; }
+  uint64_t apply_limit() const;
+  uint64_t find_conflict(const std::vector<Entry>& ents) const;
+
+  LogStorage& storage_;
+  std::vector<Entry> unstable_;  // entries at [offset_, offset_ + size)
+  uint64_t offset_;              // index of unstable_[0]; everything below is stable
+  uint64_t in_progress_;         // first unstable index not yet handed out for persisting
+  uint64_t committed_;
+  uint64_t applied_;
+};
+
+}  // namespace larch::consensus

@@ -1,0 +1,248 @@
+#include "http/admin_handler.h"
+
+#include <algorithm>
+
+#include "util/go_json.h"
+#include "util/member_id.h"
+
+namespace larch::http {
+
+namespace {
+
+Response json_response(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+Response message(int status, std::string_view text) {
+  std::string body = "{\"message\":";
+  util::append_json_string(body, text);
+  body += '}';
+  return json_response(status, std::move(body));
+}
+
+void append_string_array(std::string& out, const std::vector<std::string>& xs) {
+  out += '[';
+  for (size_t i = 0; i < xs.size(); ++i) {
+    if (i) out += ',';
+    util::append_json_string(out, xs[i]);
+  }
+  out += ']';
+}
+
+}  // namespace
+
+std::string member_json(const MemberInfo& m) {
+  std::string out = "{\"id\":";
+  util::append_json_string(out, util::id_hex(m.id));
+  out += ",\"name\":";
+  util::append_json_string(out, m.name);
+  out += ",\"peerURLs\":";
+  append_string_array(out, m.peer_urls);
+  out += ",\"clientURLs\":";
+  append_string_array(out, m.client_urls);
+  out += '}';
+  return out;
+}
+
+Response AdminHandler::handle(const Request& req, const Dispatch& d) const {
+  switch (d.route.endpoint) {
+    case Endpoint::kVersion: return version();
+    case Endpoint::kHealth: return health();
+    case Endpoint::kMachines: return machines(req.method == "HEAD");
+    case Endpoint::kMembers: return members(req, d.route.sub);
+    case Endpoint::kStatsSelf: return stats_self();
+    case Endpoint::kStatsLeader: return stats_leader();
+    case Endpoint::kStatsStore: return stats_store();
+    case Endpoint::kMetrics: return metrics();
+    case Endpoint::kDebugVars: {
+      Response r = json_response(200, "{}\n");
+      r.content_type = "application/json; charset=utf-8";
+      return r;
+    }
+    case Endpoint::kConfigLocalLog: {
+      Response r;
+      r.status = 204;
+      r.content_type.clear();
+      return r;
+    }
+    case Endpoint::kAuthEnable: case Endpoint::kAuthUsers: case Endpoint::kAuthUser:
+    case Endpoint::kAuthRoles: case Endpoint::kAuthRole: case Endpoint::kAuthInvalidPath:
+      return auth(req, d);
+    default: return not_found_page();
+  }
+}
+
+Response AdminHandler::version() const {
+  std::string body = "{\"etcdserver\":";
+  util::append_json_string(body, options_.server_version);
+  body += ",\"etcdcluster\":";
+  util::append_json_string(body, options_.cluster_version);
+  body += '}';
+  return json_response(200, std::move(body));
+}
+
+Response AdminHandler::health() const {
+  Response r;
+  r.content_type = "text/plain; charset=utf-8";
+  if (service_.raft_status().has_leader) {
+    r.body = "{\"health\":\"true\"}";
+  } else {
+    r.status = 503;
+    r.body = "{\"health\":\"false\"}\n";
+  }
+  return r;
+}
+
+Response AdminHandler::machines(bool head) const {
+  std::vector<std::string> urls;
+  for (const auto& m : service_.members()) {
+    urls.insert(urls.end(), m.client_urls.begin(), m.client_urls.end());
+  }
+  std::sort(urls.begin(), urls.end());
+  std::string body;
+  for (size_t i = 0; i < urls.size(); ++i) {
+    if (i) body += ", ";
+    body += urls[i];
+  }
+  Response r;
+  r.content_type = "text/plain; charset=utf-8";
+  r.body = std::move(body);
+  r.head = head;
+  return r;
+}
+
+Response AdminHandler::members(const Request& req, const std::string& sub) const {
+  auto with_cluster = [&](Response r) {
+    r.add("X-Etcd-Cluster-Id", util::id_hex(service_.cluster_id()));
+    return r;
+  };
+  if (req.method != "GET") {
+    // Runtime membership changes arrive with replication (next milestone).
+    return with_cluster(message(500, "Internal Server Error"));
+  }
+  if (sub.empty()) {
+    std::string body = "{\"members\":[";
+    auto ms = service_.members();
+    std::sort(ms.begin(), ms.end(), [](auto& a, auto& b) { return a.id < b.id; });
+    for (size_t i = 0; i < ms.size(); ++i) {
+      if (i) body += ',';
+      body += member_json(ms[i]);
+    }
+    body += "]}\n";
+    return with_cluster(json_response(200, std::move(body)));
+  }
+  if (sub == "leader") {
+    uint64_t lead = service_.leader_id();
+    for (const auto& m : service_.members()) {
+      if (m.id == lead && lead != 0) return with_cluster(json_response(200, member_json(m) + "\n"));
+    }
+    return with_cluster(message(503, "During election"));
+  }
+  return with_cluster(message(404, "Not found"));
+}
+
+Response AdminHandler::stats_self() const {
+  MemberInfo self = service_.self();
+  RaftStatus rs = service_.raft_status();
+  uint64_t lead = service_.leader_id();
+  std::string body = "{\"name\":";
+  util::append_json_string(body, self.name);
+  body += ",\"id\":";
+  util::append_json_string(body, util::id_hex(self.id));
+  body += ",\"state\":";
+  body += rs.is_leader ? "\"StateLeader\"" : "\"StateFollower\"";
+  body += ",\"startTime\":";
+  util::append_json_string(body, util::format_rfc3339_nano(service_.start_time_ns()));
+  body += ",\"leaderInfo\":{\"leader\":";
+  util::append_json_string(body, lead ? util::id_hex(lead) : "");
+  body += ",\"uptime\":";
+  int64_t since = service_.leader_since_ns();
+  util::append_json_string(body, util::format_go_duration(lead ? service_.now_ns() - since : 0));
+  body += ",\"startTime\":";
+  util::append_json_string(body, util::format_rfc3339_nano(since));
+  body += "},\"recvAppendRequestCnt\":0,\"sendAppendRequestCnt\":0}";
+  return json_response(200, std::move(body));
+}
+
+Response AdminHandler::stats_leader() const {
+  if (!service_.raft_status().is_leader) return message(403, "not current leader");
+  std::string body = "{\"leader\":";
+  util::append_json_string(body, util::id_hex(service_.self().id));
+  body += ",\"followers\":{}}";
+  return json_response(200, std::move(body));
+}
+
+Response AdminHandler::stats_store() const {
+  StoreCounters c = service_.counters();
+  std::string b;
+  auto field = [&](const char* name, uint64_t v) {
+    b += b.empty() ? "{\"" : ",\"";
+    b += name;
+    b += "\":";
+    util::append_uint(b, v);
+  };
+  field("getsSuccess", c.gets_success);
+  field("getsFail", c.gets_fail);
+  field("setsSuccess", c.sets_success);
+  field("setsFail", c.sets_fail);
+  field("deleteSuccess", c.delete_success);
+  field("deleteFail", c.delete_fail);
+  field("updateSuccess", c.update_success);
+  field("updateFail", c.update_fail);
+  field("createSuccess", c.create_success);
+  field("createFail", c.create_fail);
+  field("compareAndSwapSuccess", c.cas_success);
+  field("compareAndSwapFail", c.cas_fail);
+  field("compareAndDeleteSuccess", c.cad_success);
+  field("compareAndDeleteFail", c.cad_fail);
+  field("expireCount", c.expire_count);
+  field("watchers", service_.watcher_count());
+  b += '}';
+  return json_response(200, std::move(b));
+}
+
+Response AdminHandler::metrics() const {
+  RaftStatus rs = service_.raft_status();
+  StoreCounters c = service_.counters();
+  std::string b;
+  auto gauge = [&](const char* name, const char* help, uint64_t v) {
+    b += "# HELP ";
+    b += name;
+    b += ' ';
+    b += help;
+    b += "\n# TYPE ";
+    b += name;
+    b += " gauge\n";
+    b += name;
+    b += ' ';
+    util::append_uint(b, v);
+    b += '\n';
+  };
+  gauge("etcd_server_has_leader", "Whether or not a leader exists. 1 is existence, 0 is not.",
+        rs.has_leader);
+  gauge("etcd_server_is_leader", "Whether or not this member is a leader.", rs.is_leader);
+  gauge("etcd_debugging_store_watchers", "Count of currently active watchers.",
+        service_.watcher_count());
+  gauge("etcd_debugging_store_expires_total", "Total number of expired keys.", c.expire_count);
+  gauge("larch_raft_commit_index", "Raft commit index.", rs.commit_index);
+  gauge("larch_raft_term", "Raft term.", rs.term);
+  Response r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = std::move(b);
+  return r;
+}
+
+Response AdminHandler::auth(const Request& req, const Dispatch& d) const {
+  if (d.route.endpoint == Endpoint::kAuthInvalidPath) return message(400, "Invalid path");
+  if (d.route.endpoint == Endpoint::kAuthEnable && req.method == "GET") {
+    Response r = json_response(200, "{\"enabled\":false}");
+    r.add("X-Etcd-Cluster-Id", util::id_hex(service_.cluster_id()));
+    return r;
+  }
+  return message(501, "v2 authentication is not supported by this larch version");
+}
+
+}  // namespace larch::http

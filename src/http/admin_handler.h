@@ -1,0 +1,37 @@
+#pragma once
+// Endpoints other than /v2/keys: /version, /health, /metrics, /v2/machines, /v2/members,
+// /v2/stats/{self,leader,store}, and the /v2/auth surface (auth is not implemented yet:
+// reported as disabled). Synchronous; any I/O thread.
+#include "http/api_options.h"
+#include "http/kv_service.h"
+#include "http/request_handler.h"
+#include "http/router.h"
+
+namespace larch::http {
+
+class AdminHandler {
+ public:
+  AdminHandler(KvService& service, const ApiOptions& options)
+      : service_(service), options_(options) {}
+
+  Response handle(const Request& req, const Dispatch& d) const;
+
+ private:
+  Response version() const;
+  Response health() const;
+  Response machines(bool head) const;
+  Response members(const Request& req, const std::string& sub) const;
+  Response stats_self() const;
+  Response stats_leader() const;
+  Response stats_store() const;
+  Response metrics() const;
+  Response auth(const Request& req, const Dispatch& d) const;
+
+  KvService& service_;
+  const ApiOptions& options_;
+};
+
+// JSON of one member object: {"id":..,"name":..,"peerURLs":[..],"clientURLs":[..]}.
+std::string member_json(const MemberInfo& m);
+
+}  // namespace larch::http

@@ -1,0 +1,96 @@
+#include "http/api_handler.h"
+
+#include "http/router.h"
+
+namespace larch::http {
+
+ApiHandler::ApiHandler(KvService& service, ApiOptions options)
+    : service_(service), options_(std::move(options)), keys_(service, options_),
+      admin_(service, options_) {}
+
+CorsDecision ApiHandler::cors(std::string_view origin) const {
+  for (const auto& o : options_.cors) {
+    if (o == "*") return {"*"};
+    if (!origin.empty() && o == origin) return {std::string(origin)};
+  }
+  return {};
+}
+
+bool ApiHandler::host_allowed(std::string_view host) const {
+  for (const auto& h : options_.host_whitelist) {
+    if (h == "*") return true;
+  }
+  // Strip the port (and IPv6 brackets) before comparing.
+  std::string_view name = host;
+  if (!name.empty() && name.front() == '[') {
+    name = name.substr(1, name.find(']') - 1);
+  } else if (auto colon = name.rfind(':'); colon != std::string_view::npos) {
+    name = name.substr(0, colon);
+  }
+  for (const auto& h : options_.host_whitelist) {
+    if (h == name) return true;
+  }
+  return false;
+}
+
+namespace {
+
+Response redirect(const Dispatch& d, std::string_view method) {
+  Response r;
+  r.status = 301;
+  r.content_type.clear();
+  r.add("Location", d.target.location);
+  if (method == "GET" || method == "HEAD") {
+    r.content_type = "text/html; charset=utf-8";
+    if (method == "GET") r.body = d.target.html_body;
+    r.head = method == "HEAD";
+  }
+  return r;
+}
+
+Response misdirected(std::string_view host) {
+  Response r = text_response(
+      421, "Unrecognized Host \"" + std::string(host) +
+               "\": this server does not serve that host name. This is a protection "
+               "against DNS rebinding attacks; add the host to --host-whitelist.\n");
+  return r;
+}
+
+}  // namespace
+
+boost::asio::awaitable<Outcome> ApiHandler::handle(const Request& req) {
+  Dispatch d = dispatch(req.method, req.target);
+  switch (d.kind) {
+    case DispatchKind::kBadRequest: {
+      Response r = text_response(400, "400 Bad Request");
+      r.close = true;
+      co_return Outcome{std::move(r), {}};
+    }
+    case DispatchKind::kOptions: {
+      Response r;
+      r.content_type.clear();
+      co_return Outcome{std::move(r), {}};
+    }
+    case DispatchKind::kRedirect:
+      co_return Outcome{redirect(d, req.method), {}};
+    case DispatchKind::kRoute:
+      break;
+  }
+  if (!host_allowed(req.host)) co_return Outcome{misdirected(req.host), {}};
+  if (!d.route.method_allowed) co_return Outcome{method_not_allowed(d.route.allow), {}};
+  if (d.route.endpoint == Endpoint::kKeys) {
+    Outcome out = co_await keys_.handle(req, d);  // named local: see keys_handler.cc
+    co_return out;
+  }
+  co_return Outcome{admin_.handle(req, d), {}};
+}
+
+std::optional<Response> ApiHandler::start_watch(WatchPlan& plan,
+                                                std::shared_ptr<store::WatchSink> sink,
+                                                uint64_t& watch_id) {
+  return keys_.start_watch(plan, std::move(sink), watch_id);
+}
+
+void ApiHandler::cancel_watch(uint64_t id) { service_.cancel_watch(id); }
+
+}  // namespace larch::http

@@ -1,0 +1,203 @@
+#include "http/client_session.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "util/v2_error.h"
+
+namespace larch::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::awaitable;
+using asio::use_awaitable;
+using namespace asio::experimental::awaitable_operators;
+constexpr auto kTuple = asio::as_tuple(use_awaitable);
+
+// Channel-backed sink: the hub (raft thread) pushes, the session coroutine pulls.
+class ChannelSink : public store::WatchSink {
+ public:
+  using Channel = asio::experimental::concurrent_channel<void(boost::system::error_code,
+                                                              std::shared_ptr<const std::string>)>;
+  ChannelSink(const asio::any_io_executor& ex, size_t capacity) : channel_(ex, capacity) {}
+  bool deliver(std::shared_ptr<const std::string> json) override {
+    return channel_.try_send(boost::system::error_code{}, std::move(json));
+  }
+  void close() override { channel_.close(); }
+  Channel& channel() { return channel_; }
+
+ private:
+  Channel channel_;
+};
+
+// Each stream watcher buffers up to this many undelivered events (etcd: 100); a consumer
+// further behind is dropped and its response ends.
+constexpr size_t kWatchBuffer = 100;
+
+Request to_request(bhttp::request<bhttp::string_body>& msg) {
+  Request r;
+  r.method = std::string(msg.method_string());
+  r.target = std::string(msg.target());
+  r.content_type = std::string(msg[bhttp::field::content_type]);
+  r.origin = std::string(msg[bhttp::field::origin]);
+  r.host = std::string(msg[bhttp::field::host]);
+  r.body = std::move(msg.body());
+  return r;
+}
+
+// Error answers for requests the parser rejected; all close the connection.
+Response parse_failure(const boost::system::error_code& ec) {
+  if (ec == bhttp::error::body_limit) {
+    Response r;
+    r.status = 400;
+    r.body = util::v2_error_body(util::ecode::kInvalidForm, "http: POST too large", 0);
+    r.close = true;
+    return r;
+  }
+  if (ec == bhttp::error::header_limit) {
+    Response r = text_response(431, "431 Request Header Fields Too Large\n");
+    r.close = true;
+    return r;
+  }
+  Response r = text_response(400, "400 Bad Request\n");
+  r.close = true;
+  return r;
+}
+
+class Session {
+ public:
+  Session(asio::ip::tcp::socket socket, RequestHandler& handler, SessionLimits limits)
+      : stream_(std::move(socket)), handler_(handler), limits_(limits) {}
+
+  awaitable<void> run() {
+    for (;;) {
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(limits_.max_header_bytes);
+      parser.body_limit(limits_.max_body_bytes);
+      stream_.expires_after(limits_.idle_timeout);
+      auto [ec, n] = co_await bhttp::async_read(stream_, buffer_, parser, kTuple);
+      if (ec) {
+        if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+            ec == asio::error::connection_reset || ec == asio::error::eof ||
+            ec == asio::error::operation_aborted) {
+          co_return;
+        }
+        Response failure = parse_failure(ec);
+        CorsDecision any{"*"};
+        co_await send(failure, any, false);
+        co_return;
+      }
+      auto& msg = parser.get();
+      bool keep_alive = msg.keep_alive();
+      Request req = to_request(msg);
+      CorsDecision cors = handler_.cors(req.origin);
+      stream_.expires_never();
+      Outcome out = co_await handler_.handle(req);
+      bool ok;
+      if (out.watch) {
+        ok = co_await serve_watch(*out.watch, cors, keep_alive);
+      } else {
+        ok = co_await send(out.response, cors, keep_alive);
+        ok = ok && keep_alive && !out.response.close;
+      }
+      if (!ok) co_return;
+    }
+  }
+
+ private:
+  // Writes a whole response; false if the connection must end.
+  awaitable<bool> send(const Response& r, const CorsDecision& cors, bool keep_alive) {
+    std::string bytes = serialize(r, cors, keep_alive);
+    stream_.expires_after(limits_.idle_timeout);
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(bytes), kTuple);
+    if (ec || r.close || !keep_alive) {
+      boost::system::error_code ignored;
+      stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+      co_return false;
+    }
+    co_return true;
+  }
+
+  awaitable<bool> write_raw(const std::string& bytes) {
+    stream_.expires_after(limits_.idle_timeout);
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(bytes), kTuple);
+    stream_.expires_never();
+    co_return !ec;
+  }
+
+  // Completes when the client sends something or goes away. Bytes that arrive are kept in
+  // buffer_ (a pipelined request); only EOF or an error counts as gone.
+  awaitable<bool> client_gone() {
+    for (;;) {
+      auto [ec] = co_await stream_.socket().async_wait(asio::ip::tcp::socket::wait_read, kTuple);
+      if (ec) co_return true;
+      auto space = buffer_.prepare(4096);
+      auto [rec, n] = co_await stream_.socket().async_read_some(space, kTuple);
+      if (rec || n == 0) co_return true;
+      buffer_.commit(n);
+    }
+  }
+
+  awaitable<bool> serve_watch(WatchPlan& plan, const CorsDecision& cors, bool keep_alive) {
+    auto sink = std::make_shared<ChannelSink>(stream_.get_executor(), kWatchBuffer);
+    uint64_t id = 0;
+    if (auto err = handler_.start_watch(plan, sink, id)) {
+      bool ok = co_await send(*err, cors, keep_alive);
+      co_return ok && keep_alive;
+    }
+    plan.head.chunked = true;
+    std::string head = serialize(plan.head, cors, keep_alive);
+    if (!co_await write_raw(head)) {
+      handler_.cancel_watch(id);
+      co_return false;
+    }
+    for (;;) {
+      auto which = co_await (sink->channel().async_receive(kTuple) || client_gone());
+      if (which.index() == 1) {
+        handler_.cancel_watch(id);
+        co_return false;
+      }
+      auto [ec, json] = std::get<0>(std::move(which));
+      if (ec) {  // dropped (too slow) or server shutdown: end the body
+        std::string last(kLastChunk);
+        co_await write_raw(last);
+        co_return false;
+      }
+      std::string piece = chunk(*json);
+      if (!co_await write_raw(piece)) {
+        handler_.cancel_watch(id);
+        co_return false;
+      }
+      if (!plan.spec.stream) {
+        std::string last(kLastChunk);
+        bool ok = co_await write_raw(last);
+        co_return ok && keep_alive;
+      }
+    }
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  RequestHandler& handler_;
+  SessionLimits limits_;
+};
+
+}  // namespace
+
+awaitable<void> run_client_session(asio::ip::tcp::socket socket, RequestHandler& handler,
+                                   SessionLimits limits) {
+  Session session(std::move(socket), handler, limits);
+  co_await session.run();
+}
+
+}  // namespace larch::http

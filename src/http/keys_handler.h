@@ -1,0 +1,33 @@
+#pragma once
+// /v2/keys: GET/HEAD (local or linearizable reads), PUT/POST/DELETE (through consensus) and
+// watches (handed back to the session as a WatchPlan). Any I/O thread.
+#include <boost/asio/awaitable.hpp>
+
+#include "http/api_options.h"
+#include "http/key_request.h"
+#include "http/kv_service.h"
+#include "http/request_handler.h"
+#include "http/router.h"
+
+namespace larch::http {
+
+class KeysHandler {
+ public:
+  KeysHandler(KvService& service, const ApiOptions& options)
+      : service_(service), options_(options) {}
+
+  boost::asio::awaitable<Outcome> handle(const Request& req, const Dispatch& d);
+  std::optional<Response> start_watch(WatchPlan& plan, std::shared_ptr<store::WatchSink> sink,
+                                      uint64_t& watch_id);
+
+ private:
+  boost::asio::awaitable<Response> write(const KeyRequest& kr);
+  boost::asio::awaitable<Response> read(const KeyRequest& kr);
+  Response error(int code, const std::optional<std::string>& cause, uint64_t index) const;
+  void add_index_headers(Response& r, uint64_t etcd_index) const;
+
+  KvService& service_;
+  const ApiOptions& options_;
+};
+
+}  // namespace larch::http

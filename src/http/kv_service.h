@@ -1,0 +1,75 @@
+#pragma once
+// What the HTTP layer needs from the server, declared here by its consumer (src/http) and
+// implemented by src/server, so http never includes server.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/command.h"
+#include "store/key_reader.h"
+#include "store/key_store.h"
+#include "store/watch_hub.h"
+
+namespace larch::http {
+
+// Outcome of a write: either the store's answer or an internal failure (error 300).
+struct WriteReply {
+  bool internal_error = false;
+  std::string internal_cause;  // e.g. "etcdserver: request timed out"
+  store::ApplyResult result;
+};
+
+struct RaftStatus {
+  uint64_t commit_index = 0;
+  uint64_t term = 0;
+  bool has_leader = false;
+  bool is_leader = false;
+};
+
+struct MemberInfo {
+  uint64_t id = 0;
+  std::string name;
+  std::vector<std::string> peer_urls;
+  std::vector<std::string> client_urls;
+};
+
+// Success/failure counters of /v2/stats/store, in etcd's field order.
+struct StoreCounters {
+  uint64_t gets_success, gets_fail, sets_success, sets_fail, delete_success, delete_fail,
+      update_success, update_fail, create_success, create_fail, cas_success, cas_fail,
+      cad_success, cad_fail, expire_count;
+};
+
+class KvService {
+ public:
+  virtual ~KvService() = default;
+
+  // Proposes cmd; done is called exactly once, on an arbitrary thread, after the command was
+  // applied locally (or with internal_error after the request timeout).
+  virtual void write(store::Command cmd, std::function<void(WriteReply)> done) = 0;
+  // Linearizable read barrier (ReadIndex): done(true) once local state includes everything
+  // committed before the call; done(false) on timeout / no leader.
+  virtual void read_barrier(std::function<void(bool)> done) = 0;
+  // Local read from this member's state. Any I/O thread.
+  virtual store::GetResult get(const std::string& key, bool recursive, bool sorted) = 0;
+  // Registers a watcher (answering from history when possible). Any I/O thread.
+  virtual store::WatchRegistration watch(const store::WatchSpec& spec,
+                                         std::shared_ptr<store::WatchSink> sink) = 0;
+  virtual void cancel_watch(uint64_t id) = 0;
+
+  virtual RaftStatus raft_status() const = 0;
+  virtual uint64_t cluster_id() const = 0;
+  virtual MemberInfo self() const = 0;
+  virtual std::vector<MemberInfo> members() const = 0;
+  virtual uint64_t leader_id() const = 0;
+  virtual int64_t start_time_ns() const = 0;
+  virtual int64_t leader_since_ns() const = 0;
+  virtual StoreCounters counters() const = 0;
+  virtual void count_get(bool success) = 0;
+  virtual size_t watcher_count() const = 0;
+  virtual int64_t now_ns() const = 0;  // wall clock, for TTLs parsed at the edge
+};
+
+}  // namespace larch::http

@@ -1,0 +1,43 @@
+#include "http/listener.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace larch::http {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+std::string open_acceptor(tcp::acceptor& acceptor, const std::string& host, uint16_t port) {
+  boost::system::error_code ec;
+  std::string h = host == "localhost" ? "127.0.0.1" : host;
+  auto addr = asio::ip::make_address(h, ec);
+  if (ec) return "invalid listen address " + host;
+  tcp::endpoint ep(addr, port);
+  acceptor.open(ep.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(ep, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return "listen tcp " + h + ":" + std::to_string(port) + ": " + ec.message();
+  return {};
+}
+
+asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, asio::io_context& ioc,
+                                  RequestHandler& handler, SessionLimits limits) {
+  for (;;) {
+    auto [ec, socket] =
+        co_await acceptor.async_accept(asio::make_strand(ioc), asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      continue;  // e.g. EMFILE: keep serving existing connections
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    auto ex = socket.get_executor();
+    asio::co_spawn(ex, run_client_session(std::move(socket), handler, limits), asio::detached);
+  }
+}
+
+}  // namespace larch::http

@@ -1,0 +1,50 @@
+#pragma once
+// The seam between a connection (ClientSession) and the API logic: a parsed request in, an
+// Outcome out. Outcomes are either a complete Response or a watch to be served by the session.
+#include <boost/asio/awaitable.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "http/response.h"
+#include "store/watch_hub.h"
+
+namespace larch::http {
+
+struct Request {
+  std::string method;  // as sent, e.g. "GET"
+  std::string target;  // raw request target (path + query)
+  std::string content_type;
+  std::string origin;
+  std::string host;
+  std::string body;
+};
+
+// A watch to serve: the session writes `head` (chunked), then each event as a chunk.
+struct WatchPlan {
+  store::WatchSpec spec;
+  Response head;  // headers of the 200 response, filled in by start_watch
+};
+
+struct Outcome {
+  Response response;
+  std::optional<WatchPlan> watch;
+};
+
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  // Runs on the session's executor. May suspend (writes, quorum reads).
+  virtual boost::asio::awaitable<Outcome> handle(const Request& req) = 0;
+  // Registers the watch with sink. On success returns the registration (id may be 0 when
+  // the event was already delivered from history) and fills plan.head; on failure (history
+  // cleared) returns the error response to send instead.
+  virtual std::optional<Response> start_watch(WatchPlan& plan,
+                                              std::shared_ptr<store::WatchSink> sink,
+                                              uint64_t& watch_id) = 0;
+  virtual void cancel_watch(uint64_t id) = 0;
+  // CORS headers for a response to a request with this Origin.
+  virtual CorsDecision cors(std::string_view origin) const = 0;
+};
+
+}  // namespace larch::http

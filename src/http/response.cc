@@ -1,0 +1,115 @@
+#include "http/response.h"
+
+#include <cstdio>
+#include <ctime>
+
+#include "util/go_json.h"
+
+namespace larch::http {
+
+std::string_view reason_phrase(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 307: return "Temporary Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 412: return "Precondition Failed";
+    case 413: return "Request Entity Too Large";
+    case 414: return "Request URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 421: return "Misdirected Request";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Unknown";
+  }
+}
+
+std::string http_date() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  size_t n = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return std::string(buf, n);
+}
+
+std::string serialize(const Response& r, const CorsDecision& cors, bool keep_alive) {
+  std::string out;
+  out.reserve(256 + r.body.size());
+  out += "HTTP/1.1 ";
+  util::append_int(out, r.status);
+  out += ' ';
+  out += reason_phrase(r.status);
+  out += "\r\n";
+  if (!cors.allow_origin.empty()) {
+    out += "Access-Control-Allow-Headers: accept, content-type, authorization\r\n"
+           "Access-Control-Allow-Methods: POST, GET, OPTIONS, PUT, DELETE\r\n"
+           "Access-Control-Allow-Origin: ";
+    out += cors.allow_origin;
+    out += "\r\n";
+  }
+  if (!r.content_type.empty()) {
+    out += "Content-Type: ";
+    out += r.content_type;
+    out += "\r\n";
+  }
+  for (const auto& [name, value] : r.headers) {
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  }
+  out += "Date: ";
+  out += http_date();
+  out += "\r\n";
+  if (r.chunked) {
+    out += "Transfer-Encoding: chunked\r\n";
+  } else if (r.status != 204) {
+    out += "Content-Length: ";
+    util::append_uint(out, r.body.size());
+    out += "\r\n";
+  }
+  if (r.close || !keep_alive) out += "Connection: close\r\n";
+  out += "\r\n";
+  if (!r.head && !r.chunked) out += r.body;
+  return out;
+}
+
+std::string chunk(std::string_view data) {
+  char buf[20];
+  int n = std::snprintf(buf, sizeof buf, "%zx\r\n", data.size());
+  std::string out(buf, n);
+  out.append(data);
+  out += "\r\n";
+  return out;
+}
+
+Response text_response(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.content_type = "text/plain; charset=utf-8";
+  r.add("X-Content-Type-Options", "nosniff");
+  r.body = std::move(body);
+  return r;
+}
+
+Response not_found_page() { return text_response(404, "404 page not found\n"); }
+
+Response method_not_allowed(std::string_view allow) {
+  Response r = text_response(405, "Method Not Allowed\n");
+  if (!allow.empty()) r.headers.insert(r.headers.begin(), {"Allow", std::string(allow)});
+  return r;
+}
+
+}  // namespace larch::http
+

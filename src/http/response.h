@@ -1,0 +1,48 @@
+#pragma once
+// An HTTP/1.1 response built by handlers and serialised by hand (exact header names and
+// order as etcd sends them; no per-header allocations in Beast's field container).
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace larch::http {
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";  // empty: no Content-Type header
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers, in order
+  std::string body;
+  bool head = false;    // HEAD: Content-Length of body, no body bytes
+  bool close = false;   // Connection: close, then close the socket
+  bool chunked = false; // headers only, Transfer-Encoding: chunked (watch bodies follow)
+
+  void add(std::string name, std::string value) {
+    headers.emplace_back(std::move(name), std::move(value));
+  }
+};
+
+// CORS headers to add to a response ("" = none), decided per request by the session.
+struct CorsDecision {
+  std::string allow_origin;  // "*" or the echoed Origin; empty = send no CORS headers
+};
+
+// Reason phrase ("OK", "Not Found", ...).
+std::string_view reason_phrase(int status);
+
+// Current time as an HTTP Date header value ("Sat, 21 Nov 2026 12:52:56 GMT").
+std::string http_date();
+
+// Serialises status line, headers and (unless head/chunked) the body.
+std::string serialize(const Response& r, const CorsDecision& cors, bool keep_alive);
+
+// One chunk of a chunked body ("<hex>\r\n<data>\r\n"); the terminator is "0\r\n\r\n".
+std::string chunk(std::string_view data);
+inline constexpr std::string_view kLastChunk = "0\r\n\r\n";
+
+// Plain-text helpers matching Go's net/http.
+Response text_response(int status, std::string body);  // text/plain; charset=utf-8 + nosniff
+Response not_found_page();                               // "404 page not found\n"
+Response method_not_allowed(std::string_view allow);     // 405, Allow header unless empty
+
+}  // namespace larch::http

@@ -1,0 +1,29 @@
+// larch: an etcd v2 compatible, strongly consistent key-value server.
+#include <csignal>
+#include <iostream>
+
+#include "config/config_loader.h"
+#include "server/server.h"
+
+extern char** environ;
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto result = larch::config::load_config(args, larch::config::environment_map(environ));
+  for (const auto& line : result.log) std::cerr << "larch: " << line.text << "\n";
+  switch (result.action) {
+    case larch::config::LoadAction::kPrintVersion:
+      std::cout << "larch Version: " << LARCH_VERSION << "\netcd API Version: 3.4.23 (v2)\n";
+      return 0;
+    case larch::config::LoadAction::kPrintUsage:
+      std::cout << result.usage;
+      return 0;
+    case larch::config::LoadAction::kFail:
+      std::cerr << "larch: " << result.error << "\n";
+      return 1;  // the brief: every configuration error exits with 1
+    case larch::config::LoadAction::kRun:
+      break;
+  }
+  std::signal(SIGPIPE, SIG_IGN);
+  return larch::server::run_server(result.config);
+}

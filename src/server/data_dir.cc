@@ -1,0 +1,174 @@
+#include "server/data_dir.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "util/member_id.h"
+
+namespace larch::server {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+std::vector<std::string> url_texts(const std::vector<config::Url>& urls) {
+  std::vector<std::string> out;
+  for (const auto& u : urls) out.push_back(u.text);
+  return out;
+}
+
+Identity identity_from_config(const config::Config& cfg) {
+  std::map<std::string, std::vector<std::string>> peers_by_name;
+  for (const auto& m : cfg.initial_cluster) peers_by_name[m.name].push_back(m.peer_url.text);
+  Identity id;
+  std::vector<uint64_t> ids;
+  for (const auto& [name, urls] : peers_by_name) {
+    http::MemberInfo m;
+    m.id = util::member_id(urls, cfg.initial_cluster_token);
+    m.name = name;
+    m.peer_urls = urls;
+    if (name == cfg.name) {
+      m.client_urls = url_texts(cfg.advertise_client_urls);
+      id.self = m;
+    }
+    ids.push_back(m.id);
+    id.members.push_back(m);
+  }
+  id.cluster_id = util::cluster_id(ids);
+  return id;
+}
+
+json::array to_json_array(const std::vector<std::string>& xs) {
+  json::array a;
+  for (const auto& x : xs) a.emplace_back(x);
+  return a;
+}
+
+std::string identity_json(const Identity& id) {
+  json::array members;
+  for (const auto& m : id.members) {
+    members.push_back(json::object{{"id", util::id_hex(m.id)}, {"name", m.name},
+                                   {"peerURLs", to_json_array(m.peer_urls)}});
+  }
+  json::object o{{"format", "larch-identity-1"},
+                 {"cluster_id", util::id_hex(id.cluster_id)},
+                 {"member_id", util::id_hex(id.self.id)},
+                 {"members", members}};
+  return json::serialize(o) + "\n";
+}
+
+std::vector<std::string> strings_of(const json::value& v) {
+  std::vector<std::string> out;
+  for (const auto& x : v.as_array()) out.emplace_back(x.as_string().c_str());
+  return out;
+}
+
+// Parses the identity file; empty error on success.
+std::string parse_identity(const std::string& text, Identity& id) {
+  try {
+    json::value v = json::parse(text);
+    const json::object& o = v.as_object();
+    if (o.at("format").as_string() != "larch-identity-1") return "unknown identity format";
+    id.cluster_id = *util::parse_id_hex(std::string(o.at("cluster_id").as_string().c_str()));
+    uint64_t self = *util::parse_id_hex(std::string(o.at("member_id").as_string().c_str()));
+    for (const auto& mv : o.at("members").as_array()) {
+      const auto& mo = mv.as_object();
+      http::MemberInfo m;
+      m.id = *util::parse_id_hex(std::string(mo.at("id").as_string().c_str()));
+      m.name = mo.at("name").as_string().c_str();
+      m.peer_urls = strings_of(mo.at("peerURLs"));
+      id.members.push_back(m);
+      if (m.id == self) id.self = m;
+    }
+    if (id.self.id == 0) return "member id not among members";
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return {};
+}
+
+// Writes path durably: temp file, fsync, rename, fsync the directory.
+std::string write_durably(const std::string& dir, const std::string& path,
+                          const std::string& data) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) return "cannot create " + tmp;
+  bool ok = ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()) &&
+            ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) return "cannot write " + path;
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return {};
+}
+
+bool is_larch_file(const std::string& name) {
+  return name == "identity" || name.rfind("raft.db", 0) == 0 || name.rfind("keys.db", 0) == 0;
+}
+
+}  // namespace
+
+OpenedDataDir open_data_dir(const DataDir& dir, const config::Config& cfg) {
+  OpenedDataDir out;
+  std::error_code ec;
+  fs::create_directories(dir.path, ec);
+  if (ec) {
+    out.error = "cannot create data dir " + dir.path + ": " + ec.message();
+    return out;
+  }
+  ::chmod(dir.path.c_str(), 0700);
+  bool has_identity = fs::exists(dir.identity_file());
+  for (const auto& e : fs::directory_iterator(dir.path, ec)) {
+    std::string name = e.path().filename().string();
+    if (!is_larch_file(name)) {
+      out.error = "data dir " + dir.path + " holds '" + name +
+                  "', which is not Larch data (an etcd data dir?); refusing to start";
+      return out;
+    }
+    if (!has_identity && name != "identity.tmp") {
+      out.error = "data dir " + dir.path + " has Larch files but no identity record; it is "
+                  "damaged, refusing to start";
+      return out;
+    }
+  }
+  if (has_identity) {
+    std::ifstream in(dir.identity_file());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    if (auto err = parse_identity(ss.str(), out.identity); !err.empty()) {
+      out.error = "corrupt identity record " + dir.identity_file() + ": " + err;
+      return out;
+    }
+    if (!fs::exists(dir.raft_db()) || !fs::exists(dir.keys_db())) {
+      out.error = "data dir " + dir.path + " is missing raft.db or keys.db; refusing to start";
+      return out;
+    }
+  } else {
+    out.fresh = true;
+    out.identity = identity_from_config(cfg);
+    if (auto err = write_durably(dir.path, dir.identity_file(), identity_json(out.identity));
+        !err.empty()) {
+      out.error = err;
+      return out;
+    }
+  }
+  out.identity.self.name = cfg.name;
+  out.identity.self.client_urls = url_texts(cfg.advertise_client_urls);
+  for (auto& m : out.identity.members) {
+    if (m.id == out.identity.self.id) m = out.identity.self;
+  }
+  return out;
+}
+
+}  // namespace larch::server

@@ -1,0 +1,33 @@
+#pragma once
+// The member's data directory: layout, first-start bootstrap of the identity record, and the
+// checks that refuse a foreign or damaged directory instead of silently starting afresh.
+//
+//   <data-dir>/identity   member id, cluster id, name, initial members (written once, fsynced)
+//   <data-dir>/raft.db    raft log + hard state (SQLite, synchronous=FULL)
+//   <data-dir>/keys.db    key space, event history, applied index (SQLite, WAL)
+#include <string>
+
+#include "config/config.h"
+#include "server/kv_server.h"
+
+namespace larch::server {
+
+struct DataDir {
+  std::string path;
+  std::string raft_db() const { return path + "/raft.db"; }
+  std::string keys_db() const { return path + "/keys.db"; }
+  std::string identity_file() const { return path + "/identity"; }
+};
+
+struct OpenedDataDir {
+  std::string error;  // non-empty: refuse to start, with this message
+  bool fresh = false; // true when this start bootstrapped the directory
+  Identity identity;
+};
+
+// Creates the directory (0700) on first start and writes the identity derived from the
+// configuration; on later starts reads it back (initial-cluster flags are then ignored, as in
+// etcd). Any non-Larch content, or a partial Larch layout, is an error.
+OpenedDataDir open_data_dir(const DataDir& dir, const config::Config& cfg);
+
+}  // namespace larch::server

@@ -1,0 +1,28 @@
+#include "server/kv_server.h"
+
+namespace larch::server {
+
+int64_t unix_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t KvServer::now_ns() const { return unix_now_ns(); }
+
+store::GetResult KvServer::get(const std::string& key, bool recursive, bool sorted) {
+  int64_t now = now_ns();
+  return readers_.with_reader(
+      [&](store::KeyReader& r) { return r.get(key, recursive, sorted, now); });
+}
+
+store::WatchRegistration KvServer::watch(const store::WatchSpec& spec,
+                                         std::shared_ptr<store::WatchSink> sink) {
+  return readers_.with_reader([&](store::KeyReader& r) {
+    return hub_.watch(spec, std::move(sink), [&](uint64_t from, uint64_t to) {
+      return r.find_event(spec.key, spec.recursive, from, to);
+    });
+  });
+}
+
+}  // namespace larch::server

@@ -1,0 +1,62 @@
+#pragma once
+// KvService for the HTTP layer: writes and read barriers go to the raft thread, reads and
+// watch registration run on the calling I/O thread against a pooled read connection.
+#include <chrono>
+
+#include "http/kv_service.h"
+#include "server/raft_loop.h"
+#include "server/reader_pool.h"
+#include "server/store_counters.h"
+#include "store/watch_hub.h"
+
+namespace larch::server {
+
+struct Identity {
+  uint64_t cluster_id = 0;
+  http::MemberInfo self;
+  std::vector<http::MemberInfo> members;
+};
+
+class KvServer : public http::KvService {
+ public:
+  KvServer(RaftLoop& raft, ReaderPool& readers, store::WatchHub& hub, StoreCounters& counters,
+           Identity identity, int64_t start_time_ns)
+      : raft_(raft), readers_(readers), hub_(hub), counters_(counters),
+        identity_(std::move(identity)), start_time_ns_(start_time_ns) {}
+
+  void write(store::Command cmd, std::function<void(http::WriteReply)> done) override {
+    raft_.propose(std::move(cmd), std::move(done));
+  }
+  void read_barrier(std::function<void(bool)> done) override {
+    raft_.read_barrier(std::move(done));
+  }
+  store::GetResult get(const std::string& key, bool recursive, bool sorted) override;
+  store::WatchRegistration watch(const store::WatchSpec& spec,
+                                 std::shared_ptr<store::WatchSink> sink) override;
+  void cancel_watch(uint64_t id) override { hub_.cancel(id); }
+
+  http::RaftStatus raft_status() const override { return raft_.status(); }
+  uint64_t cluster_id() const override { return identity_.cluster_id; }
+  http::MemberInfo self() const override { return identity_.self; }
+  std::vector<http::MemberInfo> members() const override { return identity_.members; }
+  uint64_t leader_id() const override { return raft_.leader(); }
+  int64_t start_time_ns() const override { return start_time_ns_; }
+  int64_t leader_since_ns() const override { return raft_.leader_since_ns(); }
+  http::StoreCounters counters() const override { return counters_.snapshot(); }
+  void count_get(bool success) override { counters_.count_get(success); }
+  size_t watcher_count() const override { return hub_.count(); }
+  int64_t now_ns() const override;
+
+ private:
+  RaftLoop& raft_;
+  ReaderPool& readers_;
+  store::WatchHub& hub_;
+  StoreCounters& counters_;
+  Identity identity_;
+  int64_t start_time_ns_;
+};
+
+// Wall clock in Unix ns.
+int64_t unix_now_ns();
+
+}  // namespace larch::server

@@ -1,0 +1,293 @@
+#include "server/raft_loop.h"
+
+#include <boost/asio/post.hpp>
+#include <chrono>
+
+#include "util/v2_error.h"
+
+namespace larch::server {
+
+namespace asio = boost::asio;
+using consensus::RequestOutcome;
+
+RaftLoop::RaftLoop(RaftLoopOptions options, consensus::LogStorage& log, store::KeyStore& keys,
+                   store::WatchHub& hub, StoreCounters& counters, Clock clock)
+    : options_(std::move(options)),
+      log_(log),
+      keys_(keys),
+      hub_(hub),
+      counters_(counters),
+      clock_(std::move(clock)),
+      tick_timer_(ioc_),
+      ttl_timer_(ioc_),
+      expiry_(clock_()),
+      // Request ids only need to be unique among this member's in-flight requests and
+      // unlikely to collide with other members' ids: start from a per-process random point.
+      next_request_id_((options_.seed * 0x9e3779b97f4a7c15ULL) ^ static_cast<uint64_t>(clock_())) {
+  consensus::RaftConfig rc;
+  rc.id = options_.id;
+  rc.voters = options_.voters;
+  rc.election_tick = options_.election_ticks;
+  rc.heartbeat_tick = 1;
+  rc.applied = keys_.applied_index();
+  core_ = std::make_unique<consensus::RaftCore>(rc, log_, options_.seed);
+  expiry_.rebuild(keys_.ttl_nodes());
+  publish_status();
+}
+
+RaftLoop::~RaftLoop() { stop(); }
+
+void RaftLoop::start() {
+  asio::post(ioc_, [this] {
+    if (options_.voters.size() == 1) core_->campaign();
+    process_ready();
+    schedule_tick();
+    schedule_ttl_poll();
+  });
+  thread_ = std::thread([this] { ioc_.run(); });
+}
+
+void RaftLoop::stop() {
+  if (!thread_.joinable()) return;
+  asio::post(ioc_, [this] {
+    stopped_ = true;
+    tick_timer_.cancel();
+    ttl_timer_.cancel();
+    pending_.fail_all("etcdserver: server stopped");
+    for (auto& [ctx, ws] : reads_in_flight_) for (auto& w : ws) w.done(false);
+    for (auto& [i, w] : reads_awaiting_apply_) w.done(false);
+    for (auto& w : reads_retry_) w.done(false);
+    reads_in_flight_.clear();
+    reads_awaiting_apply_.clear();
+    reads_retry_.clear();
+  });
+  thread_.join();
+}
+
+void RaftLoop::propose(store::Command cmd, PendingTable::Done done) {
+  std::lock_guard lock(inbox_mu_);
+  inbox_proposals_.push_back(Proposal{std::move(cmd), std::move(done)});
+  if (!drain_scheduled_) {
+    drain_scheduled_ = true;
+    asio::post(ioc_, [this] { drain_inbox(); });
+  }
+}
+
+void RaftLoop::read_barrier(std::function<void(bool)> done) {
+  std::lock_guard lock(inbox_mu_);
+  inbox_reads_.push_back(ReadWaiter{std::move(done), 0});
+  if (!drain_scheduled_) {
+    drain_scheduled_ = true;
+    asio::post(ioc_, [this] { drain_inbox(); });
+  }
+}
+
+void RaftLoop::drain_inbox() {
+  std::vector<Proposal> proposals;
+  std::vector<ReadWaiter> reads;
+  {
+    std::lock_guard lock(inbox_mu_);
+    proposals.swap(inbox_proposals_);
+    reads.swap(inbox_reads_);
+    drain_scheduled_ = false;
+  }
+  if (stopped_) {
+    for (auto& p : proposals) {
+      http::WriteReply r;
+      r.internal_error = true;
+      r.internal_cause = "etcdserver: server stopped";
+      p.done(std::move(r));
+    }
+    for (auto& w : reads) w.done(false);
+    return;
+  }
+  int64_t deadline = clock_() + options_.request_timeout_ns;
+  for (auto& p : proposals) {
+    uint64_t id = ++next_request_id_;
+    p.cmd.request_id = id;
+    pending_.add(id, std::move(p.done), deadline);
+    // A proposal the core refuses (no leader) simply stays pending until its deadline,
+    // matching etcd, which answers "request timed out" when there is no quorum.
+    core_->propose(store::encode_command(p.cmd));
+  }
+  if (!reads.empty()) {
+    for (auto& w : reads) w.deadline_ns = deadline;
+    start_read_round(std::move(reads));
+  }
+  process_ready();
+}
+
+void RaftLoop::start_read_round(std::vector<ReadWaiter> waiters) {
+  std::string ctx = std::to_string(next_read_ctx_++);
+  auto r = core_->read_index(ctx);
+  if (r.outcome == RequestOutcome::kAccepted || r.outcome == RequestOutcome::kForwarded) {
+    auto& slot = reads_in_flight_[ctx];
+    for (auto& w : waiters) slot.push_back(std::move(w));
+  } else {
+    for (auto& w : waiters) reads_retry_.push_back(std::move(w));
+  }
+}
+
+void RaftLoop::process_ready() {
+  while (core_->has_ready()) {
+    consensus::Ready rd = core_->ready();
+    if (rd.hard_state || !rd.entries.empty()) {
+      log_.persist(rd.hard_state.value_or(core_->hard_state()), rd.entries);
+    }
+    // Single-member for now: there is no peer to send rd.messages to.
+    if (!rd.committed_entries.empty()) apply_entries(rd.committed_entries);
+    if (rd.soft_state) on_soft_state(*rd.soft_state);
+    if (!rd.read_states.empty()) serve_read_states(rd.read_states);
+    core_->advance(rd);
+  }
+  release_reads();
+  publish_status();
+}
+
+void RaftLoop::apply_entries(const std::vector<consensus::Entry>& entries) {
+  std::vector<std::pair<PendingTable::Done, http::WriteReply>> done;
+  std::vector<store::Event> events;
+  keys_.begin_batch();
+  for (const auto& e : entries) {
+    if (e.index <= keys_.applied_index()) continue;
+    auto cmd = e.type == consensus::EntryType::kNormal && !e.data.empty()
+                   ? store::decode_command(e.data)
+                   : std::nullopt;
+    if (!cmd) {
+      keys_.skip(e.index);
+      continue;
+    }
+    store::ApplyResult res = keys_.apply(e.index, *cmd);
+    counters_.count_apply(cmd->op, res.error_code == 0, res.events.size());
+    for (const auto& [key, exp] : res.ttl_set) expiry_.on_applied_ttl(key, exp);
+    if (cmd->op == store::OpType::kExpire) expiry_.on_expire_applied(cmd->now_ns);
+    for (auto& ev : res.events) events.push_back(std::move(ev));
+    res.events.clear();
+    if (auto d = pending_.take(cmd->request_id)) {
+      http::WriteReply reply;
+      reply.result = std::move(res);
+      done.emplace_back(std::move(d), std::move(reply));
+    }
+  }
+  keys_.commit_batch();
+  hub_.publish(keys_.etcd_index(), events);
+  for (auto& [d, reply] : done) d(std::move(reply));
+}
+
+void RaftLoop::on_soft_state(const consensus::SoftState& ss) {
+  bool was_leader = is_leader_.load();
+  bool leader_now = ss.role == consensus::Role::kLeader;
+  if (ss.leader != leader_.load()) leader_since_ns_.store(clock_());
+  leader_.store(ss.leader);
+  is_leader_.store(leader_now);
+  if (leader_now != was_leader) expiry_.set_leader(leader_now);
+  if (leader_now && !internal_proposed_) {
+    // etcd writes member/attribute/version records on bootstrap (3 index slots) and
+    // re-publishes attributes on every restart (1 slot); mirror the index arithmetic.
+    internal_proposed_ = true;
+    for (int i = 0; i < options_.internal_entries_on_start; ++i) {
+      store::Command c;
+      c.op = store::OpType::kInternal;
+      c.now_ns = clock_();
+      propose_local(std::move(c));
+    }
+  }
+}
+
+void RaftLoop::propose_local(store::Command cmd) {
+  core_->propose(store::encode_command(cmd));
+}
+
+void RaftLoop::serve_read_states(const std::vector<consensus::ReadState>& states) {
+  for (const auto& rs : states) {
+    auto it = reads_in_flight_.find(rs.context);
+    if (it == reads_in_flight_.end()) continue;
+    for (auto& w : it->second) reads_awaiting_apply_.emplace(rs.index, std::move(w));
+    reads_in_flight_.erase(it);
+  }
+}
+
+void RaftLoop::release_reads() {
+  uint64_t applied = keys_.applied_index();
+  auto end = reads_awaiting_apply_.upper_bound(applied);
+  for (auto it = reads_awaiting_apply_.begin(); it != end; ++it) it->second.done(true);
+  reads_awaiting_apply_.erase(reads_awaiting_apply_.begin(), end);
+}
+
+void RaftLoop::expire_reads(int64_t now_ns) {
+  auto expire_vec = [&](std::vector<ReadWaiter>& ws) {
+    std::vector<ReadWaiter> keep;
+    for (auto& w : ws) {
+      if (w.deadline_ns <= now_ns) w.done(false); else keep.push_back(std::move(w));
+    }
+    ws.swap(keep);
+  };
+  for (auto it = reads_in_flight_.begin(); it != reads_in_flight_.end();) {
+    expire_vec(it->second);
+    it = it->second.empty() ? reads_in_flight_.erase(it) : std::next(it);
+  }
+  for (auto it = reads_awaiting_apply_.begin(); it != reads_awaiting_apply_.end();) {
+    if (it->second.deadline_ns <= now_ns) {
+      it->second.done(false);
+      it = reads_awaiting_apply_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  expire_vec(reads_retry_);
+}
+
+void RaftLoop::schedule_tick() {
+  tick_timer_.expires_after(std::chrono::nanoseconds(options_.tick_ns));
+  tick_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec && !stopped_) on_tick();
+  });
+}
+
+void RaftLoop::on_tick() {
+  core_->tick();
+  int64_t now = clock_();
+  pending_.expire(now);
+  expire_reads(now);
+  if (!reads_retry_.empty() && leader_.load() != 0) {
+    auto retry = std::move(reads_retry_);
+    reads_retry_.clear();
+    start_read_round(std::move(retry));
+  }
+  process_ready();
+  schedule_tick();
+}
+
+void RaftLoop::schedule_ttl_poll() {
+  ttl_timer_.expires_after(std::chrono::nanoseconds(options_.ttl_poll_ns));
+  ttl_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec && !stopped_) on_ttl_poll();
+  });
+}
+
+void RaftLoop::on_ttl_poll() {
+  if (auto sweep = expiry_.poll(clock_())) {
+    store::Command c;
+    c.op = store::OpType::kExpire;
+    c.now_ns = *sweep;
+    propose_local(std::move(c));
+    process_ready();
+  }
+  schedule_ttl_poll();
+}
+
+void RaftLoop::publish_status() {
+  commit_index_.store(core_->commit_index(), std::memory_order_relaxed);
+  term_.store(core_->term(), std::memory_order_relaxed);
+}
+
+http::RaftStatus RaftLoop::status() const {
+  http::RaftStatus s;
+  s.commit_index = commit_index_.load(std::memory_order_relaxed);
+  s.term = term_.load(std::memory_order_relaxed);
+  s.has_leader = leader_.load(std::memory_order_relaxed) != 0;
+  s.is_leader = is_leader_.load(std::memory_order_relaxed);
+  return s;
+}
+
+}  // namespace larch::server

@@ -1,0 +1,124 @@
+#pragma once
+// The raft thread: owns RaftCore, drives its Ready loop (persist -> send -> apply -> advance),
+// applies committed entries to the KeyStore in one transaction per batch, publishes events to
+// the WatchHub, completes waiting requests and proposes TTL expiry while leader.
+//
+// Group commit: proposals from all I/O threads queue in an inbox; the raft thread drains the
+// whole inbox before persisting, so one fsync covers every write that arrived meanwhile.
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "consensus/log_storage.h"
+#include "consensus/raft_core.h"
+#include "http/kv_service.h"
+#include "server/pending_table.h"
+#include "server/store_counters.h"
+#include "store/key_store.h"
+#include "store/watch_hub.h"
+#include "ttl/expiry_scheduler.h"
+
+namespace larch::server {
+
+struct RaftLoopOptions {
+  consensus::NodeId id = 1;
+  std::vector<consensus::NodeId> voters;
+  int64_t tick_ns = 100'000'000;  // --heartbeat-interval
+  int election_ticks = 10;        // --election-timeout / --heartbeat-interval
+  int64_t request_timeout_ns = 7'000'000'000;
+  int64_t ttl_poll_ns = 20'000'000;  // how often the leader checks the timing wheel
+  int internal_entries_on_start = 1;  // etcd-compatible index bookkeeping (3 when fresh)
+  uint64_t seed = 1;
+};
+
+class RaftLoop {
+ public:
+  using Clock = std::function<int64_t()>;  // Unix ns
+
+  RaftLoop(RaftLoopOptions options, consensus::LogStorage& log, store::KeyStore& keys,
+           store::WatchHub& hub, StoreCounters& counters, Clock clock);
+  ~RaftLoop();
+  RaftLoop(const RaftLoop&) = delete;
+  RaftLoop& operator=(const RaftLoop&) = delete;
+
+  void start();  // starts the raft thread
+  void stop();   // fails what is pending, stops and joins the thread
+
+  // Any thread. done is called exactly once, on the raft thread.
+  void propose(store::Command cmd, PendingTable::Done done);
+  void read_barrier(std::function<void(bool)> done);
+
+  http::RaftStatus status() const;
+  consensus::NodeId leader() const { return leader_.load(std::memory_order_relaxed); }
+  int64_t leader_since_ns() const { return leader_since_ns_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Proposal {
+    store::Command cmd;
+    PendingTable::Done done;
+  };
+  struct ReadWaiter {
+    std::function<void(bool)> done;
+    int64_t deadline_ns;
+  };
+
+  // Raft thread only.
+  void drain_inbox();
+  void schedule_tick();
+  void schedule_ttl_poll();
+  void on_tick();
+  void on_ttl_poll();
+  void start_read_round(std::vector<ReadWaiter> waiters);
+  void process_ready();
+  void apply_entries(const std::vector<consensus::Entry>& entries);
+  void on_soft_state(const consensus::SoftState& ss);
+  void serve_read_states(const std::vector<consensus::ReadState>& states);
+  void release_reads();
+  void expire_reads(int64_t now_ns);
+  void propose_local(store::Command cmd);
+  void publish_status();
+
+  RaftLoopOptions options_;
+  consensus::LogStorage& log_;
+  store::KeyStore& keys_;
+  store::WatchHub& hub_;
+  StoreCounters& counters_;
+  Clock clock_;
+
+  boost::asio::io_context ioc_;
+  boost::asio::steady_timer tick_timer_;
+  boost::asio::steady_timer ttl_timer_;
+  std::thread thread_;
+
+  std::mutex inbox_mu_;
+  std::vector<Proposal> inbox_proposals_;
+  std::vector<ReadWaiter> inbox_reads_;
+  bool drain_scheduled_ = false;
+
+  // Raft thread state.
+  std::unique_ptr<consensus::RaftCore> core_;
+  ttl::ExpiryScheduler expiry_;
+  PendingTable pending_;
+  uint64_t next_request_id_;
+  uint64_t next_read_ctx_ = 1;
+  std::map<std::string, std::vector<ReadWaiter>> reads_in_flight_;      // by context
+  std::multimap<uint64_t, ReadWaiter> reads_awaiting_apply_;            // by read index
+  std::vector<ReadWaiter> reads_retry_;                                 // no leader yet
+  bool internal_proposed_ = false;
+  bool stopped_ = false;
+
+  std::atomic<uint64_t> commit_index_{0};
+  std::atomic<uint64_t> term_{0};
+  std::atomic<uint64_t> leader_{0};
+  std::atomic<bool> is_leader_{false};
+  std::atomic<int64_t> leader_since_ns_{0};
+};
+
+}  // namespace larch::server

@@ -1,0 +1,112 @@
+#include "server/server.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <iostream>
+#include <list>
+#include <thread>
+
+#include "http/api_handler.h"
+#include "http/listener.h"
+#include "server/data_dir.h"
+#include "server/kv_server.h"
+#include "server/raft_loop.h"
+#include "store/key_store.h"
+#include "store/sqlite_log_storage.h"
+#include "util/member_id.h"
+
+namespace larch::server {
+
+namespace asio = boost::asio;
+
+namespace {
+
+void log_line(const std::string& text) { std::cerr << "larch: " << text << std::endl; }
+
+RaftLoopOptions raft_options(const config::Config& cfg, const Identity& id, bool fresh) {
+  RaftLoopOptions o;
+  o.id = id.self.id;
+  for (const auto& m : id.members) o.voters.push_back(m.id);
+  o.tick_ns = static_cast<int64_t>(cfg.heartbeat_interval_ms) * 1'000'000;
+  o.election_ticks = static_cast<int>(cfg.election_timeout_ms / cfg.heartbeat_interval_ms);
+  o.request_timeout_ns = static_cast<int64_t>(cfg.request_timeout_ms()) * 1'000'000;
+  o.internal_entries_on_start = fresh ? 3 : 1;
+  o.seed = id.self.id ^ static_cast<uint64_t>(unix_now_ns());
+  return o;
+}
+
+http::ApiOptions api_options(const config::Config& cfg) {
+  http::ApiOptions o;
+  o.cors = cfg.cors;
+  o.host_whitelist = cfg.host_whitelist;
+  o.linearizable_reads = cfg.linearizable_reads;
+  return o;
+}
+
+}  // namespace
+
+int run_server(const config::Config& cfg) {
+  int64_t start_ns = unix_now_ns();
+  DataDir dir{cfg.data_dir};
+  OpenedDataDir opened = open_data_dir(dir, cfg);
+  if (!opened.error.empty()) {
+    log_line("error: " + opened.error);
+    return 1;
+  }
+  std::unique_ptr<store::SqliteLogStorage> log;
+  std::unique_ptr<store::KeyStore> keys;
+  try {
+    log = std::make_unique<store::SqliteLogStorage>(dir.raft_db());
+    keys = store::KeyStore::open(dir.keys_db(), cfg.history_size);
+  } catch (const std::exception& e) {
+    log_line(std::string("error: ") + e.what());
+    return 1;
+  }
+  bool fresh = log->last_index() == 0 && keys->applied_index() == 0;
+  const Identity& id = opened.identity;
+  log_line("member " + util::id_hex(id.self.id) + " (" + cfg.name + ") of cluster " +
+           util::id_hex(id.cluster_id) + ", data dir " + cfg.data_dir + ", applied index " +
+           std::to_string(keys->applied_index()));
+
+  store::WatchHub hub(keys->etcd_index());
+  StoreCounters counters;
+  RaftLoop raft(raft_options(cfg, id, fresh), *log, *keys, hub, counters, unix_now_ns);
+  ReaderPool readers(dir.keys_db());
+  KvServer service(raft, readers, hub, counters, id, start_ns);
+  http::ApiHandler api(service, api_options(cfg));
+  http::SessionLimits limits;
+  limits.max_body_bytes = cfg.max_request_bytes;
+
+  asio::io_context ioc;
+  std::list<asio::ip::tcp::acceptor> acceptors;
+  for (const auto& url : cfg.listen_client_urls) {
+    auto& acc = acceptors.emplace_back(ioc);
+    if (auto err = http::open_acceptor(acc, url.host, url.port); !err.empty()) {
+      log_line("error: " + err);
+      return 1;
+    }
+    log_line("serving client requests on " + url.text);
+  }
+  raft.start();
+  for (auto& acc : acceptors) {
+    asio::co_spawn(ioc, http::accept_loop(acc, ioc, api, limits), asio::detached);
+  }
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code, int sig) {
+    log_line("received signal " + std::to_string(sig) + ", shutting down");
+    for (auto& acc : acceptors) acc.close();
+    hub.close_all();
+    raft.stop();
+    ioc.stop();
+  });
+  std::thread second([&] { ioc.run(); });
+  ioc.run();
+  second.join();
+  raft.stop();
+  log_line("stopped");
+  return 0;
+}
+
+}  // namespace larch::server

@@ -1,0 +1,47 @@
+#pragma once
+// etcd v2 store semantics (set/create/update/CAS/delete/CAD/in-order/expire/internal) on
+// top of NodeTable + HistoryTable. Deterministic: every time comes from the Command. Runs
+// inside the KeyStore's batch transaction on the raft thread. Not thread-safe.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "store/command.h"
+#include "store/history_table.h"
+#include "store/key_store.h"
+#include "store/node_json.h"
+#include "store/node_table.h"
+
+namespace larch::store {
+
+class Applier {
+ public:
+  // etcd_index is the store's in-memory etcd index; apply advances it.
+  Applier(NodeTable& nodes, HistoryTable& history, uint64_t& etcd_index);
+
+  ApplyResult apply(const Command& cmd);
+
+ private:
+  ApplyResult set(const Command& cmd);
+  ApplyResult create(const Command& cmd, const std::string& key);
+  ApplyResult update(const Command& cmd);
+  ApplyResult compare_and_swap(const Command& cmd);
+  ApplyResult remove(const Command& cmd);
+  ApplyResult compare_and_delete(const Command& cmd);
+  ApplyResult expire(const Command& cmd);
+  ApplyResult internal(const Command& cmd);
+
+  ApplyResult error(int code, const std::optional<std::string>& cause) const;
+  // Records a change at index etcd_index+1 and builds the success result.
+  ApplyResult record(const char* action, int status, const node_json::Fields& node,
+                     const node_json::Fields* prev, const Command& cmd, bool removal);
+  ApplyResult record(const char* action, int status, const node_json::Fields& node,
+                     const node_json::Fields* prev, int64_t now_ns, HistoryKind kind, bool removal);
+
+  NodeTable& nodes_;
+  HistoryTable& history_;
+  uint64_t& etcd_index_;
+  NodeRow node_;  // scratch, reused across commands
+};
+
+}  // namespace larch::store

@@ -1,0 +1,30 @@
+#pragma once
+// On-disk format identification for Larch's SQLite files. Each file kind carries its own
+// PRAGMA application_id (so a raft-log file is never mistaken for a key space, and files of
+// other programs are rejected) and PRAGMA user_version (= format version; newer is refused).
+#include <cstdint>
+#include <string_view>
+
+#include "store/sqlite_db.h"
+
+namespace larch::store {
+
+struct FileFormat {
+  uint32_t application_id;  // magic, distinct per file kind
+  int64_t version;          // current format version written by this build (>= 1)
+  std::string_view kind;    // human name for messages: "key-space", "raft log"
+  std::string_view ddl;     // schema created on an empty database
+};
+
+// Key space: nodes, event history, meta (applied_index, etcd_index).
+extern const FileFormat kKeySpaceFormat;
+// Raft log: entries + hard state + snapshot marker.
+extern const FileFormat kRaftLogFormat;
+
+// Verifies db holds fmt (creating the schema if the database is empty and writable).
+// Throws std::runtime_error with a clear message for: not a SQLite file / corrupt header,
+// a SQLite file of another program (or another Larch file kind), a newer format, or an
+// empty file opened read-only.
+void ensure_format(SqliteDb& db, const FileFormat& fmt, bool writable);
+
+}  // namespace larch::store

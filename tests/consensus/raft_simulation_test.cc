@@ -1,0 +1,140 @@
+// Randomized simulation: many seeds of random ticks, deliveries in random order, drops,
+// duplicates, partitions, crashes/restarts, proposals, reads and transfers. SimNetwork
+// checks the Raft safety invariants after every step; at the end the network heals and the
+// cluster must make progress again (liveness) with all members converging.
+#include <catch2/catch.hpp>
+
+#include "sim_network.h"
+
+using namespace larch::consensus;
+using larch::consensus::test::SimNetwork;
+
+namespace {
+
+std::vector<NodeId> members(size_t n) {
+  std::vector<NodeId> ids;
+  for (NodeId i = 1; i <= n; ++i) ids.push_back(i);
+  return ids;
+}
+
+NodeId pick(SimNetwork& net) {
+  return net.ids()[net.rng().below(net.ids().size())];
+}
+
+void random_partition(SimNetwork& net) {
+  std::vector<std::vector<NodeId>> groups(2);
+  for (NodeId id : net.ids()) groups[net.rng().below(2)].push_back(id);
+  net.partition(groups);
+}
+
+// One random step; weights favour delivery so that the cluster gets work done.
+void random_step(SimNetwork& net, int step) {
+  uint64_t dice = net.rng().below(100);
+  size_t pool = net.pool().size();
+  if (dice < 40 && pool > 0) {
+    net.deliver(net.rng().below(std::min<size_t>(pool, 4)));  // mild reordering
+  } else if (dice < 50 && pool > 0) {
+    net.deliver(net.rng().below(pool));  // arbitrary reordering
+  } else if (dice < 53 && pool > 0) {
+    net.drop(net.rng().below(pool));
+  } else if (dice < 55 && pool > 0) {
+    net.duplicate(net.rng().below(pool));
+  } else if (dice < 75) {
+    net.tick(pick(net));
+  } else if (dice < 87) {
+    net.propose(pick(net), "p" + std::to_string(step));
+  } else if (dice < 90) {
+    net.read_index(pick(net), "r" + std::to_string(step));
+  } else if (dice < 91) {
+    random_partition(net);
+  } else if (dice < 94) {
+    net.heal();
+  } else if (dice < 95) {
+    net.crash(pick(net));
+  } else if (dice < 97) {
+    net.restart(pick(net));
+  } else if (dice < 98) {
+    net.transfer(pick(net), pick(net));
+  } else {
+    for (NodeId id : net.ids()) net.restart(id);
+  }
+}
+
+bool has_final(SimNetwork& net, NodeId id) {
+  for (const Entry& e : net.node(id).storage->all_entries()) {
+    if (e.data == "final") return true;
+  }
+  return false;
+}
+
+bool converged(SimNetwork& net, NodeId leader) {
+  uint64_t commit = net.core(leader).commit_index();
+  if (net.core(leader).log().last_index() != commit) return false;
+  for (NodeId id : net.ids()) {
+    if (net.core(id).commit_index() != commit || net.node(id).applied.size() != commit) {
+      return false;
+    }
+    if (net.applied_data(id).empty() || net.applied_data(id).back() != "final") return false;
+  }
+  return true;
+}
+
+// Heals everything; the cluster must then elect a leader, commit a new entry and every
+// member must converge on the same applied log within a bounded number of rounds.
+void check_liveness(SimNetwork& net, uint64_t seed) {
+  net.heal();
+  net.set_crash_before_persist(0);
+  for (NodeId id : net.ids()) net.restart(id);
+  bool done = false;
+  for (int round = 0; round < 300 && !done; ++round) {
+    net.run(1);
+    NodeId leader = net.leader();
+    if (leader == kNoNode) continue;
+    if (!has_final(net, leader)) net.propose(leader, "final");
+    net.stabilize();
+    done = converged(net, leader);
+  }
+  INFO("seed " << seed);
+  REQUIRE(done);
+}
+
+void simulate(uint64_t seed, size_t nodes, int steps, SimNetwork::Config tweak = {}) {
+  // Short election timeouts so that a few hundred steps see many elections.
+  SimNetwork net(members(nodes), seed, [tweak](RaftConfig& c) {
+    c.election_tick = 3;
+    if (tweak) tweak(c);
+  });
+  net.set_crash_before_persist(2);
+  for (int step = 0; step < steps; ++step) {
+    random_step(net, step);
+    if (!net.violations().empty()) break;
+  }
+  INFO("seed " << seed);
+  REQUIRE(net.violations() == std::vector<std::string>{});
+  check_liveness(net, seed);
+  REQUIRE(net.violations() == std::vector<std::string>{});
+}
+
+}  // namespace
+
+TEST_CASE("randomized simulation: 3 members, default config", "[raft][sim]") {
+  for (uint64_t seed = 1; seed <= 250; ++seed) simulate(seed, 3, 1000);
+}
+
+TEST_CASE("randomized simulation: 5 members, small messages and windows", "[raft][sim]") {
+  for (uint64_t seed = 1000; seed < 1150; ++seed) {
+    simulate(seed, 5, 1000, [](RaftConfig& c) {
+      c.max_inflight_msgs = 2;
+      c.max_size_per_msg = 4;
+    });
+  }
+}
+
+TEST_CASE("randomized simulation: without pre-vote / check-quorum", "[raft][sim]") {
+  for (uint64_t seed = 2000; seed < 2100; ++seed) {
+    simulate(seed, 3, 1000, [](RaftConfig& c) {
+      c.pre_vote = (c.id % 2) == 0;  // mixed is allowed too
+      c.check_quorum = false;
+    });
+  }
+}

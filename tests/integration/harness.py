@@ -1,0 +1,592 @@
+"""Process and HTTP helpers for the Larch integration suites.
+
+Everything here works against any etcd-compatible binary started with etcd's flags
+(spec §11.2 "Minimal loopback single-member invocation" plus --enable-v2=true):
+
+* ``Server``      - start / wait-ready / SIGTERM-stop / kill -9 / restart of exactly one
+                    process we started, on free loopback ports and a private data dir.
+* ``Client``      - a keep-alive HTTP/1.1 client (standard library ``http.client``) with
+                    helpers for ``/v2/keys`` (query + form body building, JSON decoding).
+* ``Watch``       - a long-poll watch on its own connection: headers first, body later.
+* ``raw_request`` - send exact bytes on a fresh socket and parse whatever comes back.
+
+No third-party packages are needed; run with Debian's ``/usr/bin/python3 -m pytest``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import http.client
+import json
+import os
+import select
+import shlex
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Iterable
+
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+LARCH_BIN = os.environ.get("LARCH_BIN", os.path.join(REPO_ROOT, "build", "larch"))
+ETCD_BIN = os.environ.get("ETCD_BIN", "/usr/bin/etcd")
+ETCDCTL_BIN = os.environ.get("ETCDCTL_BIN", "/usr/bin/etcdctl")
+READY_TIMEOUT = float(os.environ.get("LARCH_READY_TIMEOUT", "15"))
+STOP_TIMEOUT = 10.0
+
+# Every PID this module started and has not reaped yet; killed (by PID, never by name)
+# at interpreter exit so an aborted test run leaves no servers behind.
+_LIVE_PIDS: set[int] = set()
+
+
+def _kill_leftovers() -> None:
+    for pid in list(_LIVE_PIDS):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+atexit.register(_kill_leftovers)
+
+
+def binary_for(kind: str) -> str:
+    """Path of the server binary for a target kind ("larch" or "etcd")."""
+    return LARCH_BIN if kind == "larch" else ETCD_BIN
+
+
+def extra_args_for(kind: str) -> list[str]:
+    """Extra flags from LARCH_EXTRA_ARGS / ETCD_EXTRA_ARGS (shell-split)."""
+    var = "LARCH_EXTRA_ARGS" if kind == "larch" else "ETCD_EXTRA_ARGS"
+    return shlex.split(os.environ.get(var, ""))
+
+
+def free_port() -> int:
+    """A currently free loopback TCP port (bind to port 0 and let the kernel choose)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def free_ports(n: int) -> list[int]:
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+class ServerError(RuntimeError):
+    pass
+
+
+class Server:
+    """One single-member server process (larch or etcd) on loopback.
+
+    Ports and data dir are fixed at construction so ``restart`` reuses them.
+    Only the PID returned by our own Popen is ever signalled.
+    """
+
+    def __init__(self, kind: str, workdir: str, extra_args: Iterable[str] = (),
+                 name: str = "default", binary: str | None = None):
+        self.kind = kind
+        self.binary = binary or binary_for(kind)
+        self.workdir = workdir
+        self.data_dir = os.path.join(workdir, "data")
+        self.name = name
+        self.client_port, self.peer_port = free_ports(2)
+        self.extra_args = list(extra_args_for(kind)) + list(extra_args)
+        self.proc: subprocess.Popen | None = None
+        self.log_path = os.path.join(workdir, "server.log")
+        self.starts = 0
+
+    # ---- URLs -------------------------------------------------------------------
+    @property
+    def host(self) -> str:
+        return "127.0.0.1"
+
+    @property
+    def client_url(self) -> str:
+        return f"http://127.0.0.1:{self.client_port}"
+
+    @property
+    def peer_url(self) -> str:
+        return f"http://127.0.0.1:{self.peer_port}"
+
+    def argv(self) -> list[str]:
+        c, p = self.client_url, self.peer_url
+        return [self.binary, "--enable-v2=true", "--name", self.name,
+                "--data-dir", self.data_dir,
+                "--listen-client-urls", c, "--advertise-client-urls", c,
+                "--listen-peer-urls", p, "--initial-advertise-peer-urls", p,
+                "--initial-cluster", f"{self.name}={p}"] + self.extra_args
+
+    # ---- lifecycle ----------------------------------------------------------------
+    def spawn(self) -> None:
+        """Start the process without waiting for readiness."""
+        if self.proc is not None and self.proc.poll() is None:
+            raise ServerError("already running")
+        os.makedirs(self.workdir, exist_ok=True)
+        log = open(self.log_path, "ab")
+        log.write(f"\n==== start #{self.starts + 1}: {shlex.join(self.argv())}\n".encode())
+        log.flush()
+        self.proc = subprocess.Popen(self.argv(), stdout=log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, cwd=self.workdir)
+        log.close()
+        _LIVE_PIDS.add(self.proc.pid)
+        self.starts += 1
+
+    def start(self, timeout: float = READY_TIMEOUT) -> "Server":
+        self.spawn()
+        self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT) -> None:
+        """Wait until GET /v2/keys answers 200 (bounded); raise with the log tail if not."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise ServerError(f"{self.kind} exited with {self.proc.returncode} during "
+                                  f"startup\n{self.log_tail()}")
+            try:
+                conn = http.client.HTTPConnection(self.host, self.client_port, timeout=1)
+                conn.request("GET", "/v2/keys")
+                r = conn.getresponse()
+                r.read()
+                conn.close()
+                if r.status == 200:
+                    self._settle(deadline)
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise ServerError(f"{self.kind} not ready within {timeout}s\n{self.log_tail()}")
+
+    def _settle(self, deadline: float) -> None:
+        """etcd publishes its attributes and the cluster version right after it starts
+        serving; wait (briefly) until the index reached the bootstrap value 3 so every
+        test starts from the same, quiet state."""
+        end = min(deadline, time.monotonic() + 3)
+        while time.monotonic() < end:
+            try:
+                conn = http.client.HTTPConnection(self.host, self.client_port, timeout=1)
+                conn.request("GET", "/v2/keys")
+                r = conn.getresponse()
+                r.read()
+                conn.close()
+                if int(r.getheader("X-Etcd-Index", "0")) >= 3:
+                    return
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.02)
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def _reap(self, timeout: float) -> int | None:
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        _LIVE_PIDS.discard(self.proc.pid)
+        return rc
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> int | None:
+        """SIGTERM, then SIGKILL after ``timeout``. Returns the exit status."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            rc = self._reap(timeout)
+            if rc is not None:
+                return rc
+            self.proc.send_signal(signal.SIGKILL)
+        return self._reap(timeout)
+
+    def kill9(self) -> None:
+        """SIGKILL exactly our process and reap it."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        if self.proc is not None:
+            self._reap(STOP_TIMEOUT)
+
+    def restart(self, timeout: float = READY_TIMEOUT) -> "Server":
+        self.stop()
+        return self.start(timeout)
+
+    def wait_exit(self, timeout: float) -> int | None:
+        """Wait (bounded) for the process to exit on its own; None if still running."""
+        return self._reap(timeout)
+
+    def log_tail(self, n: int = 4000) -> str:
+        try:
+            with open(self.log_path, "rb") as f:
+                data = f.read()
+            return data[-n:].decode("utf-8", "replace")
+        except OSError:
+            return "<no log>"
+
+    def log_text(self) -> str:
+        return self.log_tail(10 ** 9)
+
+    # ---- convenience --------------------------------------------------------------
+    def client(self, timeout: float = 10) -> "Client":
+        return Client(self.host, self.client_port, timeout)
+
+    def __repr__(self) -> str:
+        return f"<Server {self.kind} :{self.client_port} pid={self.proc and self.proc.pid}>"
+
+
+# ---------------------------------------------------------------------------------
+# HTTP client
+# ---------------------------------------------------------------------------------
+
+@dataclass
+class Response:
+    status: int
+    headers: dict          # lower-case header name -> value (last one wins)
+    raw_headers: list      # [(name, value)] as received
+    body: bytes
+    reason: str = ""
+
+    def header(self, name: str, default=None):
+        return self.headers.get(name.lower(), default)
+
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+    def __repr__(self) -> str:
+        return f"<Response {self.status} {self.headers} {self.body[:300]!r}>"
+
+
+def _mk_response(r: http.client.HTTPResponse, body: bytes) -> Response:
+    raw = list(r.getheaders())
+    return Response(r.status, {k.lower(): v for k, v in raw}, raw, body, r.reason)
+
+
+def key_path(key: str) -> str:
+    """URL path for a key: each segment percent-encoded (so ' ', 'é', '?' survive).
+
+    A key given with an explicit leading '/' is addressed below /v2/keys. Slashes
+    separate segments; to put a literal %2F on the wire use ``raw_path``.
+    """
+    segs = key.strip("/").split("/") if key.strip("/") else []
+    enc = "/".join(urllib.parse.quote(s, safe="") for s in segs)
+    return "/v2/keys/" + enc if enc else "/v2/keys/"
+
+
+def encode_params(params) -> str:
+    """Query/form encoding that keeps order and repeated keys; None values -> bare key."""
+    if not params:
+        return ""
+    items = params.items() if isinstance(params, dict) else params
+    parts = []
+    for k, v in items:
+        if v is None:
+            parts.append(urllib.parse.quote(str(k), safe=""))
+        else:
+            if isinstance(v, bool):
+                v = "true" if v else "false"
+            parts.append(urllib.parse.quote(str(k), safe="") + "=" +
+                         urllib.parse.quote(str(v), safe=""))
+    return "&".join(parts)
+
+
+class Client:
+    """Keep-alive HTTP/1.1 client; reconnects transparently after a server close."""
+
+    FORM = "application/x-www-form-urlencoded"
+
+    def __init__(self, host: str, port: int, timeout: float = 10):
+        self.host, self.port, self.timeout = host, port, timeout
+        self.conn: http.client.HTTPConnection | None = None
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    def request(self, method: str, path: str, body: bytes | str | None = None,
+                headers: dict | None = None, retry: bool = True) -> Response:
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        hdrs = dict(headers or {})
+        for attempt in range(2 if retry else 1):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(self.host, self.port,
+                                                       timeout=self.timeout)
+            try:
+                self.conn.request(method, path, body=body, headers=hdrs)
+                r = self.conn.getresponse()
+                data = r.read()
+                if r.will_close:
+                    self.close()
+                return _mk_response(r, data)
+            except (http.client.RemoteDisconnected, BrokenPipeError,
+                    ConnectionResetError, http.client.CannotSendRequest,
+                    http.client.BadStatusLine):
+                self.close()
+                if attempt == 1 or not retry:
+                    raise
+        raise AssertionError("unreachable")
+
+    # ---- /v2/keys helpers ----------------------------------------------------------
+    def keys(self, method: str, key: str, query=None, form=None, headers=None,
+             raw_path: str | None = None) -> Response:
+        """A /v2/keys request. ``query`` goes to the URL, ``form`` to a form body."""
+        path = raw_path if raw_path is not None else key_path(key)
+        q = encode_params(query)
+        if q:
+            path += "?" + q
+        body = None
+        hdrs = dict(headers or {})
+        if form is not None:
+            body = encode_params(form)
+            hdrs.setdefault("Content-Type", self.FORM)
+        return self.request(method, path, body, hdrs)
+
+    def get(self, key, **query):
+        return self.keys("GET", key, query=query or None)
+
+    def put(self, key, value=None, query=None, **form):
+        if value is not None:
+            form = {"value": value, **form}
+        return self.keys("PUT", key, query=query, form=form)
+
+    def post(self, key, value=None, query=None, **form):
+        if value is not None:
+            form = {"value": value, **form}
+        return self.keys("POST", key, query=query, form=form)
+
+    def delete(self, key, **query):
+        return self.keys("DELETE", key, query=query or None)
+
+    def index(self) -> int:
+        """Current etcd index (X-Etcd-Index of a root GET)."""
+        r = self.request("GET", "/v2/keys/")
+        return int(r.header("X-Etcd-Index"))
+
+    def store_stats(self) -> dict:
+        return self.request("GET", "/v2/stats/store").json()
+
+
+class Watch:
+    """A long-poll (or stream) watch on its own connection.
+
+    ``open`` returns once the status line and headers arrived (etcd sends them as soon
+    as the watch is registered). ``event``/``next_line`` read the body with a deadline.
+    """
+
+    def __init__(self, host: str, port: int, path: str, timeout: float = 10):
+        self.conn = http.client.HTTPConnection(host, port, timeout=timeout)
+        self.conn.request("GET", path)
+        self.resp = self.conn.getresponse()
+        self.status = self.resp.status
+        self.headers = {k.lower(): v for k, v in self.resp.getheaders()}
+
+    def header(self, name: str, default=None):
+        return self.headers.get(name.lower(), default)
+
+    def set_timeout(self, seconds: float) -> None:
+        if self.conn.sock is not None:
+            self.conn.sock.settimeout(seconds)
+
+    def body(self, timeout: float = 10) -> bytes:
+        self.set_timeout(timeout)
+        return self.resp.read()
+
+    def event(self, timeout: float = 10):
+        """Whole (non-stream) body decoded as JSON."""
+        data = self.body(timeout)
+        return json.loads(data.decode("utf-8"))
+
+    def next_line(self, timeout: float = 10) -> bytes:
+        """Next newline-terminated line of a stream body (raises socket.timeout)."""
+        self.set_timeout(timeout)
+        return self.resp.readline()
+
+    def next_event(self, timeout: float = 10):
+        line = self.next_line(timeout)
+        if not line:
+            raise EOFError("stream ended")
+        return json.loads(line.decode("utf-8"))
+
+    def pending(self, wait: float = 0.3) -> bool:
+        """True if no body byte arrives within ``wait`` seconds (watch still waiting)."""
+        sock = self.conn.sock
+        if sock is None:
+            return False
+        prev = sock.gettimeout()
+        sock.setblocking(False)        # peek only what is buffered or already readable
+        try:
+            buffered = self.resp.fp.peek(1)
+        except (BlockingIOError, InterruptedError):
+            buffered = b""
+        finally:
+            sock.settimeout(prev)
+        if buffered:
+            return False
+        readable, _, _ = select.select([sock], [], [], wait)
+        return not readable
+
+    def close(self) -> None:
+        try:
+            if self.conn.sock is not None:
+                self.conn.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.conn.close()
+
+
+def open_watch(server: Server, key: str, timeout: float = 10, raw_path: str | None = None,
+               **query) -> Watch:
+    params = {"wait": "true", **query}
+    path = (raw_path if raw_path is not None else key_path(key)) + "?" + encode_params(params)
+    return Watch(server.host, server.client_port, path, timeout)
+
+
+# ---------------------------------------------------------------------------------
+# Raw socket HTTP
+# ---------------------------------------------------------------------------------
+
+@dataclass
+class RawResult:
+    """What came back on a raw socket. ``status`` is None when no HTTP response came."""
+    data: bytes = b""
+    status: int | None = None
+    headers: dict = field(default_factory=dict)
+    body: bytes = b""
+    closed: bool = False       # server closed (FIN) the connection
+    reset: bool = False        # connection reset (RST)
+    timed_out: bool = False    # deadline hit with the connection still open
+
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+
+def parse_http_response(data: bytes) -> tuple[int | None, dict, bytes, bytes]:
+    """Parse one HTTP/1.x response from ``data``: (status, headers, body, rest)."""
+    head, sep, rest = data.partition(b"\r\n\r\n")
+    if not sep or not head.startswith(b"HTTP/"):
+        return None, {}, b"", data
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split(b" ")[1])
+    headers = {}
+    for ln in lines[1:]:
+        k, _, v = ln.partition(b":")
+        headers[k.decode("latin-1").strip().lower()] = v.decode("latin-1").strip()
+    if "content-length" in headers:
+        n = int(headers["content-length"])
+        return status, headers, rest[:n], rest[n:]
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        body = b""
+        while True:
+            size_line, sep, rest2 = rest.partition(b"\r\n")
+            if not sep:
+                break
+            size = int(size_line.split(b";")[0] or b"0", 16)
+            if size == 0:
+                rest = rest2[2:]
+                break
+            body += rest2[:size]
+            rest = rest2[size + 2:]
+        return status, headers, body, rest
+    return status, headers, rest, b""
+
+
+def _response_complete(data: bytes) -> bool:
+    status, headers, body, _ = parse_http_response(data)
+    if status is None:
+        return False
+    head = data.partition(b"\r\n\r\n")[2]
+    if "content-length" in headers:
+        return len(head) >= int(headers["content-length"])
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        return b"\r\n0\r\n\r\n" in b"\r\n" + head
+    return False
+
+
+def _send_chunks(s: socket.socket, chunks: list, res: RawResult) -> None:
+    for c in chunks:
+        try:
+            s.sendall(c)
+        except OSError:
+            res.reset = True
+            return
+
+
+def raw_request(host: str, port: int, payload: bytes | list, timeout: float = 5,
+                until_close: bool = False, sock: socket.socket | None = None,
+                concurrent: bool = False) -> RawResult:
+    """Send exact bytes (or a list of chunks) and read the reply with a deadline.
+
+    Stops at the first complete response unless ``until_close``; reports whether the
+    server closed or reset the connection. ``concurrent`` sends from a helper thread
+    while reading, so an early answer to a huge request (e.g. 400 "too large" followed
+    by a close) is read before the connection is reset.
+    """
+    own = sock is None
+    s = sock or socket.create_connection((host, port), timeout=timeout)
+    res = RawResult()
+    deadline = time.monotonic() + timeout
+    chunks = payload if isinstance(payload, list) else [payload]
+    sender = None
+    try:
+        if concurrent:
+            sender = threading.Thread(target=_send_chunks, args=(s, chunks, res), daemon=True)
+            sender.start()
+        else:
+            _send_chunks(s, chunks, res)
+        while time.monotonic() < deadline:
+            s.settimeout(max(0.01, deadline - time.monotonic()))
+            try:
+                b = s.recv(65536)
+            except (socket.timeout, TimeoutError):
+                res.timed_out = True
+                break
+            except ConnectionResetError:
+                res.reset = True
+                break
+            if not b:
+                res.closed = True
+                break
+            res.data += b
+            if not until_close and _response_complete(res.data):
+                break
+        else:
+            res.timed_out = True
+    finally:
+        if own:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+        if sender is not None:
+            sender.join(timeout)
+    res.status, res.headers, res.body, _ = parse_http_response(res.data)
+    return res
+
+
+def wait_for(pred, timeout: float, interval: float = 0.05, what: str = "condition"):
+    """Poll ``pred`` until it returns a truthy value (returned) or raise after timeout."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = pred()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last={last!r})")
