@@ -24,6 +24,11 @@ RaftLoop::RaftLoop(RaftLoopOptions options, consensus::LogStorage& log, store::K
       // Request ids only need to be unique among this member's in-flight requests and
       // unlikely to collide with other members' ids: start from a per-process random point.
       next_request_id_((options_.seed * 0x9e3779b97f4a7c15ULL) ^ static_cast<uint64_t>(clock_())) {
+  consensus::HardState hs = log_.hard_state();
+  if (hs.commit < keys_.applied_index() && keys_.applied_index() <= log_.last_index()) {
+    hs.commit = keys_.applied_index();
+    log_.persist(hs, {});
+  }
   consensus::RaftConfig rc;
   rc.id = options_.id;
   rc.voters = options_.voters;
@@ -131,7 +136,7 @@ void RaftLoop::start_read_round(std::vector<ReadWaiter> waiters) {
 void RaftLoop::process_ready() {
   while (core_->has_ready()) {
     consensus::Ready rd = core_->ready();
-    if (rd.hard_state || !rd.entries.empty()) {
+    if (needs_persist(rd)) {
       log_.persist(rd.hard_state.value_or(core_->hard_state()), rd.entries);
     }
     // Single-member for now: there is no peer to send rd.messages to.
@@ -142,6 +147,16 @@ void RaftLoop::process_ready() {
   }
   release_reads();
   publish_status();
+}
+
+bool RaftLoop::needs_persist(const consensus::Ready& rd) const {
+  if (!rd.entries.empty()) return true;
+  if (!rd.hard_state) return false;
+  // A change of the commit index alone is not fsynced on its own (Raft keeps commitIndex
+  // volatile; it rides along with the next persist). Term and vote must be durable before
+  // any message of this Ready is sent.
+  consensus::HardState stored = log_.hard_state();
+  return rd.hard_state->term != stored.term || rd.hard_state->vote != stored.vote;
 }
 
 void RaftLoop::apply_entries(const std::vector<consensus::Entry>& entries) {

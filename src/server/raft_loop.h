@@ -42,6 +42,8 @@ class RaftLoop {
  public:
   using Clock = std::function<int64_t()>;  // Unix ns
 
+  // Before constructing the core, raises the stored commit index to the key store's applied
+  // index if it lags (commit-only changes are not fsynced on their own; see needs_persist).
   RaftLoop(RaftLoopOptions options, consensus::LogStorage& log, store::KeyStore& keys,
            store::WatchHub& hub, StoreCounters& counters, Clock clock);
   ~RaftLoop();
@@ -77,6 +79,7 @@ class RaftLoop {
   void on_ttl_poll();
   void start_read_round(std::vector<ReadWaiter> waiters);
   void process_ready();
+  bool needs_persist(const consensus::Ready& rd) const;
   void apply_entries(const std::vector<consensus::Entry>& entries);
   void on_soft_state(const consensus::SoftState& ss);
   void serve_read_states(const std::vector<consensus::ReadState>& states);

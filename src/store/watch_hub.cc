@@ -97,7 +97,7 @@ void WatchHub::publish(uint64_t etcd_index, const std::vector<Event>& events) {
       if (!exact && has_hidden_below(at, ev.key)) return;
       notify_list(at, ev, json, exact, false);
     });
-    if (!ev.removal) continue;
+    if (!ev.removal || !ev.dir) continue;  // only a removed directory has watchers below it
     // Removal of a directory reaches every watcher below it (§5.2 rule 3).
     std::string prefix = ev.key == "/" ? "/" : ev.key + "/";
     std::vector<std::string> below;

@@ -51,6 +51,9 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "timeout(seconds): per-test wall-clock bound")
 
 
+KNOWN_TARGETS = {"larch": "larch", "etcd": "etcd"}
+
+
 def selected_targets(config) -> list[str]:
     opt = config.getoption("--target")
     if opt:
@@ -58,10 +61,13 @@ def selected_targets(config) -> list[str]:
     else:
         raw = os.environ.get("LARCH_TARGETS", "")
     if raw.strip():
-        out = [t.strip() for t in raw.split(",") if t.strip()]
-        for t in out:
-            if t not in ("larch", "etcd"):
+        out = []
+        for t in (t.strip() for t in raw.split(",") if t.strip()):
+            if t not in KNOWN_TARGETS:
                 raise pytest.UsageError(f"unknown target {t!r} (larch or etcd)")
+            # pytest 7 caches parametrized fixtures by param *identity*: hand out the
+            # interned constants, or the module-scoped server is restarted per test.
+            out.append(KNOWN_TARGETS[t])
         return out
     out = []
     if os.access(harness.LARCH_BIN, os.X_OK):

@@ -436,6 +436,8 @@ class Watch:
             buffered = b""
         finally:
             sock.settimeout(prev)
+        if self.resp.chunked and self.resp.chunk_left == 0 and buffered.startswith(b"\r\n"):
+            buffered = buffered[2:]    # the CRLF closing the chunk we already consumed
         if buffered:
             return False
         readable, _, _ = select.select([sock], [], [], wait)

@@ -139,6 +139,9 @@ def test_members(server, client):
     assert r.status == 200 and r.json() == me
     r = client.request("GET", "/v2/members/nosuch")
     assert r.status == 404 and r.json() == {"message": "Not found"}
+
+
+def test_members_write_validation(server, client):
     r = client.request("POST", "/v2/members", b'{"peerURLs":["http://h:1"]}',
                        {"Content-Type": "application/x-www-form-urlencoded"})
     assert r.status == 415

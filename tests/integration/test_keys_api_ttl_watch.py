@@ -32,11 +32,14 @@ def test_ttl_fields_countdown_and_expiry(server, client, uniq):
     assert before + 4.5 <= exp <= time.time() + 5.5
     assert list(j["node"].keys()) == ["key", "value", "expiration", "ttl",
                                       "modifiedIndex", "createdIndex"]
+    set_at = time.time()
     r = client.put(k1, "v", ttl=1)
     set_idx = etcd_index(r)
     w = open_watch(server, k1)
     assert w.status == 200
+    assert client.get(k1).status == 200
     ev = w.event(timeout=5)              # the expire event, within ~1.5 s
+    assert time.time() - set_at >= 0.9, "expired before its TTL"
     assert ev["action"] == "expire"
     assert ev["node"] == {"key": k1, "modifiedIndex": ev["node"]["modifiedIndex"],
                           "createdIndex": set_idx}
@@ -281,10 +284,10 @@ def test_stream_watch_has_no_duplicate_delete_events(server, client, uniq):
         got.append((ev["action"], ev["node"]["modifiedIndex"]))
         if ev["action"] == "expire":
             break
-    # give a duplicate expire event (if any) time to arrive
-    assert w.pending(0.7)
     actions = [a for a, _ in got]
     assert actions == ["delete", "set", "compareAndDelete", "set", "expire"], got
+    # give a duplicate expire event (if any) time to arrive
+    assert w.pending(0.7), "duplicate event after expire"
     assert len({i for _, i in got}) == len(got)
     assert got[3][1] == last
     w.close()
