@@ -41,6 +41,9 @@ std::optional<std::string> validate_timing(const Config& c) {
 std::optional<std::string> validate_sizes(const Config& c) {
   if (c.snapshot_count == 0) return "--snapshot-count must be >0";
   if (c.max_request_bytes == 0) return "--max-request-bytes must be >0";
+  if (c.client_idle_timeout_s == 0 || c.client_idle_timeout_s > 86400) {
+    return "--client-idle-timeout must be between 1 and 86400 seconds";
+  }
   if (c.history_size < kMinHistorySize || c.history_size > kMaxHistorySize) {
     return "--history-size must be between " + std::to_string(kMinHistorySize) + " and " +
            std::to_string(kMaxHistorySize) + " (set to " + std::to_string(c.history_size) + ")";

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "http/members_handler.h"
+
 #include "util/go_json.h"
 #include "util/member_id.h"
 
@@ -23,36 +25,14 @@ Response message(int status, std::string_view text) {
   return json_response(status, std::move(body));
 }
 
-void append_string_array(std::string& out, const std::vector<std::string>& xs) {
-  out += '[';
-  for (size_t i = 0; i < xs.size(); ++i) {
-    if (i) out += ',';
-    util::append_json_string(out, xs[i]);
-  }
-  out += ']';
-}
-
 }  // namespace
-
-std::string member_json(const MemberInfo& m) {
-  std::string out = "{\"id\":";
-  util::append_json_string(out, util::id_hex(m.id));
-  out += ",\"name\":";
-  util::append_json_string(out, m.name);
-  out += ",\"peerURLs\":";
-  append_string_array(out, m.peer_urls);
-  out += ",\"clientURLs\":";
-  append_string_array(out, m.client_urls);
-  out += '}';
-  return out;
-}
 
 Response AdminHandler::handle(const Request& req, const Dispatch& d) const {
   switch (d.route.endpoint) {
     case Endpoint::kVersion: return version();
     case Endpoint::kHealth: return health();
     case Endpoint::kMachines: return machines(req.method == "HEAD");
-    case Endpoint::kMembers: return members(req, d.route.sub);
+    case Endpoint::kMembers: return members_.handle(req, d.route.sub);
     case Endpoint::kStatsSelf: return stats_self();
     case Endpoint::kStatsLeader: return stats_leader();
     case Endpoint::kStatsStore: return stats_store();
@@ -112,36 +92,6 @@ Response AdminHandler::machines(bool head) const {
   r.body = std::move(body);
   r.head = head;
   return r;
-}
-
-Response AdminHandler::members(const Request& req, const std::string& sub) const {
-  auto with_cluster = [&](Response r) {
-    r.add("X-Etcd-Cluster-Id", util::id_hex(service_.cluster_id()));
-    return r;
-  };
-  if (req.method != "GET") {
-    // Runtime membership changes arrive with replication (next milestone).
-    return with_cluster(message(500, "Internal Server Error"));
-  }
-  if (sub.empty()) {
-    std::string body = "{\"members\":[";
-    auto ms = service_.members();
-    std::sort(ms.begin(), ms.end(), [](auto& a, auto& b) { return a.id < b.id; });
-    for (size_t i = 0; i < ms.size(); ++i) {
-      if (i) body += ',';
-      body += member_json(ms[i]);
-    }
-    body += "]}\n";
-    return with_cluster(json_response(200, std::move(body)));
-  }
-  if (sub == "leader") {
-    uint64_t lead = service_.leader_id();
-    for (const auto& m : service_.members()) {
-      if (m.id == lead && lead != 0) return with_cluster(json_response(200, member_json(m) + "\n"));
-    }
-    return with_cluster(message(503, "During election"));
-  }
-  return with_cluster(message(404, "Not found"));
 }
 
 Response AdminHandler::stats_self() const {

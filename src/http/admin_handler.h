@@ -4,6 +4,7 @@
 // reported as disabled). Synchronous; any I/O thread.
 #include "http/api_options.h"
 #include "http/kv_service.h"
+#include "http/members_handler.h"
 #include "http/request_handler.h"
 #include "http/router.h"
 
@@ -12,7 +13,7 @@ namespace larch::http {
 class AdminHandler {
  public:
   AdminHandler(KvService& service, const ApiOptions& options)
-      : service_(service), options_(options) {}
+      : service_(service), options_(options), members_(service) {}
 
   Response handle(const Request& req, const Dispatch& d) const;
 
@@ -20,7 +21,6 @@ class AdminHandler {
   Response version() const;
   Response health() const;
   Response machines(bool head) const;
-  Response members(const Request& req, const std::string& sub) const;
   Response stats_self() const;
   Response stats_leader() const;
   Response stats_store() const;
@@ -29,9 +29,8 @@ class AdminHandler {
 
   KvService& service_;
   const ApiOptions& options_;
+  MembersHandler members_;
 };
 
-// JSON of one member object: {"id":..,"name":..,"peerURLs":[..],"clientURLs":[..]}.
-std::string member_json(const MemberInfo& m);
 
 }  // namespace larch::http

@@ -78,6 +78,7 @@ int run_server(const config::Config& cfg) {
   http::ApiHandler api(service, api_options(cfg));
   http::SessionLimits limits;
   limits.max_body_bytes = cfg.max_request_bytes;
+  limits.idle_timeout = std::chrono::seconds(cfg.client_idle_timeout_s);
 
   asio::io_context ioc;
   std::list<asio::ip::tcp::acceptor> acceptors;

@@ -5,7 +5,7 @@ applied to v2 bodies, 414/431 instead of a TCP reset for long request lines, and
 slow-loris connections closed after a timeout. 10,000 idle watchers run on every target.
 
 Knobs: LARCH_IDLE_BOUND (seconds to wait for Larch to close idle/slow connections,
-default 65), LARCH_IDLE_ARGS (extra Larch flags for that test, e.g. a shorter timeout),
+default 75), LARCH_IDLE_ARGS (extra Larch flags for that test, e.g. a shorter timeout),
 LARCH_WATCHERS (default 10000).
 """
 
@@ -24,7 +24,7 @@ import harness
 from harness import key_path, raw_request, wait_for
 from v2_checks import assert_error, assert_event
 
-IDLE_BOUND = float(os.environ.get("LARCH_IDLE_BOUND", "65"))
+IDLE_BOUND = float(os.environ.get("LARCH_IDLE_BOUND", "75"))
 N_WATCHERS = int(os.environ.get("LARCH_WATCHERS", "10000"))
 
 
