@@ -80,8 +80,9 @@ void WatchHub::notify_list(const std::string& at, const Event& ev,
       continue;
     }
     if (!ok) w.sink->close();
-    erase_at(it, i);
-    if (list.empty()) return;  // erase_at removed the map entry
+    bool last = list.size() == 1;
+    erase_at(it, i);  // removes the map entry (and so `list`) with its last watcher
+    if (last) return;
   }
 }
 

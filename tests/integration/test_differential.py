@@ -17,7 +17,6 @@ import json
 import os
 import random
 import re
-import socket
 import urllib.parse
 from dataclasses import dataclass, field
 

@@ -7,9 +7,6 @@ their own with ``make_server``.
 
 from __future__ import annotations
 
-import json
-import re
-
 import pytest
 
 from harness import encode_params, key_path
