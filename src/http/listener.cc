@@ -3,7 +3,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 namespace larch::http {
@@ -25,18 +25,22 @@ std::string open_acceptor(tcp::acceptor& acceptor, const std::string& host, uint
   return {};
 }
 
-asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, asio::io_context& ioc,
+asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, std::vector<asio::io_context*> contexts,
                                   RequestHandler& handler, SessionLimits limits) {
+  size_t next = 0;
+  asio::steady_timer backoff(acceptor.get_executor());
   for (;;) {
-    auto [ec, socket] =
-        co_await acceptor.async_accept(asio::make_strand(ioc), asio::as_tuple(asio::use_awaitable));
+    asio::io_context& target = *contexts[next++ % contexts.size()];
+    auto [ec, socket] = co_await acceptor.async_accept(target, asio::as_tuple(asio::use_awaitable));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-      continue;  // e.g. EMFILE: keep serving existing connections
+      // e.g. EMFILE: keep serving existing connections, retry shortly.
+      backoff.expires_after(std::chrono::milliseconds(50));
+      co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    auto ex = socket.get_executor();
-    asio::co_spawn(ex, run_client_session(std::move(socket), handler, limits), asio::detached);
+    asio::co_spawn(target, run_client_session(std::move(socket), handler, limits), asio::detached);
   }
 }
 

@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <string>
+#include <vector>
 
 #include "http/client_session.h"
 #include "http/request_handler.h"
@@ -15,9 +16,11 @@ namespace larch::http {
 std::string open_acceptor(boost::asio::ip::tcp::acceptor& acceptor, const std::string& host,
                           uint16_t port);
 
-// Accept loop; each connection runs on a new strand of ioc. Ends when acceptor is closed.
+// Accept loop. Connections are spread round-robin over `contexts` (one io_context per I/O
+// thread, each run by exactly one thread, so a session needs no strand and never wakes
+// another I/O thread). Ends when the acceptor is closed.
 boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor,
-                                         boost::asio::io_context& ioc, RequestHandler& handler,
-                                         SessionLimits limits);
+                                         std::vector<boost::asio::io_context*> contexts,
+                                         RequestHandler& handler, SessionLimits limits);
 
 }  // namespace larch::http

@@ -12,15 +12,18 @@ int64_t KvServer::now_ns() const { return unix_now_ns(); }
 
 store::GetResult KvServer::get(const std::string& key, bool recursive, bool sorted) {
   int64_t now = now_ns();
-  return readers_.with_reader(
-      [&](store::KeyReader& r) { return r.get(key, recursive, sorted, now); });
+  return readers_.with_reader([&](ReaderPool::PooledReader& r) {
+    return r.fresh().get(key, recursive, sorted, now);
+  });
 }
 
 store::WatchRegistration KvServer::watch(const store::WatchSpec& spec,
                                          std::shared_ptr<store::WatchSink> sink) {
-  return readers_.with_reader([&](store::KeyReader& r) {
+  return readers_.with_reader([&](ReaderPool::PooledReader& r) {
+    // fresh() runs under the hub lock: the hub's current index was published after the
+    // store generation moved, so the snapshot includes every event up to it.
     return hub_.watch(spec, std::move(sink), [&](uint64_t from, uint64_t to) {
-      return r.find_event(spec.key, spec.recursive, from, to);
+      return r.fresh().find_event(spec.key, spec.recursive, from, to);
     });
   });
 }

@@ -11,12 +11,14 @@ namespace asio = boost::asio;
 using consensus::RequestOutcome;
 
 RaftLoop::RaftLoop(RaftLoopOptions options, consensus::LogStorage& log, store::KeyStore& keys,
-                   store::WatchHub& hub, StoreCounters& counters, Clock clock)
+                   store::WatchHub& hub, StoreCounters& counters, ReaderPool& readers,
+                   Clock clock)
     : options_(std::move(options)),
       log_(log),
       keys_(keys),
       hub_(hub),
       counters_(counters),
+      readers_(readers),
       clock_(std::move(clock)),
       tick_timer_(ioc_),
       ttl_timer_(ioc_),
@@ -185,6 +187,7 @@ void RaftLoop::apply_entries(const std::vector<consensus::Entry>& entries) {
     }
   }
   keys_.commit_batch();
+  readers_.store_changed();  // before any event is published or write acknowledged
   hub_.publish(keys_.etcd_index(), events);
   for (auto& [d, reply] : done) d(std::move(reply));
 }

@@ -20,6 +20,7 @@
 #include "consensus/raft_core.h"
 #include "http/kv_service.h"
 #include "server/pending_table.h"
+#include "server/reader_pool.h"
 #include "server/store_counters.h"
 #include "store/key_store.h"
 #include "store/watch_hub.h"
@@ -45,7 +46,7 @@ class RaftLoop {
   // Before constructing the core, raises the stored commit index to the key store's applied
   // index if it lags (commit-only changes are not fsynced on their own; see needs_persist).
   RaftLoop(RaftLoopOptions options, consensus::LogStorage& log, store::KeyStore& keys,
-           store::WatchHub& hub, StoreCounters& counters, Clock clock);
+           store::WatchHub& hub, StoreCounters& counters, ReaderPool& readers, Clock clock);
   ~RaftLoop();
   RaftLoop(const RaftLoop&) = delete;
   RaftLoop& operator=(const RaftLoop&) = delete;
@@ -93,6 +94,7 @@ class RaftLoop {
   store::KeyStore& keys_;
   store::WatchHub& hub_;
   StoreCounters& counters_;
+  ReaderPool& readers_;
   Clock clock_;
 
   boost::asio::io_context ioc_;

@@ -2,6 +2,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <iostream>
@@ -72,18 +73,26 @@ int run_server(const config::Config& cfg) {
 
   store::WatchHub hub(keys->etcd_index());
   StoreCounters counters;
-  RaftLoop raft(raft_options(cfg, id, fresh), *log, *keys, hub, counters, unix_now_ns);
   ReaderPool readers(dir.keys_db());
+  RaftLoop raft(raft_options(cfg, id, fresh), *log, *keys, hub, counters, readers, unix_now_ns);
   KvServer service(raft, readers, hub, counters, id, start_ns);
   http::ApiHandler api(service, api_options(cfg));
   http::SessionLimits limits;
   limits.max_body_bytes = cfg.max_request_bytes;
   limits.idle_timeout = std::chrono::seconds(cfg.client_idle_timeout_s);
 
-  asio::io_context ioc;
+  // One io_context per I/O thread (concurrency hint 1): no strands, no cross-thread wakeups.
+  constexpr int kIoThreads = 2;
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<asio::io_context*> context_ptrs;
+  for (int i = 0; i < kIoThreads; ++i) {
+    contexts.push_back(std::make_unique<asio::io_context>(1));
+    context_ptrs.push_back(contexts.back().get());
+  }
+  asio::io_context& main_ioc = *contexts[0];
   std::list<asio::ip::tcp::acceptor> acceptors;
   for (const auto& url : cfg.listen_client_urls) {
-    auto& acc = acceptors.emplace_back(ioc);
+    auto& acc = acceptors.emplace_back(main_ioc);
     if (auto err = http::open_acceptor(acc, url.host, url.port); !err.empty()) {
       log_line("error: " + err);
       return 1;
@@ -92,19 +101,26 @@ int run_server(const config::Config& cfg) {
   }
   raft.start();
   for (auto& acc : acceptors) {
-    asio::co_spawn(ioc, http::accept_loop(acc, ioc, api, limits), asio::detached);
+    asio::co_spawn(main_ioc, http::accept_loop(acc, context_ptrs, api, limits), asio::detached);
   }
-  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  asio::signal_set signals(main_ioc, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code, int sig) {
     log_line("received signal " + std::to_string(sig) + ", shutting down");
     for (auto& acc : acceptors) acc.close();
     hub.close_all();
     raft.stop();
-    ioc.stop();
+    for (auto& c : contexts) c->stop();
   });
-  std::thread second([&] { ioc.run(); });
-  ioc.run();
-  second.join();
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < contexts.size(); ++i) {
+    threads.emplace_back([&, i] {
+      auto guard = asio::make_work_guard(*contexts[i]);
+      contexts[i]->run();
+    });
+  }
+  main_ioc.run();
+  for (auto& c : contexts) c->stop();
+  for (auto& t : threads) t.join();
   raft.stop();
   log_line("stopped");
   return 0;

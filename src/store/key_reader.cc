@@ -61,22 +61,22 @@ struct KeyReader::Impl {
     etcd_index_stmt = db.prepare("SELECT value FROM meta WHERE name='etcd_index'");
   }
 
-  // One read transaction: every query inside sees the same committed batch.
-  class ReadTxn {
-   public:
-    explicit ReadTxn(Impl& impl) : impl_(impl) { impl_.begin.use().run(); }
-    ~ReadTxn() {
-      try {
-        impl_.commit.use().run();
-      } catch (...) {  // a read-only transaction has nothing to lose
-      }
+  // Every query runs inside the current read snapshot (one read transaction), so what one
+  // call sees is one committed batch. The snapshot stays open across calls until
+  // end_snapshot(): re-reading an unchanged store costs no BEGIN/COMMIT (no lock syscalls).
+  void ensure_snapshot() {
+    if (in_snapshot) return;
+    begin.use().run();
+    in_snapshot = true;
+  }
+  void end_snapshot() {
+    if (!in_snapshot) return;
+    in_snapshot = false;
+    try {
+      commit.use().run();
+    } catch (...) {  // a read-only transaction has nothing to lose
     }
-    ReadTxn(const ReadTxn&) = delete;
-    ReadTxn& operator=(const ReadTxn&) = delete;
-
-   private:
-    Impl& impl_;
-  };
+  }
 
   uint64_t read_etcd_index() {
     auto q = etcd_index_stmt.use();
@@ -103,6 +103,7 @@ struct KeyReader::Impl {
   std::optional<NodeTable> nodes;
   std::optional<HistoryTable> history;
   Statement begin, commit, etcd_index_stmt;
+  bool in_snapshot = false;
   NodeRow node;  // scratch
   std::string cause;
 };
@@ -112,12 +113,14 @@ std::unique_ptr<KeyReader> KeyReader::open(const std::string& path) {
 }
 
 KeyReader::KeyReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-KeyReader::~KeyReader() = default;
+KeyReader::~KeyReader() {
+  if (impl_) impl_->end_snapshot();
+}
 
 GetResult KeyReader::get(const std::string& key, bool recursive, bool sorted, int64_t now_ns) {
   (void)sorted;  // listings are always in byte order, which satisfies both modes
   Impl& im = *impl_;
-  Impl::ReadTxn txn(im);
+  im.ensure_snapshot();
   GetResult r;
   r.etcd_index = im.read_etcd_index();
   std::string_view k = key.empty() ? key_path::kRoot : std::string_view(key);
@@ -139,13 +142,16 @@ GetResult KeyReader::get(const std::string& key, bool recursive, bool sorted, in
 
 HistoryResult KeyReader::find_event(const std::string& key, bool recursive, uint64_t from,
                                     uint64_t to) {
-  Impl::ReadTxn txn(*impl_);
+  impl_->ensure_snapshot();
   return impl_->history->find(key.empty() ? std::string(key_path::kRoot) : key, recursive, from,
                               to);
 }
 
 uint64_t KeyReader::etcd_index() {
+  impl_->ensure_snapshot();
   return impl_->read_etcd_index();
 }
+
+void KeyReader::end_snapshot() { impl_->end_snapshot(); }
 
 }  // namespace larch::store

@@ -1,6 +1,11 @@
 #pragma once
 // Read-only view of the key space on its own SQLite connection (WAL: readers never block the
-// writer). One per I/O thread; not thread-safe itself.
+// writer). Not thread-safe itself: one thread at a time.
+//
+// Snapshot contract: each call runs in the reader's current read snapshot, which stays open
+// across calls (so repeated reads of an unchanged store take no locks) until end_snapshot().
+// The owner must call end_snapshot() whenever the store may have changed and the caller needs
+// to see it (server::ReaderPool does so on every committed batch).
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -38,6 +43,9 @@ class KeyReader {
   HistoryResult find_event(const std::string& key, bool recursive, uint64_t from, uint64_t to);
 
   uint64_t etcd_index();
+
+  // Closes the current read snapshot; the next call starts a fresh one.
+  void end_snapshot();
 
  private:
   struct Impl;

@@ -112,6 +112,9 @@ TEST_CASE("reader sees exactly the committed batches, index consistent with body
   REQUIRE(g.etcd_index == i);
   REQUIRE(g.body.find("\"value\":\"1\"") != std::string::npos);
   f.store->commit_batch();
+  // The reader's snapshot stays as it was until the owner ends it (snapshot contract).
+  REQUIRE(f.reader->get("/a", false, false, kNow).etcd_index == i);
+  f.reader->end_snapshot();
   g = f.reader->get("/a", false, false, kNow);
   REQUIRE(g.etcd_index == i + 1);
   REQUIRE(g.body.find("\"value\":\"2\"") != std::string::npos);

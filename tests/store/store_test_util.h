@@ -72,6 +72,7 @@ struct StoreFixture {
     store->begin_batch();
     ApplyResult r = store->apply(++raft_index, c);
     store->commit_batch();
+    reader->end_snapshot();  // as server::ReaderPool does after every committed batch
     return r;
   }
   ApplyResult set(const std::string& key, const std::string& value = "") {
