@@ -173,16 +173,14 @@ class Session {
         co_await write_raw(last);
         co_return false;
       }
+      // A one-shot watch sends its event and the end of the body in one write.
       std::string piece = chunk(*json);
+      if (!plan.spec.stream) piece += kLastChunk;
       if (!co_await write_raw(piece)) {
         handler_.cancel_watch(id);
         co_return false;
       }
-      if (!plan.spec.stream) {
-        std::string last(kLastChunk);
-        bool ok = co_await write_raw(last);
-        co_return ok && keep_alive;
-      }
+      if (!plan.spec.stream) co_return keep_alive;
     }
   }
 
