@@ -39,6 +39,7 @@ RaftLoop::RaftLoop(RaftLoopOptions options, consensus::LogStorage& log, store::K
   rc.applied = keys_.applied_index();
   core_ = std::make_unique<consensus::RaftCore>(rc, log_, options_.seed);
   expiry_.rebuild(keys_.ttl_nodes());
+  last_compaction_ = keys_.applied_index();
   publish_status();
 }
 
@@ -190,6 +191,19 @@ void RaftLoop::apply_entries(const std::vector<consensus::Entry>& entries) {
   readers_.store_changed();  // before any event is published or write acknowledged
   hub_.publish(keys_.etcd_index(), events);
   for (auto& [d, reply] : done) d(std::move(reply));
+  maybe_compact();
+}
+
+void RaftLoop::maybe_compact() {
+  uint64_t applied = keys_.applied_index();
+  if (!options_.compact_log || applied < last_compaction_ + options_.compact_every) return;
+  if (applied <= options_.compact_keep) return;
+  uint64_t upto = applied - options_.compact_keep;
+  auto term = log_.term(upto);
+  if (!term) return;
+  keys_.sync();  // the key space must hold everything the dropped entries did
+  options_.compact_log(upto, *term);
+  last_compaction_ = applied;
 }
 
 void RaftLoop::on_soft_state(const consensus::SoftState& ss) {

@@ -37,6 +37,11 @@ struct RaftLoopOptions {
   int64_t ttl_poll_ns = 20'000'000;  // how often the leader checks the timing wheel
   int internal_entries_on_start = 1;  // etcd-compatible index bookkeeping (3 when fresh)
   uint64_t seed = 1;
+  // Log compaction: every compact_every applied entries the key space is made durable and
+  // compact_log(index, term) drops the raft log up to index (--snapshot-count).
+  uint64_t compact_every = 100000;
+  uint64_t compact_keep = 1000;  // entries kept below the applied index
+  std::function<void(uint64_t, uint64_t)> compact_log;
 };
 
 class RaftLoop {
@@ -88,6 +93,7 @@ class RaftLoop {
   void expire_reads(int64_t now_ns);
   void propose_local(store::Command cmd);
   void publish_status();
+  void maybe_compact();
 
   RaftLoopOptions options_;
   consensus::LogStorage& log_;
@@ -117,6 +123,7 @@ class RaftLoop {
   std::multimap<uint64_t, ReadWaiter> reads_awaiting_apply_;            // by read index
   std::vector<ReadWaiter> reads_retry_;                                 // no leader yet
   bool internal_proposed_ = false;
+  uint64_t last_compaction_ = 0;
   bool stopped_ = false;
 
   std::atomic<uint64_t> commit_index_{0};

@@ -26,7 +26,8 @@ namespace {
 
 void log_line(const std::string& text) { std::cerr << "larch: " << text << std::endl; }
 
-RaftLoopOptions raft_options(const config::Config& cfg, const Identity& id, bool fresh) {
+RaftLoopOptions raft_options(const config::Config& cfg, const Identity& id, bool fresh,
+                             store::SqliteLogStorage& log) {
   RaftLoopOptions o;
   o.id = id.self.id;
   for (const auto& m : id.members) o.voters.push_back(m.id);
@@ -35,6 +36,8 @@ RaftLoopOptions raft_options(const config::Config& cfg, const Identity& id, bool
   o.request_timeout_ns = static_cast<int64_t>(cfg.request_timeout_ms()) * 1'000'000;
   o.internal_entries_on_start = fresh ? 3 : 1;
   o.seed = id.self.id ^ static_cast<uint64_t>(unix_now_ns());
+  o.compact_every = cfg.snapshot_count;
+  o.compact_log = [&log](uint64_t index, uint64_t term) { log.compact(index, term); };
   return o;
 }
 
@@ -74,7 +77,7 @@ int run_server(const config::Config& cfg) {
   store::WatchHub hub(keys->etcd_index());
   StoreCounters counters;
   ReaderPool readers(dir.keys_db());
-  RaftLoop raft(raft_options(cfg, id, fresh), *log, *keys, hub, counters, readers, unix_now_ns);
+  RaftLoop raft(raft_options(cfg, id, fresh, *log), *log, *keys, hub, counters, readers, unix_now_ns);
   KvServer service(raft, readers, hub, counters, id, start_ns);
   http::ApiHandler api(service, api_options(cfg));
   http::SessionLimits limits;

@@ -45,6 +45,10 @@ class KeyStore {
   // Marks raft_index applied without changing the key space (no-op / conf-change entries).
   void skip(uint64_t raft_index);
   void commit_batch();  // commit (also trims history beyond history_limit); no-op if none open
+
+  // Makes every committed batch durable (fsync), so the raft log below applied_index() may be
+  // dropped. Outside a batch only. Costs one fsync; called once per log compaction.
+  void sync();
   // Destroying the store with a batch open discards the batch (as a crash would).
 
   // Every node with a TTL: (key, expiration_ns); used to rebuild the timing wheel at startup.
