@@ -1,8 +1,10 @@
 #pragma once
 // Requests waiting for the raft thread: writes (by request id, completed when their entry is
-// applied) with a deadline each, so every caller gets exactly one answer. Raft thread only.
+// applied) with a deadline each, so every caller gets exactly one answer. Thread-safe: the
+// raft thread adds and expires, the apply thread takes. Completions run outside the lock.
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <unordered_map>
 #include <vector>
 
@@ -21,13 +23,17 @@ class PendingTable {
   void expire(int64_t now_ns);
   // Completes everything with error 300 `cause` (shutdown).
   void fail_all(const std::string& cause);
-  size_t size() const { return pending_.size(); }
+  size_t size() const {
+    std::lock_guard lock(mu_);
+    return pending_.size();
+  }
 
  private:
   struct Pending {
     Done done;
     int64_t deadline_ns;
   };
+  mutable std::mutex mu_;
   std::unordered_map<uint64_t, Pending> pending_;
 };
 

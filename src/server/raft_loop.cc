@@ -22,6 +22,7 @@ RaftLoop::RaftLoop(RaftLoopOptions options, consensus::LogStorage& log, store::K
       clock_(std::move(clock)),
       tick_timer_(ioc_),
       ttl_timer_(ioc_),
+      apply_work_(apply_ioc_.get_executor()),
       expiry_(clock_()),
       // Request ids only need to be unique among this member's in-flight requests and
       // unlikely to collide with other members' ids: start from a per-process random point.
@@ -40,6 +41,7 @@ RaftLoop::RaftLoop(RaftLoopOptions options, consensus::LogStorage& log, store::K
   core_ = std::make_unique<consensus::RaftCore>(rc, log_, options_.seed);
   expiry_.rebuild(keys_.ttl_nodes());
   last_compaction_ = keys_.applied_index();
+  applied_index_.store(keys_.applied_index());
   publish_status();
 }
 
@@ -52,6 +54,7 @@ void RaftLoop::start() {
     schedule_tick();
     schedule_ttl_poll();
   });
+  apply_thread_ = std::thread([this] { apply_ioc_.run(); });
   thread_ = std::thread([this] { ioc_.run(); });
 }
 
@@ -70,6 +73,9 @@ void RaftLoop::stop() {
     reads_retry_.clear();
   });
   thread_.join();
+  // Entries already handed over are still applied (they are committed and persisted).
+  apply_work_.reset();
+  apply_thread_.join();
 }
 
 void RaftLoop::propose(store::Command cmd, PendingTable::Done done) {
@@ -143,10 +149,14 @@ void RaftLoop::process_ready() {
       log_.persist(rd.hard_state.value_or(core_->hard_state()), rd.entries);
     }
     // Single-member for now: there is no peer to send rd.messages to.
-    if (!rd.committed_entries.empty()) apply_entries(rd.committed_entries);
     if (rd.soft_state) on_soft_state(*rd.soft_state);
     if (!rd.read_states.empty()) serve_read_states(rd.read_states);
     core_->advance(rd);
+    if (!rd.committed_entries.empty()) {
+      asio::post(apply_ioc_, [this, entries = std::move(rd.committed_entries)] {
+        apply_entries(entries);
+      });
+    }
   }
   release_reads();
   publish_status();
@@ -177,8 +187,11 @@ void RaftLoop::apply_entries(const std::vector<consensus::Entry>& entries) {
     }
     store::ApplyResult res = keys_.apply(e.index, *cmd);
     counters_.count_apply(cmd->op, res.error_code == 0, res.events.size());
-    for (const auto& [key, exp] : res.ttl_set) expiry_.on_applied_ttl(key, exp);
-    if (cmd->op == store::OpType::kExpire) expiry_.on_expire_applied(cmd->now_ns);
+    if (!res.ttl_set.empty() || cmd->op == store::OpType::kExpire) {
+      std::lock_guard lock(expiry_mu_);
+      for (const auto& [key, exp] : res.ttl_set) expiry_.on_applied_ttl(key, exp);
+      if (cmd->op == store::OpType::kExpire) expiry_.on_expire_applied(cmd->now_ns);
+    }
     for (auto& ev : res.events) events.push_back(std::move(ev));
     res.events.clear();
     if (auto d = pending_.take(cmd->request_id)) {
@@ -191,6 +204,8 @@ void RaftLoop::apply_entries(const std::vector<consensus::Entry>& entries) {
   readers_.store_changed();  // before any event is published or write acknowledged
   hub_.publish(keys_.etcd_index(), events);
   for (auto& [d, reply] : done) d(std::move(reply));
+  applied_index_.store(keys_.applied_index(), std::memory_order_release);
+  asio::post(ioc_, [this] { release_reads(); });
   maybe_compact();
 }
 
@@ -198,12 +213,14 @@ void RaftLoop::maybe_compact() {
   uint64_t applied = keys_.applied_index();
   if (!options_.compact_log || applied < last_compaction_ + options_.compact_every) return;
   if (applied <= options_.compact_keep) return;
-  uint64_t upto = applied - options_.compact_keep;
-  auto term = log_.term(upto);
-  if (!term) return;
   keys_.sync();  // the key space must hold everything the dropped entries did
-  options_.compact_log(upto, *term);
   last_compaction_ = applied;
+  uint64_t upto = applied - options_.compact_keep;
+  asio::post(ioc_, [this, upto] { compact_log(upto); });
+}
+
+void RaftLoop::compact_log(uint64_t upto) {
+  if (auto term = log_.term(upto)) options_.compact_log(upto, *term);
 }
 
 void RaftLoop::on_soft_state(const consensus::SoftState& ss) {
@@ -212,7 +229,10 @@ void RaftLoop::on_soft_state(const consensus::SoftState& ss) {
   if (ss.leader != leader_.load()) leader_since_ns_.store(clock_());
   leader_.store(ss.leader);
   is_leader_.store(leader_now);
-  if (leader_now != was_leader) expiry_.set_leader(leader_now);
+  if (leader_now != was_leader) {
+    std::lock_guard lock(expiry_mu_);
+    expiry_.set_leader(leader_now);
+  }
   if (leader_now && !internal_proposed_) {
     // etcd writes member/attribute/version records on bootstrap (3 index slots) and
     // re-publishes attributes on every restart (1 slot); mirror the index arithmetic.
@@ -240,7 +260,7 @@ void RaftLoop::serve_read_states(const std::vector<consensus::ReadState>& states
 }
 
 void RaftLoop::release_reads() {
-  uint64_t applied = keys_.applied_index();
+  uint64_t applied = applied_index_.load(std::memory_order_acquire);
   auto end = reads_awaiting_apply_.upper_bound(applied);
   for (auto it = reads_awaiting_apply_.begin(); it != end; ++it) it->second.done(true);
   reads_awaiting_apply_.erase(reads_awaiting_apply_.begin(), end);
@@ -298,7 +318,12 @@ void RaftLoop::schedule_ttl_poll() {
 }
 
 void RaftLoop::on_ttl_poll() {
-  if (auto sweep = expiry_.poll(clock_())) {
+  std::optional<int64_t> sweep;
+  {
+    std::lock_guard lock(expiry_mu_);
+    sweep = expiry_.poll(clock_());
+  }
+  if (sweep) {
     store::Command c;
     c.op = store::OpType::kExpire;
     c.now_ns = *sweep;

@@ -1,12 +1,19 @@
 #pragma once
-// The raft thread: owns RaftCore, drives its Ready loop (persist -> send -> apply -> advance),
-// applies committed entries to the KeyStore in one transaction per batch, publishes events to
-// the WatchHub, completes waiting requests and proposes TTL expiry while leader.
+// The raft thread owns RaftCore and drives its Ready loop (persist -> send -> advance) and
+// hands committed entries, in order, to the apply thread, which applies them to the KeyStore
+// in one transaction per batch, publishes events to the WatchHub and completes the waiting
+// requests. The two overlap: while batch n is applied, batch n+1 is being fsynced.
+// The leader also proposes TTL expiry (Expire{now}) from the raft thread.
 //
 // Group commit: proposals from all I/O threads queue in an inbox; the raft thread drains the
 // whole inbox before persisting, so one fsync covers every write that arrived meanwhile.
+//
+// Ownership: RaftCore, the LogStorage and the read waiters belong to the raft thread; the
+// KeyStore to the apply thread (after start()); PendingTable and the expiry scheduler (under
+// expiry_mu_) are shared; applied_index_ is published by the apply thread.
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <functional>
@@ -56,8 +63,8 @@ class RaftLoop {
   RaftLoop(const RaftLoop&) = delete;
   RaftLoop& operator=(const RaftLoop&) = delete;
 
-  void start();  // starts the raft thread
-  void stop();   // fails what is pending, stops and joins the thread
+  void start();  // starts the raft and apply threads
+  void stop();   // fails what is pending, stops and joins both threads
 
   // Any thread. done is called exactly once, on the raft thread.
   void propose(store::Command cmd, PendingTable::Done done);
@@ -86,14 +93,15 @@ class RaftLoop {
   void start_read_round(std::vector<ReadWaiter> waiters);
   void process_ready();
   bool needs_persist(const consensus::Ready& rd) const;
-  void apply_entries(const std::vector<consensus::Entry>& entries);
+  void apply_entries(const std::vector<consensus::Entry>& entries);  // apply thread
   void on_soft_state(const consensus::SoftState& ss);
   void serve_read_states(const std::vector<consensus::ReadState>& states);
   void release_reads();
   void expire_reads(int64_t now_ns);
   void propose_local(store::Command cmd);
   void publish_status();
-  void maybe_compact();
+  void maybe_compact();                      // apply thread
+  void compact_log(uint64_t upto);            // raft thread
 
   RaftLoopOptions options_;
   consensus::LogStorage& log_;
@@ -107,6 +115,9 @@ class RaftLoop {
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer ttl_timer_;
   std::thread thread_;
+  boost::asio::io_context apply_ioc_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> apply_work_;
+  std::thread apply_thread_;
 
   std::mutex inbox_mu_;
   std::vector<Proposal> inbox_proposals_;
@@ -115,6 +126,7 @@ class RaftLoop {
 
   // Raft thread state.
   std::unique_ptr<consensus::RaftCore> core_;
+  std::mutex expiry_mu_;
   ttl::ExpiryScheduler expiry_;
   PendingTable pending_;
   uint64_t next_request_id_;
@@ -126,6 +138,7 @@ class RaftLoop {
   uint64_t last_compaction_ = 0;
   bool stopped_ = false;
 
+  std::atomic<uint64_t> applied_index_{0};
   std::atomic<uint64_t> commit_index_{0};
   std::atomic<uint64_t> term_{0};
   std::atomic<uint64_t> leader_{0};
