@@ -117,7 +117,7 @@ class Session {
  private:
   // Writes a whole response; false if the connection must end.
   awaitable<bool> send(const Response& r, const CorsDecision& cors, bool keep_alive) {
-    std::string bytes = serialize(r, cors, keep_alive);
+    std::string bytes = serialize(r, cors, keep_alive, date_.now());
     stream_.expires_after(limits_.idle_timeout);
     auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(bytes), kTuple);
     if (ec || r.close || !keep_alive) {
@@ -156,7 +156,7 @@ class Session {
       co_return ok && keep_alive;
     }
     plan.head.chunked = true;
-    std::string head = serialize(plan.head, cors, keep_alive);
+    std::string head = serialize(plan.head, cors, keep_alive, date_.now());
     if (!co_await write_raw(head)) {
       handler_.cancel_watch(id);
       co_return false;
@@ -186,6 +186,7 @@ class Session {
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
+  DateCache date_;
   RequestHandler& handler_;
   SessionLimits limits_;
 };

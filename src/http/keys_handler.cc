@@ -9,19 +9,22 @@ namespace larch::http {
 
 using boost::asio::awaitable;
 
+KeysHandler::KeysHandler(KvService& service, const ApiOptions& options)
+    : service_(service), options_(options), cluster_id_hex_(util::id_hex(service.cluster_id())) {}
+
 Response KeysHandler::error(int code, const std::optional<std::string>& cause,
                             uint64_t index) const {
   Response r;
   r.status = util::v2_error_status(code);
   r.body = util::v2_error_body(code, cause, index);
-  r.add("X-Etcd-Cluster-Id", util::id_hex(service_.cluster_id()));
+  r.add("X-Etcd-Cluster-Id", cluster_id_hex_);
   r.add("X-Etcd-Index", std::to_string(index));
   return r;
 }
 
 void KeysHandler::add_index_headers(Response& r, uint64_t etcd_index) const {
   RaftStatus rs = service_.raft_status();
-  r.add("X-Etcd-Cluster-Id", util::id_hex(service_.cluster_id()));
+  r.add("X-Etcd-Cluster-Id", cluster_id_hex_);
   r.add("X-Etcd-Index", std::to_string(etcd_index));
   r.add("X-Raft-Index", std::to_string(rs.commit_index));
   r.add("X-Raft-Term", std::to_string(rs.term));
@@ -66,7 +69,7 @@ awaitable<Response> KeysHandler::write(const KeyRequest& kr) {
     Response r;
     r.status = res.http_status;
     r.body = std::move(res.body);
-    r.add("X-Etcd-Cluster-Id", util::id_hex(service_.cluster_id()));
+    r.add("X-Etcd-Cluster-Id", cluster_id_hex_);
     r.add("X-Etcd-Index", std::to_string(res.etcd_index));
     co_return r;
   }
@@ -93,7 +96,7 @@ awaitable<Response> KeysHandler::read(const KeyRequest& kr) {
   r.body = std::move(g.body);
   r.head = kr.method == KeyMethod::kHead;
   if (g.error_code != 0) {
-    r.add("X-Etcd-Cluster-Id", util::id_hex(service_.cluster_id()));
+    r.add("X-Etcd-Cluster-Id", cluster_id_hex_);
     r.add("X-Etcd-Index", std::to_string(g.etcd_index));
   } else {
     add_index_headers(r, g.etcd_index);

@@ -13,8 +13,7 @@ namespace larch::http {
 
 class KeysHandler {
  public:
-  KeysHandler(KvService& service, const ApiOptions& options)
-      : service_(service), options_(options) {}
+  KeysHandler(KvService& service, const ApiOptions& options);
 
   boost::asio::awaitable<Outcome> handle(const Request& req, const Dispatch& d);
   std::optional<Response> start_watch(WatchPlan& plan, std::shared_ptr<store::WatchSink> sink,
@@ -28,6 +27,7 @@ class KeysHandler {
 
   KvService& service_;
   const ApiOptions& options_;
+  std::string cluster_id_hex_;  // X-Etcd-Cluster-Id (fixed for the life of the member)
 };
 
 }  // namespace larch::http

@@ -43,7 +43,17 @@ std::string http_date() {
   return std::string(buf, n);
 }
 
-std::string serialize(const Response& r, const CorsDecision& cors, bool keep_alive) {
+const std::string& DateCache::now() {
+  int64_t sec = static_cast<int64_t>(std::time(nullptr));
+  if (sec != second_) {
+    second_ = sec;
+    text_ = http_date();
+  }
+  return text_;
+}
+
+std::string serialize(const Response& r, const CorsDecision& cors, bool keep_alive,
+                      std::string_view date) {
   std::string out;
   out.reserve(256 + r.body.size());
   out += "HTTP/1.1 ";
@@ -70,7 +80,7 @@ std::string serialize(const Response& r, const CorsDecision& cors, bool keep_ali
     out += "\r\n";
   }
   out += "Date: ";
-  out += http_date();
+  out += date;
   out += "\r\n";
   if (r.chunked) {
     out += "Transfer-Encoding: chunked\r\n";

@@ -33,8 +33,20 @@ std::string_view reason_phrase(int status);
 // Current time as an HTTP Date header value ("Sat, 21 Nov 2026 12:52:56 GMT").
 std::string http_date();
 
-// Serialises status line, headers and (unless head/chunked) the body.
-std::string serialize(const Response& r, const CorsDecision& cors, bool keep_alive);
+// The Date header value, formatted at most once per second. One per connection.
+class DateCache {
+ public:
+  const std::string& now();
+
+ private:
+  int64_t second_ = -1;
+  std::string text_;
+};
+
+// Serialises status line, headers (with `date` as the Date header) and, unless head/chunked,
+// the body.
+std::string serialize(const Response& r, const CorsDecision& cors, bool keep_alive,
+                      std::string_view date);
 
 // One chunk of a chunked body ("<hex>\r\n<data>\r\n"); the terminator is "0\r\n\r\n".
 std::string chunk(std::string_view data);

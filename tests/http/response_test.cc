@@ -1,0 +1,75 @@
+#include "http/response.h"
+
+#include <catch2/catch.hpp>
+
+using namespace larch::http;
+
+TEST_CASE("response: status line, CORS, content type, extra headers, length, body") {
+  Response r;
+  r.status = 201;
+  r.body = "{}\n";
+  r.add("X-Etcd-Index", "4");
+  std::string out = serialize(r, CorsDecision{"*"}, true, "D");
+  REQUIRE(out.rfind("HTTP/1.1 201 Created\r\n", 0) == 0);
+  REQUIRE(out.find("Access-Control-Allow-Origin: *\r\n") != std::string::npos);
+  REQUIRE(out.find("Access-Control-Allow-Methods: POST, GET, OPTIONS, PUT, DELETE\r\n") !=
+          std::string::npos);
+  REQUIRE(out.find("Content-Type: application/json\r\n") != std::string::npos);
+  REQUIRE(out.find("X-Etcd-Index: 4\r\nDate: D\r\nContent-Length: 3\r\n\r\n{}\n") !=
+          std::string::npos);
+  REQUIRE(out.find("Connection: close") == std::string::npos);
+}
+
+TEST_CASE("response: no CORS headers when not allowed; close when asked") {
+  Response r;
+  r.close = true;
+  std::string out = serialize(r, CorsDecision{}, true, "D");
+  REQUIRE(out.find("Access-Control") == std::string::npos);
+  REQUIRE(out.find("Connection: close\r\n") != std::string::npos);
+}
+
+TEST_CASE("response: HEAD keeps Content-Length of the body but sends no body") {
+  Response r;
+  r.body = "hello";
+  r.head = true;
+  std::string out = serialize(r, CorsDecision{}, true, "D");
+  REQUIRE(out.find("Content-Length: 5\r\n") != std::string::npos);
+  REQUIRE(out.substr(out.size() - 4) == "\r\n\r\n");
+}
+
+TEST_CASE("response: chunked head and chunks; 204 has no length") {
+  Response r;
+  r.chunked = true;
+  r.body = "ignored";
+  std::string out = serialize(r, CorsDecision{}, true, "D");
+  REQUIRE(out.find("Transfer-Encoding: chunked\r\n") != std::string::npos);
+  REQUIRE(out.find("ignored") == std::string::npos);
+  REQUIRE(chunk("{\"a\":1}\n") == "8\r\n{\"a\":1}\n\r\n");
+  Response nc;
+  nc.status = 204;
+  nc.content_type.clear();
+  std::string n = serialize(nc, CorsDecision{}, true, "D");
+  REQUIRE(n.find("Content-Length") == std::string::npos);
+  REQUIRE(n.find("Content-Type") == std::string::npos);
+}
+
+TEST_CASE("response: plain-text helpers match Go's net/http") {
+  Response nf = not_found_page();
+  REQUIRE(nf.status == 404);
+  REQUIRE(nf.body == "404 page not found\n");
+  REQUIRE(nf.content_type == "text/plain; charset=utf-8");
+  Response na = method_not_allowed("GET,HEAD");
+  REQUIRE(na.status == 405);
+  REQUIRE(na.body.size() == 19);
+  std::string out = serialize(na, CorsDecision{}, true, "D");
+  REQUIRE(out.find("Allow: GET,HEAD\r\n") != std::string::npos);
+  REQUIRE(out.find("X-Content-Type-Options: nosniff\r\n") != std::string::npos);
+}
+
+TEST_CASE("response: the date cache formats an RFC 7231 date") {
+  DateCache cache;
+  const std::string& d = cache.now();
+  REQUIRE(d.size() == 29);
+  REQUIRE(d.substr(d.size() - 4) == " GMT");
+  REQUIRE(&cache.now() == &d);
+}
