@@ -1,16 +1,12 @@
 #include "http/form.h"
 
 #include "http/parse_media_type.h"
+#include "util/hex_digit.h"
 
 namespace larch::http {
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+using util::hex_value;
 
 void append_hex(std::string& out, const char* prefix, unsigned value, int digits) {
   static constexpr char kHex[] = "0123456789abcdef";

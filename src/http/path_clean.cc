@@ -2,15 +2,12 @@
 
 #include <cstdint>
 
+#include "util/hex_digit.h"
+
 namespace larch::http {
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+using util::hex_value;
 
 // Go's shouldEscape(c, encodePath) negated.
 bool path_byte_is_plain(unsigned char c) {

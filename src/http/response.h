@@ -11,14 +11,15 @@ namespace larch::http {
 struct Response {
   int status = 200;
   std::string content_type = "application/json";  // empty: no Content-Type header
-  std::vector<std::pair<std::string, std::string>> headers;  // extra headers, in order
+  // Extra headers, in order. Names must be string literals (static storage).
+  std::vector<std::pair<std::string_view, std::string>> headers;
   std::string body;
   bool head = false;    // HEAD: Content-Length of body, no body bytes
   bool close = false;   // Connection: close, then close the socket
   bool chunked = false; // headers only, Transfer-Encoding: chunked (watch bodies follow)
 
-  void add(std::string name, std::string value) {
-    headers.emplace_back(std::move(name), std::move(value));
+  void add(std::string_view name, std::string value) {
+    headers.emplace_back(name, std::move(value));
   }
 };
 
