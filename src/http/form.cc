@@ -96,6 +96,14 @@ Unescaped query_unescape(std::string_view s) {
   Unescaped result;
   result.text.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
+    // Copy the run up to the next byte that needs decoding in one append.
+    size_t special = s.find_first_of("+%", i);
+    if (special != i) {
+      size_t end = special == std::string_view::npos ? s.size() : special;
+      result.text.append(s.data() + i, end - i);
+      if (end == s.size()) break;
+      i = end;
+    }
     char c = s[i];
     if (c == '+') {
       result.text.push_back(' ');

@@ -1,6 +1,8 @@
 #include "server/raft_loop.h"
 
 #include <boost/asio/post.hpp>
+#include <pthread.h>
+
 #include <chrono>
 
 #include "util/v2_error.h"
@@ -54,8 +56,14 @@ void RaftLoop::start() {
     schedule_tick();
     schedule_ttl_poll();
   });
-  apply_thread_ = std::thread([this] { apply_ioc_.run(); });
-  thread_ = std::thread([this] { ioc_.run(); });
+  apply_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "larch-apply");
+    apply_ioc_.run();
+  });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "larch-raft");
+    ioc_.run();
+  });
 }
 
 void RaftLoop::stop() {

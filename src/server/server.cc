@@ -5,6 +5,8 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <pthread.h>
+
 #include <iostream>
 #include <list>
 #include <thread>
@@ -117,10 +119,13 @@ int run_server(const config::Config& cfg) {
   std::vector<std::thread> threads;
   for (size_t i = 1; i < contexts.size(); ++i) {
     threads.emplace_back([&, i] {
+      std::string name = "larch-io" + std::to_string(i);
+      pthread_setname_np(pthread_self(), name.c_str());
       auto guard = asio::make_work_guard(*contexts[i]);
       contexts[i]->run();
     });
   }
+  pthread_setname_np(pthread_self(), "larch-io0");
   main_ioc.run();
   for (auto& c : contexts) c->stop();
   for (auto& t : threads) t.join();
