@@ -1,0 +1,79 @@
+#include "server/data_dir.h"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+using namespace larch;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    char tmpl[] = "/tmp/larch-datadir-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+config::Config single(const std::string& name, uint16_t peer_port) {
+  config::Config c;
+  c.name = name;
+  config::Url peer{"http", "127.0.0.1", peer_port,
+                   "http://127.0.0.1:" + std::to_string(peer_port)};
+  c.initial_cluster = {{name, peer}};
+  c.advertise_client_urls = {config::Url{"http", "127.0.0.1", 2379, "http://127.0.0.1:2379"}};
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("data dir: first start writes the identity; etcd's IDs for the spec's example") {
+  TempDir t;
+  server::DataDir dir{(t.path / "d").string()};
+  auto opened = server::open_data_dir(dir, single("default", 22380));
+  REQUIRE(opened.error.empty());
+  REQUIRE(opened.fresh);
+  REQUIRE(opened.identity.self.id == 0x9e737febb6b99eeeULL);  // spec §10
+  REQUIRE(opened.identity.cluster_id == 0xc8730d66636ff140ULL);
+  REQUIRE(fs::exists(dir.identity_file()));
+}
+
+TEST_CASE("data dir: a restart reads the identity back and ignores initial-cluster flags") {
+  TempDir t;
+  server::DataDir dir{(t.path / "d").string()};
+  REQUIRE(server::open_data_dir(dir, single("default", 22380)).error.empty());
+  std::ofstream(dir.raft_db()) << "";
+  std::ofstream(dir.keys_db()) << "";
+  auto again = server::open_data_dir(dir, single("default", 33333));
+  REQUIRE(again.error.empty());
+  REQUIRE_FALSE(again.fresh);
+  REQUIRE(again.identity.self.id == 0x9e737febb6b99eeeULL);
+}
+
+TEST_CASE("data dir: foreign content, a missing identity or missing databases are refused") {
+  TempDir t;
+  server::DataDir etcd_like{(t.path / "etcd").string()};
+  fs::create_directories(fs::path(etcd_like.path) / "member");
+  auto r = server::open_data_dir(etcd_like, single("default", 22380));
+  REQUIRE(r.error.find("not Larch data") != std::string::npos);
+
+  server::DataDir no_identity{(t.path / "noid").string()};
+  fs::create_directories(no_identity.path);
+  std::ofstream(no_identity.raft_db()) << "x";
+  r = server::open_data_dir(no_identity, single("default", 22380));
+  REQUIRE(r.error.find("no identity record") != std::string::npos);
+
+  server::DataDir missing_db{(t.path / "nodb").string()};
+  REQUIRE(server::open_data_dir(missing_db, single("default", 22380)).error.empty());
+  r = server::open_data_dir(missing_db, single("default", 22380));
+  REQUIRE(r.error.find("missing raft.db or keys.db") != std::string::npos);
+
+  server::DataDir corrupt{(t.path / "corrupt").string()};
+  fs::create_directories(corrupt.path);
+  std::ofstream(corrupt.identity_file()) << "{not json";
+  r = server::open_data_dir(corrupt, single("default", 22380));
+  REQUIRE(r.error.find("corrupt identity record") != std::string::npos);
+}
