@@ -35,8 +35,13 @@ NodeTable::NodeTable(SqliteDb& db)
     : find_(db.prepare("SELECT dir, value, expiration, created, modified FROM nodes "
                        "WHERE key=?1")),
       kind_(db.prepare("SELECT dir FROM nodes WHERE key=?1")),
-      put_(db.prepare("INSERT OR REPLACE INTO nodes(key, parent, dir, value, expiration, "
-                      "created, modified) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)")),
+      // An upsert rewrites an existing row in place; INSERT OR REPLACE would delete and
+      // re-insert it, touching the parent index (whose entry never changes for a key) too.
+      put_(db.prepare("INSERT INTO nodes(key, parent, dir, value, expiration, created, "
+                      "modified) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(key) DO UPDATE "
+                      "SET dir=excluded.dir, value=excluded.value, "
+                      "expiration=excluded.expiration, created=excluded.created, "
+                      "modified=excluded.modified")),
       set_value_(db.prepare("UPDATE nodes SET value=?2, modified=?3, expiration=?4 "
                             "WHERE key=?1")),
       set_expiration_(db.prepare("UPDATE nodes SET expiration=?2 WHERE key=?1")),
