@@ -69,8 +69,8 @@ struct Config {
   std::vector<Url> listen_metrics_urls;  // extra listeners serving /metrics and /health
 
   // --- Larch-only ---
-  uint64_t history_size = 100000;   // --history-size: events kept for watch replay
-  bool linearizable_reads = false;  // --linearizable-reads: every GET acts as quorum=true
+  uint64_t history_size = 100000;       // --history-size: events kept for watch replay
+  bool linearizable_reads = false;      // --linearizable-reads: every GET acts as quorum=true
   uint64_t client_idle_timeout_s = 60;  // --client-idle-timeout: seconds to send a request
 
   // Request/proposal timeout, as etcd derives it: 5 s + 2 x election timeout.

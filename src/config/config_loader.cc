@@ -125,7 +125,9 @@ ConfigResult load_config(const std::vector<std::string>& args,
   Settings settings = flag_settings(parsed);
   if (auto it = settings.find("version"); it != settings.end()) {
     auto v = parse_go_bool(it->second.value);
-    if (!v.ok()) return fail(r, "invalid boolean value \"" + it->second.value + "\" for -version: parse error", 2);
+    if (!v.ok())
+      return fail(r, "invalid boolean value \"" + it->second.value + "\" for -version: parse error",
+                  2);
     if (*v.value) {
       r.action = LoadAction::kPrintVersion;
       return r;

@@ -6,7 +6,9 @@
 namespace larch::config {
 namespace {
 
-std::string ms(uint64_t v) { return std::to_string(v) + "ms"; }
+std::string ms(uint64_t v) {
+  return std::to_string(v) + "ms";
+}
 
 std::optional<std::string> validate_tls(const Config& c) {
   const std::pair<const std::string*, const char*> files[] = {
@@ -69,7 +71,8 @@ std::string join(const std::vector<std::string>& items, const std::string& prefi
 void apply_derived_defaults(Config& c) {
   if (c.data_dir.empty()) c.data_dir = c.name + ".larch";
   if (c.initial_cluster.empty()) {
-    for (const auto& url : c.initial_advertise_peer_urls) c.initial_cluster.push_back({c.name, url});
+    for (const auto& url : c.initial_advertise_peer_urls)
+      c.initial_cluster.push_back({c.name, url});
   }
   if (c.debug) c.log_level = "debug";
 }

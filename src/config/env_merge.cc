@@ -32,11 +32,11 @@ std::optional<std::string> on_already_set(const std::string& var, const Setting&
                                           SettingSource source, std::vector<LogLine>& log) {
   if (existing.source == SettingSource::kFlag) {
     if (source == SettingSource::kEnv) return conflict_error(var);
-    log.push_back({LogSeverity::kWarning,
-                   "command-line flag overrides " + var + " from the config file"});
+    log.push_back(
+        {LogSeverity::kWarning, "command-line flag overrides " + var + " from the config file"});
   } else if (existing.source == SettingSource::kEnvFile) {
-    log.push_back({LogSeverity::kInfo,
-                   var + " from the config file overrides the environment variable"});
+    log.push_back(
+        {LogSeverity::kInfo, var + " from the config file overrides the environment variable"});
   }
   return std::nullopt;
 }

@@ -15,8 +15,8 @@ void assign_field(Config& c, const FlagValue& v) {
 }
 
 template <auto Member>
-FlagSpec applied(std::string_view name, FlagKind kind, std::string_view def,
-                 std::string_view usage, std::string_view choices = {}) {
+FlagSpec applied(std::string_view name, FlagKind kind, std::string_view def, std::string_view usage,
+                 std::string_view choices = {}) {
   return FlagSpec{name, kind, def, usage, FlagUse::kApplied, &assign_field<Member>, choices};
 }
 
@@ -26,8 +26,13 @@ FlagSpec ignored(std::string_view name, FlagKind kind, std::string_view def,
 }
 
 FlagSpec unsupported(std::string_view name, FlagKind kind, std::string_view def) {
-  return FlagSpec{name, kind, def, "Not supported by larch (only the default is accepted).",
-                  FlagUse::kUnsupported, nullptr, {}};
+  return FlagSpec{name,
+                  kind,
+                  def,
+                  "Not supported by larch (only the default is accepted).",
+                  FlagUse::kUnsupported,
+                  nullptr,
+                  {}};
 }
 
 using K = FlagKind;
@@ -35,10 +40,21 @@ using C = Config;
 
 std::vector<FlagSpec> member_flags() {
   return {
-      FlagSpec{"config-file", K::kString, "", "Path to a YAML config file, or an ETCD_*=value "
-               "environment file (see conf/etcd.conf.example).", FlagUse::kLoader, nullptr, {}},
-      FlagSpec{"version", K::kBool, "false", "Print the version and exit.", FlagUse::kLoader,
-               nullptr, {}},
+      FlagSpec{"config-file",
+               K::kString,
+               "",
+               "Path to a YAML config file, or an ETCD_*=value "
+               "environment file (see conf/etcd.conf.example).",
+               FlagUse::kLoader,
+               nullptr,
+               {}},
+      FlagSpec{"version",
+               K::kBool,
+               "false",
+               "Print the version and exit.",
+               FlagUse::kLoader,
+               nullptr,
+               {}},
       applied<&C::name>("name", K::kString, "default", "Human-readable name for this member."),
       applied<&C::data_dir>("data-dir", K::kString, "${name}.larch", "Path to the data directory."),
       applied<&C::wal_dir>("wal-dir", K::kString, "", "Accepted; larch keeps its log in data-dir."),
@@ -51,8 +67,7 @@ std::vector<FlagSpec> member_flags() {
       ignored("initial-election-tick-advance", K::kBool, "true"),
       applied<&C::listen_peer_urls>("listen-peer-urls", K::kListenUrls, "http://localhost:2380",
                                     "List of URLs to listen on for peer traffic."),
-      applied<&C::listen_client_urls>("listen-client-urls", K::kListenUrls,
-                                      "http://localhost:2379",
+      applied<&C::listen_client_urls>("listen-client-urls", K::kListenUrls, "http://localhost:2379",
                                       "List of URLs to listen on for client traffic."),
       applied<&C::max_snapshots>("max-snapshots", K::kUint, "5", "Accepted; ignored."),
       applied<&C::max_wals>("max-wals", K::kUint, "5", "Accepted; ignored."),
@@ -193,8 +208,8 @@ const std::vector<FlagSpec>& all_flags() {
 
 const FlagSpec* find_flag(std::string_view name) {
   const auto& table = all_flags();
-  auto it = std::find_if(table.begin(), table.end(),
-                         [&](const FlagSpec& f) { return f.name == name; });
+  auto it =
+      std::find_if(table.begin(), table.end(), [&](const FlagSpec& f) { return f.name == name; });
   return it == table.end() ? nullptr : &*it;
 }
 

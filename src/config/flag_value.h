@@ -13,7 +13,7 @@ namespace larch::config {
 
 enum class FlagKind {
   kString,
-  kChoice,          // string limited to FlagSpec::choices ("new|existing")
+  kChoice,  // string limited to FlagSpec::choices ("new|existing")
   kBool,
   kUint,            // base-10, non-negative
   kInt,             // base-10, may be negative

@@ -12,7 +12,9 @@ struct ParseResult {
   std::string error;  // set iff !value
 
   static ParseResult success(T v) { return ParseResult{std::move(v), {}}; }
-  static ParseResult failure(std::string message) { return ParseResult{std::nullopt, std::move(message)}; }
+  static ParseResult failure(std::string message) {
+    return ParseResult{std::nullopt, std::move(message)};
+  }
   bool ok() const { return value.has_value(); }
 };
 

@@ -10,8 +10,7 @@ std::optional<uint64_t> MemoryLogStorage::term(uint64_t i) const {
   return entries_[i - 1].term;
 }
 
-std::vector<Entry> MemoryLogStorage::entries(uint64_t lo, uint64_t hi,
-                                             uint64_t max_bytes) const {
+std::vector<Entry> MemoryLogStorage::entries(uint64_t lo, uint64_t hi, uint64_t max_bytes) const {
   std::vector<Entry> out;
   uint64_t bytes = 0;
   for (uint64_t i = std::max<uint64_t>(lo, 1); i < hi && i <= entries_.size(); ++i) {

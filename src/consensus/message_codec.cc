@@ -120,8 +120,7 @@ Message read_message(Reader& r) {
   uint8_t flags = r.byte();
   if ((flags & ~kFlagReject) != 0) r.fail("unknown message flags");
   m.reject = (flags & kFlagReject) != 0;
-  for (uint64_t* v : {&m.from, &m.to, &m.term, &m.log_term, &m.index, &m.commit,
-                      &m.reject_hint}) {
+  for (uint64_t* v : {&m.from, &m.to, &m.term, &m.log_term, &m.index, &m.commit, &m.reject_hint}) {
     *v = r.varint();
   }
   m.context = r.bytes();
@@ -141,8 +140,7 @@ std::string encode_messages(const std::vector<Message>& messages) {
   return out;
 }
 
-std::optional<std::vector<Message>> decode_messages(std::string_view buffer,
-                                                    std::string* error) {
+std::optional<std::vector<Message>> decode_messages(std::string_view buffer, std::string* error) {
   auto failure = [error](std::string why) -> std::optional<std::vector<Message>> {
     if (error != nullptr) *error = std::move(why);
     return std::nullopt;

@@ -24,10 +24,16 @@ void RaftCore::step(const Message& m) {
     return;
   }
   switch (role_) {
-    case Role::kLeader: step_leader(m); break;
-    case Role::kFollower: step_follower(m); break;
+    case Role::kLeader:
+      step_leader(m);
+      break;
+    case Role::kFollower:
+      step_follower(m);
+      break;
     case Role::kPreCandidate:
-    case Role::kCandidate: step_candidate(m); break;
+    case Role::kCandidate:
+      step_candidate(m);
+      break;
   }
 }
 
@@ -40,12 +46,11 @@ bool RaftCore::step_term(const Message& m) {
       // Lease (thesis §4.2.3): while we hear from a live leader, ignore candidates, so a
       // member that was partitioned away cannot depose a healthy leader. A transfer
       // explicitly asks to bypass it.
-      bool in_lease = config_.check_quorum && lead_ != kNoNode &&
-                      election_elapsed_ < config_.election_tick;
+      bool in_lease =
+          config_.check_quorum && lead_ != kNoNode && election_elapsed_ < config_.election_tick;
       if (in_lease && m.context != kTransferContext) return false;
     }
-    if (m.type == MessageType::kPreVote ||
-        (m.type == MessageType::kPreVoteResp && !m.reject)) {
+    if (m.type == MessageType::kPreVote || (m.type == MessageType::kPreVoteResp && !m.reject)) {
       // Pre-votes never change our term; a granted pre-vote carries the future term.
     } else if (m.type == MessageType::kAppend || m.type == MessageType::kHeartbeat ||
                m.type == MessageType::kSnapshot) {
@@ -84,8 +89,8 @@ void RaftCore::answer_stale_term(const Message& m) {
 
 void RaftCore::handle_vote_request(const Message& m) {
   bool pre = m.type == MessageType::kPreVote;
-  bool can_vote = vote_ == m.from || (vote_ == kNoNode && lead_ == kNoNode) ||
-                  (pre && m.term > term_);
+  bool can_vote =
+      vote_ == m.from || (vote_ == kNoNode && lead_ == kNoNode) || (pre && m.term > term_);
   Message resp;
   resp.type = pre ? MessageType::kPreVoteResp : MessageType::kVoteResp;
   resp.to = m.from;
@@ -131,8 +136,8 @@ void RaftCore::step_follower(const Message& m) {
 }
 
 void RaftCore::step_candidate(const Message& m) {
-  MessageType my_resp = role_ == Role::kPreCandidate ? MessageType::kPreVoteResp
-                                                     : MessageType::kVoteResp;
+  MessageType my_resp =
+      role_ == Role::kPreCandidate ? MessageType::kPreVoteResp : MessageType::kVoteResp;
   switch (m.type) {
     case MessageType::kAppend:
       become_follower(m.term, m.from);  // someone else won this term
@@ -155,8 +160,11 @@ void RaftCore::step_candidate(const Message& m) {
             become_leader();
           }
           break;
-        case VoteResult::kLost: become_follower(term_, kNoNode); break;
-        case VoteResult::kPending: break;
+        case VoteResult::kLost:
+          become_follower(term_, kNoNode);
+          break;
+        case VoteResult::kPending:
+          break;
       }
       break;
   }

@@ -18,7 +18,9 @@ RaftLog::RaftLog(LogStorage& storage, uint64_t applied)
   applied_ = std::max(applied, storage.first_index() - 1);
 }
 
-uint64_t RaftLog::last_index() const { return last_unstable_index(); }
+uint64_t RaftLog::last_index() const {
+  return last_unstable_index();
+}
 
 std::optional<uint64_t> RaftLog::term(uint64_t i) const {
   if (i >= offset_) {
@@ -93,8 +95,7 @@ uint64_t RaftLog::append(const std::vector<Entry>& ents) {
   return last_index();
 }
 
-std::pair<uint64_t, uint64_t> RaftLog::find_conflict_by_term(uint64_t index,
-                                                             uint64_t t) const {
+std::pair<uint64_t, uint64_t> RaftLog::find_conflict_by_term(uint64_t index, uint64_t t) const {
   for (; index > 0; --index) {
     std::optional<uint64_t> ours = term(index);
     if (!ours) return {index, 0};
@@ -131,7 +132,9 @@ void RaftLog::stable_to(uint64_t i, uint64_t t) {
   in_progress_ = std::max(in_progress_, offset_);
 }
 
-uint64_t RaftLog::apply_limit() const { return std::min(committed_, in_progress_ - 1); }
+uint64_t RaftLog::apply_limit() const {
+  return std::min(committed_, in_progress_ - 1);
+}
 
 std::vector<Entry> RaftLog::entries_to_apply(uint64_t max_bytes) const {
   if (!has_entries_to_apply()) return {};

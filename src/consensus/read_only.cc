@@ -18,8 +18,8 @@ void ReadOnly::ack(NodeId from, uint64_t round) {
   acked = std::max(acked, round);
 }
 
-std::vector<ReadRequest> ReadOnly::take_confirmed(const std::vector<NodeId>& voters,
-                                                  NodeId self, size_t quorum) {
+std::vector<ReadRequest> ReadOnly::take_confirmed(const std::vector<NodeId>& voters, NodeId self,
+                                                  size_t quorum) {
   std::vector<ReadRequest> out;
   if (rounds_.empty() || quorum == 0 || quorum > voters.size()) return out;
   std::vector<uint64_t> acked;

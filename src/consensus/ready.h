@@ -31,12 +31,12 @@ struct ReadState {
 };
 
 struct Ready {
-  std::optional<SoftState> soft_state;  // set when it changed since the previous Ready
-  std::optional<HardState> hard_state;  // set when it changed; persist with `entries`
-  std::vector<Entry> entries;           // to append to the stable log
-  std::vector<Message> messages;        // to send after persisting
-  std::vector<Entry> committed_entries; // to apply, in index order
-  std::vector<ReadState> read_states;   // confirmed read points for local read_index calls
+  std::optional<SoftState> soft_state;   // set when it changed since the previous Ready
+  std::optional<HardState> hard_state;   // set when it changed; persist with `entries`
+  std::vector<Entry> entries;            // to append to the stable log
+  std::vector<Message> messages;         // to send after persisting
+  std::vector<Entry> committed_entries;  // to apply, in index order
+  std::vector<ReadState> read_states;    // confirmed read points for local read_index calls
 };
 
 }  // namespace larch::consensus

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "http/members_handler.h"
-
 #include "util/go_json.h"
 #include "util/member_id.h"
 
@@ -29,14 +28,22 @@ Response message(int status, std::string_view text) {
 
 Response AdminHandler::handle(const Request& req, const Dispatch& d) const {
   switch (d.route.endpoint) {
-    case Endpoint::kVersion: return version();
-    case Endpoint::kHealth: return health();
-    case Endpoint::kMachines: return machines(req.method == "HEAD");
-    case Endpoint::kMembers: return members_.handle(req, d.route.sub);
-    case Endpoint::kStatsSelf: return stats_self();
-    case Endpoint::kStatsLeader: return stats_leader();
-    case Endpoint::kStatsStore: return stats_store();
-    case Endpoint::kMetrics: return metrics();
+    case Endpoint::kVersion:
+      return version();
+    case Endpoint::kHealth:
+      return health();
+    case Endpoint::kMachines:
+      return machines(req.method == "HEAD");
+    case Endpoint::kMembers:
+      return members_.handle(req, d.route.sub);
+    case Endpoint::kStatsSelf:
+      return stats_self();
+    case Endpoint::kStatsLeader:
+      return stats_leader();
+    case Endpoint::kStatsStore:
+      return stats_store();
+    case Endpoint::kMetrics:
+      return metrics();
     case Endpoint::kDebugVars: {
       Response r = json_response(200, "{}\n");
       r.content_type = "application/json; charset=utf-8";
@@ -48,10 +55,15 @@ Response AdminHandler::handle(const Request& req, const Dispatch& d) const {
       r.content_type.clear();
       return r;
     }
-    case Endpoint::kAuthEnable: case Endpoint::kAuthUsers: case Endpoint::kAuthUser:
-    case Endpoint::kAuthRoles: case Endpoint::kAuthRole: case Endpoint::kAuthInvalidPath:
+    case Endpoint::kAuthEnable:
+    case Endpoint::kAuthUsers:
+    case Endpoint::kAuthUser:
+    case Endpoint::kAuthRoles:
+    case Endpoint::kAuthRole:
+    case Endpoint::kAuthInvalidPath:
       return auth(req, d);
-    default: return not_found_page();
+    default:
+      return not_found_page();
   }
 }
 

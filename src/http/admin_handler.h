@@ -32,5 +32,4 @@ class AdminHandler {
   MembersHandler members_;
 };
 
-
 }  // namespace larch::http

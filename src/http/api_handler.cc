@@ -5,7 +5,9 @@
 namespace larch::http {
 
 ApiHandler::ApiHandler(KvService& service, ApiOptions options)
-    : service_(service), options_(std::move(options)), keys_(service, options_),
+    : service_(service),
+      options_(std::move(options)),
+      keys_(service, options_),
       admin_(service, options_) {}
 
 CorsDecision ApiHandler::cors(std::string_view origin) const {
@@ -49,10 +51,10 @@ Response redirect(const Dispatch& d, std::string_view method) {
 }
 
 Response misdirected(std::string_view host) {
-  Response r = text_response(
-      421, "Unrecognized Host \"" + std::string(host) +
-               "\": this server does not serve that host name. This is a protection "
-               "against DNS rebinding attacks; add the host to --host-whitelist.\n");
+  Response r =
+      text_response(421, "Unrecognized Host \"" + std::string(host) +
+                             "\": this server does not serve that host name. This is a protection "
+                             "against DNS rebinding attacks; add the host to --host-whitelist.\n");
   return r;
 }
 
@@ -91,6 +93,8 @@ std::optional<Response> ApiHandler::start_watch(WatchPlan& plan,
   return keys_.start_watch(plan, std::move(sink), watch_id);
 }
 
-void ApiHandler::cancel_watch(uint64_t id) { service_.cancel_watch(id); }
+void ApiHandler::cancel_watch(uint64_t id) {
+  service_.cancel_watch(id);
+}
 
 }  // namespace larch::http

@@ -2,8 +2,8 @@
 // Bridges a callback-style API (callback invoked once, on any thread) into a coroutine:
 //   T v = co_await await_callback<T>([&](auto cb) { service.write(cmd, cb); });
 // The result is posted back to the awaiting coroutine's executor.
-#include <boost/asio/async_result.hpp>
 #include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <functional>
@@ -20,9 +20,8 @@ auto await_callback(Start start) {
         auto ex = boost::asio::get_associated_executor(handler);
         auto shared = std::make_shared<Handler>(std::move(handler));
         start(std::function<void(T)>([shared, ex](T value) mutable {
-          boost::asio::post(ex, [shared, value = std::move(value)]() mutable {
-            (*shared)(std::move(value));
-          });
+          boost::asio::post(
+              ex, [shared, value = std::move(value)]() mutable { (*shared)(std::move(value)); });
         }));
       },
       boost::asio::use_awaitable);

@@ -153,7 +153,7 @@ class Session {
     uint64_t id = 0;
     if (auto err = handler_.start_watch(plan, sink, id)) {
       bool ok = co_await send(*err, cors, keep_alive);
-      co_return ok && keep_alive;
+      co_return ok&& keep_alive;
     }
     plan.head.chunked = true;
     std::string head = serialize(plan.head, cors, keep_alive, date_.now());

@@ -12,8 +12,8 @@
 namespace larch::http {
 
 struct SessionLimits {
-  uint64_t max_body_bytes = 1572864;           // --max-request-bytes
-  uint32_t max_header_bytes = 1 << 20;         // request line + headers
+  uint64_t max_body_bytes = 1572864;      // --max-request-bytes
+  uint32_t max_header_bytes = 1 << 20;    // request line + headers
   std::chrono::seconds idle_timeout{60};  // no complete request within this: close
 };
 

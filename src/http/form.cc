@@ -11,7 +11,8 @@ using util::hex_value;
 void append_hex(std::string& out, const char* prefix, unsigned value, int digits) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += prefix;
-  for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) out.push_back(kHex[(value >> shift) & 0xF]);
+  for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4)
+    out.push_back(kHex[(value >> shift) & 0xF]);
 }
 
 // Go's strconv.Quote for the (at most 3-byte) escape text of an EscapeError. A complete
@@ -24,15 +25,33 @@ std::string go_quote(std::string_view s) {
     auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\a': out += "\\a"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\v': out += "\\v"; break;
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\a':
+          out += "\\a";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\v':
+          out += "\\v";
+          break;
         default:
           if (c < 0x20 || c == 0x7f) {
             append_hex(out, "\\x", c, 2);
@@ -70,7 +89,9 @@ void Form::append(const Form& other) {
   fields_.insert(fields_.end(), other.fields_.begin(), other.fields_.end());
 }
 
-bool Form::has(std::string_view key) const { return first(key) != nullptr; }
+bool Form::has(std::string_view key) const {
+  return first(key) != nullptr;
+}
 
 const std::string* Form::first(std::string_view key) const {
   for (const auto& [k, v] : fields_) {
@@ -137,7 +158,8 @@ FormParse parse_query(std::string_view text) {
     if (pair.empty()) continue;
     auto eq = pair.find('=');
     std::string_view raw_key = pair.substr(0, eq);
-    std::string_view raw_value = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    std::string_view raw_value =
+        eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
     Unescaped key = query_unescape(raw_key);
     Unescaped value = key.error ? Unescaped{} : query_unescape(raw_value);
     const auto& err = key.error ? key.error : value.error;
@@ -150,12 +172,12 @@ FormParse parse_query(std::string_view text) {
   return result;
 }
 
-FormParse parse_request_form(bool read_body, std::string_view content_type,
-                             std::string_view body, std::string_view raw_query) {
+FormParse parse_request_form(bool read_body, std::string_view content_type, std::string_view body,
+                             std::string_view raw_query) {
   FormParse result;
   if (read_body) {
-    MediaType media = parse_media_type(content_type.empty() ? "application/octet-stream"
-                                                            : content_type);
+    MediaType media =
+        parse_media_type(content_type.empty() ? "application/octet-stream" : content_type);
     result.error = media.error;
     if (media.type == "application/x-www-form-urlencoded") {
       if (body.size() > kMaxFormBytes) {

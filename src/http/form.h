@@ -64,7 +64,7 @@ Unescaped query_unescape(std::string_view s);
 // connection). Body fields come before query fields; a body error wins over a query
 // error. An empty Content-Type means application/octet-stream.
 inline constexpr size_t kMaxFormBytes = size_t{10} << 20;
-FormParse parse_request_form(bool read_body, std::string_view content_type,
-                             std::string_view body, std::string_view raw_query);
+FormParse parse_request_form(bool read_body, std::string_view content_type, std::string_view body,
+                             std::string_view raw_query);
 
 }  // namespace larch::http

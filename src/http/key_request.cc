@@ -13,11 +13,16 @@ std::optional<KeyMethod> key_method_from(std::string_view method) {
 
 std::string_view key_method_name(KeyMethod method) {
   switch (method) {
-    case KeyMethod::kGet: return "GET";
-    case KeyMethod::kHead: return "HEAD";
-    case KeyMethod::kPut: return "PUT";
-    case KeyMethod::kPost: return "POST";
-    case KeyMethod::kDelete: return "DELETE";
+    case KeyMethod::kGet:
+      return "GET";
+    case KeyMethod::kHead:
+      return "HEAD";
+    case KeyMethod::kPut:
+      return "PUT";
+    case KeyMethod::kPost:
+      return "POST";
+    case KeyMethod::kDelete:
+      return "DELETE";
   }
   return "";
 }

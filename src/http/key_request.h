@@ -44,8 +44,7 @@ struct KeyRequest {
   store::Command command;
 
   bool is_write() const {
-    return method == KeyMethod::kPut || method == KeyMethod::kPost ||
-           method == KeyMethod::kDelete;
+    return method == KeyMethod::kPut || method == KeyMethod::kPost || method == KeyMethod::kDelete;
   }
 };
 

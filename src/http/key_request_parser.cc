@@ -18,9 +18,9 @@ struct Params {
   uint64_t prev_index = 0;
   bool dir = false;
   bool wait = false;
-  std::string prev_value;              // "" = no condition (an empty one is rejected)
-  std::optional<uint64_t> ttl;         // nullopt: absent or empty (permanent)
-  std::optional<bool> prev_exist;      // nullopt: absent
+  std::string prev_value;          // "" = no condition (an empty one is rejected)
+  std::optional<uint64_t> ttl;     // nullopt: absent or empty (permanent)
+  std::optional<bool> prev_exist;  // nullopt: absent
   bool refresh = false;
 };
 
@@ -49,8 +49,8 @@ ParseError invalid_field(std::string_view name) {
 }
 
 // prevIndex .. prevValue, in etcd's order; fills the read flags of `req` on the way.
-std::optional<ParseError> check_first_half(const Form& form, KeyMethod method,
-                                           KeyRequest& req, Params& p) {
+std::optional<ParseError> check_first_half(const Form& form, KeyMethod method, KeyRequest& req,
+                                           Params& p) {
   if (!read_uint(form, "prevIndex", p.prev_index))
     return ParseError{ecode::kIndexNaN, "invalid value for \"prevIndex\""};
   if (!read_uint(form, "waitIndex", req.wait_index))
@@ -96,7 +96,8 @@ std::optional<ParseError> check_second_half(const Form& form, KeyRequest& req, P
 std::optional<int64_t> expiration(const Params& p, int64_t now_ns) {
   if (!p.ttl) return std::nullopt;
   const int64_t ttl_ns = static_cast<int64_t>(std::min(*p.ttl, kMaxTtlSeconds)) * 1'000'000'000;
-  if (now_ns > std::numeric_limits<int64_t>::max() - ttl_ns) return std::numeric_limits<int64_t>::max();
+  if (now_ns > std::numeric_limits<int64_t>::max() - ttl_ns)
+    return std::numeric_limits<int64_t>::max();
   return now_ns + ttl_ns;
 }
 

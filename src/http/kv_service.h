@@ -38,8 +38,8 @@ struct MemberInfo {
 // Success/failure counters of /v2/stats/store, in etcd's field order.
 struct StoreCounters {
   uint64_t gets_success, gets_fail, sets_success, sets_fail, delete_success, delete_fail,
-      update_success, update_fail, create_success, create_fail, cas_success, cas_fail,
-      cad_success, cad_fail, expire_count;
+      update_success, update_fail, create_success, create_fail, cas_success, cas_fail, cad_success,
+      cad_fail, expire_count;
 };
 
 class KvService {

@@ -9,28 +9,50 @@ namespace larch::http {
 
 std::string_view reason_phrase(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 301: return "Moved Permanently";
-    case 307: return "Temporary Redirect";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 412: return "Precondition Failed";
-    case 413: return "Request Entity Too Large";
-    case 414: return "Request URI Too Long";
-    case 415: return "Unsupported Media Type";
-    case 421: return "Misdirected Request";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Unknown";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 204:
+      return "No Content";
+    case 301:
+      return "Moved Permanently";
+    case 307:
+      return "Temporary Redirect";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 410:
+      return "Gone";
+    case 412:
+      return "Precondition Failed";
+    case 413:
+      return "Request Entity Too Large";
+    case 414:
+      return "Request URI Too Long";
+    case 415:
+      return "Unsupported Media Type";
+    case 421:
+      return "Misdirected Request";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Unknown";
   }
 }
 
@@ -62,9 +84,10 @@ std::string serialize(const Response& r, const CorsDecision& cors, bool keep_ali
   out += reason_phrase(r.status);
   out += "\r\n";
   if (!cors.allow_origin.empty()) {
-    out += "Access-Control-Allow-Headers: accept, content-type, authorization\r\n"
-           "Access-Control-Allow-Methods: POST, GET, OPTIONS, PUT, DELETE\r\n"
-           "Access-Control-Allow-Origin: ";
+    out +=
+        "Access-Control-Allow-Headers: accept, content-type, authorization\r\n"
+        "Access-Control-Allow-Methods: POST, GET, OPTIONS, PUT, DELETE\r\n"
+        "Access-Control-Allow-Origin: ";
     out += cors.allow_origin;
     out += "\r\n";
   }
@@ -113,7 +136,9 @@ Response text_response(int status, std::string body) {
   return r;
 }
 
-Response not_found_page() { return text_response(404, "404 page not found\n"); }
+Response not_found_page() {
+  return text_response(404, "404 page not found\n");
+}
 
 Response method_not_allowed(std::string_view allow) {
   Response r = text_response(405, "Method Not Allowed\n");
@@ -122,4 +147,3 @@ Response method_not_allowed(std::string_view allow) {
 }
 
 }  // namespace larch::http
-

@@ -14,9 +14,9 @@ struct Response {
   // Extra headers, in order. Names must be string literals (static storage).
   std::vector<std::pair<std::string_view, std::string>> headers;
   std::string body;
-  bool head = false;    // HEAD: Content-Length of body, no body bytes
-  bool close = false;   // Connection: close, then close the socket
-  bool chunked = false; // headers only, Transfer-Encoding: chunked (watch bodies follow)
+  bool head = false;     // HEAD: Content-Length of body, no body bytes
+  bool close = false;    // Connection: close, then close the socket
+  bool chunked = false;  // headers only, Transfer-Encoding: chunked (watch bodies follow)
 
   void add(std::string_view name, std::string value) {
     headers.emplace_back(name, std::move(value));
@@ -55,7 +55,7 @@ inline constexpr std::string_view kLastChunk = "0\r\n\r\n";
 
 // Plain-text helpers matching Go's net/http.
 Response text_response(int status, std::string body);  // text/plain; charset=utf-8 + nosniff
-Response not_found_page();                               // "404 page not found\n"
-Response method_not_allowed(std::string_view allow);     // 405, Allow header unless empty
+Response not_found_page();                             // "404 page not found\n"
+Response method_not_allowed(std::string_view allow);   // 405, Allow header unless empty
 
 }  // namespace larch::http

@@ -68,7 +68,8 @@ Route route_auth_item(std::string_view method, std::string_view path, Endpoint l
 }
 
 Route route_auth(std::string_view method, std::string_view path) {
-  if (path == "/v2/auth/enable") return make_route(Endpoint::kAuthEnable, method, kAllowGetPutDelete);
+  if (path == "/v2/auth/enable")
+    return make_route(Endpoint::kAuthEnable, method, kAllowGetPutDelete);
   if (path == "/v2/auth/users") return make_route(Endpoint::kAuthUsers, method, kAllowGet);
   if (path == "/v2/auth/roles") return make_route(Endpoint::kAuthRoles, method, kAllowGet);
   if (starts_with(path, "/v2/auth/users/"))
@@ -101,8 +102,10 @@ constexpr ExactRoute kExactRoutes[] = {
 Route route(std::string_view method, std::string_view path) {
   if (method == "OPTIONS") return Route{Endpoint::kOptions, true, {}, {}};
   if (path == kKeysPrefix || starts_with(path, "/v2/keys/"))
-    return make_route(Endpoint::kKeys, method, kAllowKeys, std::string(path.substr(kKeysPrefix.size())));
-  if (path == kMembersPrefix || starts_with(path, "/v2/members/")) return route_members(method, path);
+    return make_route(Endpoint::kKeys, method, kAllowKeys,
+                      std::string(path.substr(kKeysPrefix.size())));
+  if (path == kMembersPrefix || starts_with(path, "/v2/members/"))
+    return route_members(method, path);
   if (starts_with(path, "/v2/auth/")) return route_auth(method, path);
   for (const ExactRoute& e : kExactRoutes) {
     if (path != e.path) continue;

@@ -10,27 +10,27 @@
 namespace larch::http {
 
 enum class Endpoint {
-  kOptions,         // any path with method OPTIONS: 200, empty body, CORS headers
-  kKeys,            // /v2/keys, /v2/keys/...; sub = decoded path after "/v2/keys"
-  kMachines,        // /v2/machines (exact)
-  kMembers,         // /v2/members, /v2/members/...; sub = text after "/v2/members/"
-                    // ("" = the collection, "leader", an id, or anything: handler decides)
-  kStatsSelf,       // /v2/stats/self (exact)
-  kStatsLeader,     // /v2/stats/leader (exact)
-  kStatsStore,      // /v2/stats/store (exact)
-  kVersion,         // /version (exact)
-  kHealth,          // /health (exact)
-  kMetrics,         // /metrics (exact), any method
-  kDebugVars,       // /debug/vars (exact)
-  kConfigLocalLog,  // /config/local/log (exact)
-  kAuthEnable,      // /v2/auth/enable (exact)
-  kAuthUsers,       // /v2/auth/users, /v2/auth/users/
-  kAuthUser,        // /v2/auth/users/<name>; sub = name
-  kAuthRoles,       // /v2/auth/roles, /v2/auth/roles/
-  kAuthRole,        // /v2/auth/roles/<name>; sub = name
-  kAuthInvalidPath, // /v2/auth/{users,roles}/a/b...: 400 {"message":"Invalid path"}
-                    // (etcd checks this before the method)
-  kNotFound,        // 404 text/plain "404 page not found\n" (any method)
+  kOptions,          // any path with method OPTIONS: 200, empty body, CORS headers
+  kKeys,             // /v2/keys, /v2/keys/...; sub = decoded path after "/v2/keys"
+  kMachines,         // /v2/machines (exact)
+  kMembers,          // /v2/members, /v2/members/...; sub = text after "/v2/members/"
+                     // ("" = the collection, "leader", an id, or anything: handler decides)
+  kStatsSelf,        // /v2/stats/self (exact)
+  kStatsLeader,      // /v2/stats/leader (exact)
+  kStatsStore,       // /v2/stats/store (exact)
+  kVersion,          // /version (exact)
+  kHealth,           // /health (exact)
+  kMetrics,          // /metrics (exact), any method
+  kDebugVars,        // /debug/vars (exact)
+  kConfigLocalLog,   // /config/local/log (exact)
+  kAuthEnable,       // /v2/auth/enable (exact)
+  kAuthUsers,        // /v2/auth/users, /v2/auth/users/
+  kAuthUser,         // /v2/auth/users/<name>; sub = name
+  kAuthRoles,        // /v2/auth/roles, /v2/auth/roles/
+  kAuthRole,         // /v2/auth/roles/<name>; sub = name
+  kAuthInvalidPath,  // /v2/auth/{users,roles}/a/b...: 400 {"message":"Invalid path"}
+                     // (etcd checks this before the method)
+  kNotFound,         // 404 text/plain "404 page not found\n" (any method)
 };
 
 struct Route {

@@ -55,8 +55,8 @@ json::array to_json_array(const std::vector<std::string>& xs) {
 std::string identity_json(const Identity& id) {
   json::array members;
   for (const auto& m : id.members) {
-    members.push_back(json::object{{"id", util::id_hex(m.id)}, {"name", m.name},
-                                   {"peerURLs", to_json_array(m.peer_urls)}});
+    members.push_back(json::object{
+        {"id", util::id_hex(m.id)}, {"name", m.name}, {"peerURLs", to_json_array(m.peer_urls)}});
   }
   json::object o{{"format", "larch-identity-1"},
                  {"cluster_id", util::id_hex(id.cluster_id)},
@@ -137,7 +137,8 @@ OpenedDataDir open_data_dir(const DataDir& dir, const config::Config& cfg) {
       return out;
     }
     if (!has_identity && name != "identity.tmp") {
-      out.error = "data dir " + dir.path + " has Larch files but no identity record; it is "
+      out.error = "data dir " + dir.path +
+                  " has Larch files but no identity record; it is "
                   "damaged, refusing to start";
       return out;
     }

@@ -20,8 +20,8 @@ struct DataDir {
 };
 
 struct OpenedDataDir {
-  std::string error;  // non-empty: refuse to start, with this message
-  bool fresh = false; // true when this start bootstrapped the directory
+  std::string error;   // non-empty: refuse to start, with this message
+  bool fresh = false;  // true when this start bootstrapped the directory
   Identity identity;
 };
 

@@ -8,13 +8,14 @@ int64_t unix_now_ns() {
       .count();
 }
 
-int64_t KvServer::now_ns() const { return unix_now_ns(); }
+int64_t KvServer::now_ns() const {
+  return unix_now_ns();
+}
 
 store::GetResult KvServer::get(const std::string& key, bool recursive, bool sorted) {
   int64_t now = now_ns();
-  return readers_.with_reader([&](ReaderPool::PooledReader& r) {
-    return r.fresh().get(key, recursive, sorted, now);
-  });
+  return readers_.with_reader(
+      [&](ReaderPool::PooledReader& r) { return r.fresh().get(key, recursive, sorted, now); });
 }
 
 store::WatchRegistration KvServer::watch(const store::WatchSpec& spec,

@@ -21,8 +21,12 @@ class KvServer : public http::KvService {
  public:
   KvServer(RaftLoop& raft, ReaderPool& readers, store::WatchHub& hub, StoreCounters& counters,
            Identity identity, int64_t start_time_ns)
-      : raft_(raft), readers_(readers), hub_(hub), counters_(counters),
-        identity_(std::move(identity)), start_time_ns_(start_time_ns) {}
+      : raft_(raft),
+        readers_(readers),
+        hub_(hub),
+        counters_(counters),
+        identity_(std::move(identity)),
+        start_time_ns_(start_time_ns) {}
 
   void write(store::Command cmd, std::function<void(http::WriteReply)> done) override {
     raft_.propose(std::move(cmd), std::move(done));

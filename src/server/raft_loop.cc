@@ -1,8 +1,8 @@
 #include "server/raft_loop.h"
 
-#include <boost/asio/post.hpp>
 #include <pthread.h>
 
+#include <boost/asio/post.hpp>
 #include <chrono>
 
 #include "util/v2_error.h"
@@ -13,8 +13,7 @@ namespace asio = boost::asio;
 using consensus::RequestOutcome;
 
 RaftLoop::RaftLoop(RaftLoopOptions options, consensus::LogStorage& log, store::KeyStore& keys,
-                   store::WatchHub& hub, StoreCounters& counters, ReaderPool& readers,
-                   Clock clock)
+                   store::WatchHub& hub, StoreCounters& counters, ReaderPool& readers, Clock clock)
     : options_(std::move(options)),
       log_(log),
       keys_(keys),
@@ -47,7 +46,9 @@ RaftLoop::RaftLoop(RaftLoopOptions options, consensus::LogStorage& log, store::K
   publish_status();
 }
 
-RaftLoop::~RaftLoop() { stop(); }
+RaftLoop::~RaftLoop() {
+  stop();
+}
 
 void RaftLoop::start() {
   asio::post(ioc_, [this] {
@@ -73,7 +74,8 @@ void RaftLoop::stop() {
     tick_timer_.cancel();
     ttl_timer_.cancel();
     pending_.fail_all("etcdserver: server stopped");
-    for (auto& [ctx, ws] : reads_in_flight_) for (auto& w : ws) w.done(false);
+    for (auto& [ctx, ws] : reads_in_flight_)
+      for (auto& w : ws) w.done(false);
     for (auto& [i, w] : reads_awaiting_apply_) w.done(false);
     for (auto& w : reads_retry_) w.done(false);
     reads_in_flight_.clear();
@@ -89,19 +91,20 @@ void RaftLoop::stop() {
 void RaftLoop::propose(store::Command cmd, PendingTable::Done done) {
   std::lock_guard lock(inbox_mu_);
   inbox_proposals_.push_back(Proposal{std::move(cmd), std::move(done)});
-  if (!drain_scheduled_) {
-    drain_scheduled_ = true;
-    asio::post(ioc_, [this] { drain_inbox(); });
-  }
+  schedule_drain_locked();
 }
 
 void RaftLoop::read_barrier(std::function<void(bool)> done) {
   std::lock_guard lock(inbox_mu_);
   inbox_reads_.push_back(ReadWaiter{std::move(done), 0});
-  if (!drain_scheduled_) {
-    drain_scheduled_ = true;
-    asio::post(ioc_, [this] { drain_inbox(); });
-  }
+  schedule_drain_locked();
+}
+
+void RaftLoop::schedule_drain_locked() {
+  // One drain per burst: everything that arrives before it runs shares its fsync.
+  if (drain_scheduled_) return;
+  drain_scheduled_ = true;
+  asio::post(ioc_, [this] { drain_inbox(); });
 }
 
 void RaftLoop::drain_inbox() {
@@ -161,9 +164,8 @@ void RaftLoop::process_ready() {
     if (!rd.read_states.empty()) serve_read_states(rd.read_states);
     core_->advance(rd);
     if (!rd.committed_entries.empty()) {
-      asio::post(apply_ioc_, [this, entries = std::move(rd.committed_entries)] {
-        apply_entries(entries);
-      });
+      asio::post(apply_ioc_,
+                 [this, entries = std::move(rd.committed_entries)] { apply_entries(entries); });
     }
   }
   release_reads();
@@ -278,7 +280,10 @@ void RaftLoop::expire_reads(int64_t now_ns) {
   auto expire_vec = [&](std::vector<ReadWaiter>& ws) {
     std::vector<ReadWaiter> keep;
     for (auto& w : ws) {
-      if (w.deadline_ns <= now_ns) w.done(false); else keep.push_back(std::move(w));
+      if (w.deadline_ns <= now_ns)
+        w.done(false);
+      else
+        keep.push_back(std::move(w));
     }
     ws.swap(keep);
   };

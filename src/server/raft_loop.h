@@ -12,8 +12,8 @@
 // KeyStore to the apply thread (after start()); PendingTable and the expiry scheduler (under
 // expiry_mu_) are shared; applied_index_ is published by the apply thread.
 #include <atomic>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <functional>
@@ -41,7 +41,7 @@ struct RaftLoopOptions {
   int64_t tick_ns = 100'000'000;  // --heartbeat-interval
   int election_ticks = 10;        // --election-timeout / --heartbeat-interval
   int64_t request_timeout_ns = 7'000'000'000;
-  int64_t ttl_poll_ns = 20'000'000;  // how often the leader checks the timing wheel
+  int64_t ttl_poll_ns = 20'000'000;   // how often the leader checks the timing wheel
   int internal_entries_on_start = 1;  // etcd-compatible index bookkeeping (3 when fresh)
   uint64_t seed = 1;
   // Log compaction: every compact_every applied entries the key space is made durable and
@@ -84,6 +84,8 @@ class RaftLoop {
     int64_t deadline_ns;
   };
 
+  void schedule_drain_locked();  // caller holds inbox_mu_
+
   // Raft thread only.
   void drain_inbox();
   void schedule_tick();
@@ -100,8 +102,8 @@ class RaftLoop {
   void expire_reads(int64_t now_ns);
   void propose_local(store::Command cmd);
   void publish_status();
-  void maybe_compact();                      // apply thread
-  void compact_log(uint64_t upto);            // raft thread
+  void maybe_compact();             // apply thread
+  void compact_log(uint64_t upto);  // raft thread
 
   RaftLoopOptions options_;
   consensus::LogStorage& log_;
@@ -131,9 +133,9 @@ class RaftLoop {
   PendingTable pending_;
   uint64_t next_request_id_;
   uint64_t next_read_ctx_ = 1;
-  std::map<std::string, std::vector<ReadWaiter>> reads_in_flight_;      // by context
-  std::multimap<uint64_t, ReadWaiter> reads_awaiting_apply_;            // by read index
-  std::vector<ReadWaiter> reads_retry_;                                 // no leader yet
+  std::map<std::string, std::vector<ReadWaiter>> reads_in_flight_;  // by context
+  std::multimap<uint64_t, ReadWaiter> reads_awaiting_apply_;        // by read index
+  std::vector<ReadWaiter> reads_retry_;                             // no leader yet
   bool internal_proposed_ = false;
   uint64_t last_compaction_ = 0;
   bool stopped_ = false;

@@ -1,12 +1,12 @@
 #include "server/server.h"
 
+#include <pthread.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <pthread.h>
-
 #include <iostream>
 #include <list>
 #include <thread>
@@ -26,7 +26,9 @@ namespace asio = boost::asio;
 
 namespace {
 
-void log_line(const std::string& text) { std::cerr << "larch: " << text << std::endl; }
+void log_line(const std::string& text) {
+  std::cerr << "larch: " << text << std::endl;
+}
 
 RaftLoopOptions raft_options(const config::Config& cfg, const Identity& id, bool fresh,
                              store::SqliteLogStorage& log) {
@@ -79,7 +81,8 @@ int run_server(const config::Config& cfg) {
   store::WatchHub hub(keys->etcd_index());
   StoreCounters counters;
   ReaderPool readers(dir.keys_db());
-  RaftLoop raft(raft_options(cfg, id, fresh, *log), *log, *keys, hub, counters, readers, unix_now_ns);
+  RaftLoop raft(raft_options(cfg, id, fresh, *log), *log, *keys, hub, counters, readers,
+                unix_now_ns);
   KvServer service(raft, readers, hub, counters, id, start_ns);
   http::ApiHandler api(service, api_options(cfg));
   http::SessionLimits limits;

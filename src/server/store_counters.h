@@ -17,9 +17,24 @@ class StoreCounters {
   http::StoreCounters snapshot() const;
 
  private:
-  enum Slot { kGetsOk, kGetsFail, kSetsOk, kSetsFail, kDeleteOk, kDeleteFail, kUpdateOk,
-              kUpdateFail, kCreateOk, kCreateFail, kCasOk, kCasFail, kCadOk, kCadFail,
-              kExpire, kSlots };
+  enum Slot {
+    kGetsOk,
+    kGetsFail,
+    kSetsOk,
+    kSetsFail,
+    kDeleteOk,
+    kDeleteFail,
+    kUpdateOk,
+    kUpdateFail,
+    kCreateOk,
+    kCreateFail,
+    kCasOk,
+    kCasFail,
+    kCadOk,
+    kCadFail,
+    kExpire,
+    kSlots
+  };
   std::atomic<uint64_t> c_[kSlots] = {};
 };
 

@@ -152,6 +152,8 @@ uint64_t KeyReader::etcd_index() {
   return impl_->read_etcd_index();
 }
 
-void KeyReader::end_snapshot() { impl_->end_snapshot(); }
+void KeyReader::end_snapshot() {
+  impl_->end_snapshot();
+}
 
 }  // namespace larch::store

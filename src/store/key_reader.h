@@ -13,7 +13,7 @@
 namespace larch::store {
 
 struct GetResult {
-  int error_code = 0;       // 0 or 100/104
+  int error_code = 0;  // 0 or 100/104
   int http_status = 200;
   uint64_t etcd_index = 0;  // index the read saw (X-Etcd-Index; error "index")
   std::string body;         // {"action":"get","node":...}\n  or the error JSON
@@ -21,9 +21,9 @@ struct GetResult {
 
 struct HistoryResult {
   enum class Kind { kFound, kNone, kCleared } kind = Kind::kNone;
-  std::string json;      // kFound: the event JSON (ends in '\n')
-  uint64_t index = 0;    // kFound: its index
-  uint64_t oldest = 0;   // kCleared: oldest retained event index (for the 401 cause)
+  std::string json;     // kFound: the event JSON (ends in '\n')
+  uint64_t index = 0;   // kFound: its index
+  uint64_t oldest = 0;  // kCleared: oldest retained event index (for the 401 cause)
 };
 
 class KeyReader {

@@ -14,11 +14,11 @@
 namespace larch::store {
 
 struct ApplyResult {
-  int error_code = 0;      // 0 = success, else the etcd errorCode (100..108)
-  int http_status = 200;   // 200/201 on success; v2_error_status(code) otherwise
-  uint64_t etcd_index = 0; // store index after the command (errors: current index)
-  std::string action;      // "set", "create", "update", "compareAndSwap", "delete", ...
-  std::string body;        // full response body: event JSON or error JSON, ending in '\n'
+  int error_code = 0;       // 0 = success, else the etcd errorCode (100..108)
+  int http_status = 200;    // 200/201 on success; v2_error_status(code) otherwise
+  uint64_t etcd_index = 0;  // store index after the command (errors: current index)
+  std::string action;       // "set", "create", "update", "compareAndSwap", "delete", ...
+  std::string body;         // full response body: event JSON or error JSON, ending in '\n'
   // Events to publish to watchers (empty for errors, refreshes and kInternal;
   // several for one kExpire). Event::json is the body a watcher receives.
   std::vector<Event> events;

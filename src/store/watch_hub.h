@@ -38,10 +38,10 @@ struct WatchSpec {
 };
 
 struct WatchRegistration {
-  uint64_t id = 0;           // 0 = not registered (answered from history or cleared)
-  uint64_t etcd_index = 0;   // index at registration (the watch's X-Etcd-Index)
-  bool cleared = false;      // since is older than the retained history
-  uint64_t oldest = 0;       // when cleared: the oldest retained index
+  uint64_t id = 0;          // 0 = not registered (answered from history or cleared)
+  uint64_t etcd_index = 0;  // index at registration (the watch's X-Etcd-Index)
+  bool cleared = false;     // since is older than the retained history
+  uint64_t oldest = 0;      // when cleared: the oldest retained index
 };
 
 class WatchHub {
@@ -75,8 +75,8 @@ class WatchHub {
   };
   using List = std::vector<Watcher>;
 
-  void notify_list(const std::string& at, const Event& ev, const std::shared_ptr<const std::string>& json,
-                   bool exact, bool below);
+  void notify_list(const std::string& at, const Event& ev,
+                   const std::shared_ptr<const std::string>& json, bool exact, bool below);
   void erase_at(std::map<std::string, List>::iterator it, size_t pos);
 
   mutable std::mutex mu_;

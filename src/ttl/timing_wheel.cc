@@ -144,8 +144,7 @@ void TimingWheel::fire(int level, int slot) {
   }
 }
 
-void TimingWheel::collect_ready(int64_t now_ns,
-                                std::vector<std::pair<std::string, int64_t>>* out) {
+void TimingWheel::collect_ready(int64_t now_ns, std::vector<std::pair<std::string, int64_t>>* out) {
   int64_t remaining_min = INT64_MAX;
   Node* node = heads_[kReadySlot];
   while (node != nullptr) {

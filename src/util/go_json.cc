@@ -63,14 +63,31 @@ void append_json_string(std::string& out, std::string_view s) {
     auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '<': case '>': case '&': append_u4(out, c); break;
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '<':
+        case '>':
+        case '&':
+          append_u4(out, c);
+          break;
         default:
-          if (c < 0x20) append_u4(out, c); else out += static_cast<char>(c);
+          if (c < 0x20)
+            append_u4(out, c);
+          else
+            out += static_cast<char>(c);
       }
       ++i;
       continue;

@@ -8,8 +8,8 @@ using Flags = std::vector<std::pair<std::string, std::string>>;
 TEST_CASE("parse_args accepts all four Go flag syntaxes", "[args]") {
   auto p = parse_args({"-name", "a", "-data-dir=b", "--wal-dir", "c", "--initial-cluster-token=d"});
   REQUIRE(p.error.empty());
-  CHECK(p.flags == Flags{{"name", "a"}, {"data-dir", "b"}, {"wal-dir", "c"},
-                         {"initial-cluster-token", "d"}});
+  CHECK(p.flags ==
+        Flags{{"name", "a"}, {"data-dir", "b"}, {"wal-dir", "c"}, {"initial-cluster-token", "d"}});
   CHECK(p.positional.empty());
   CHECK_FALSE(p.help);
 }
@@ -17,7 +17,8 @@ TEST_CASE("parse_args accepts all four Go flag syntaxes", "[args]") {
 TEST_CASE("parse_args: booleans may be bare but never take a separate value", "[args]") {
   auto p = parse_args({"--enable-v2", "--debug=false", "-linearizable-reads"});
   REQUIRE(p.error.empty());
-  CHECK(p.flags == Flags{{"enable-v2", "true"}, {"debug", "false"}, {"linearizable-reads", "true"}});
+  CHECK(p.flags ==
+        Flags{{"enable-v2", "true"}, {"debug", "false"}, {"linearizable-reads", "true"}});
 
   auto q = parse_args({"--enable-v2", "true"});
   REQUIRE(q.error.empty());

@@ -1,11 +1,10 @@
 #include "config/config_loader.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <catch2/catch.hpp>
 
 #include "config/env_file.h"
 #include "temp_dir.h"
@@ -19,12 +18,19 @@ namespace {
 
 // The spec's minimal loopback single-member invocation (§11.2).
 Args spec_args(const std::string& data_dir) {
-  return {"--enable-v2=true", "--data-dir", data_dir,
-          "--listen-client-urls", "http://127.0.0.1:22379",
-          "--advertise-client-urls", "http://127.0.0.1:22379",
-          "--listen-peer-urls", "http://127.0.0.1:22380",
-          "--initial-advertise-peer-urls", "http://127.0.0.1:22380",
-          "--initial-cluster", "default=http://127.0.0.1:22380"};
+  return {"--enable-v2=true",
+          "--data-dir",
+          data_dir,
+          "--listen-client-urls",
+          "http://127.0.0.1:22379",
+          "--advertise-client-urls",
+          "http://127.0.0.1:22379",
+          "--listen-peer-urls",
+          "http://127.0.0.1:22380",
+          "--initial-advertise-peer-urls",
+          "http://127.0.0.1:22380",
+          "--initial-cluster",
+          "default=http://127.0.0.1:22380"};
 }
 
 Args plus(Args a, const Args& more) {
@@ -189,9 +195,11 @@ TEST_CASE("loader: name only changes data dir and initial cluster defaults", "[l
 
 TEST_CASE("loader: ETCD_* variables fill flags not given", "[loader]") {
   TempDir dir;
-  auto r = load_config(spec_args((dir.path() / "d").string()),
-                       {{"ETCD_INITIAL_CLUSTER_TOKEN", "tok"}, {"ETCD_SNAPSHOT_COUNT", "5"},
-                        {"ETCD_BOGUS", "x"}, {"PATH", "/bin"}});
+  auto r =
+      load_config(spec_args((dir.path() / "d").string()), {{"ETCD_INITIAL_CLUSTER_TOKEN", "tok"},
+                                                           {"ETCD_SNAPSHOT_COUNT", "5"},
+                                                           {"ETCD_BOGUS", "x"},
+                                                           {"PATH", "/bin"}});
   REQUIRE(r.action == LoadAction::kRun);
   CHECK(r.config.initial_cluster_token == "tok");
   CHECK(r.config.snapshot_count == 5);
@@ -271,8 +279,8 @@ TEST_CASE("loader: advertise-client-urls is required with explicit listen-client
 TEST_CASE("loader: URL validation", "[loader]") {
   CHECK_THAT(fail_message({"--listen-peer-urls", "https://127.0.0.1:22380"}),
              Catch::Contains("not supported yet"));
-  CHECK_THAT(fail_message({"--listen-client-urls", "http://foo.com:1",
-                           "--advertise-client-urls", "http://foo.com:1"}),
+  CHECK_THAT(fail_message({"--listen-client-urls", "http://foo.com:1", "--advertise-client-urls",
+                           "http://foo.com:1"}),
              Catch::Contains("expected IP in URL for binding (http://foo.com:1)"));
   CHECK_THAT(fail_message({"--advertise-client-urls", "http://127.0.0.1"}),
              Catch::Contains("does not have the form \"host:port\""));
@@ -312,12 +320,12 @@ TEST_CASE("loader: TLS and unsupported flags are clear errors", "[loader]") {
   CHECK(fail_message({"--discovery", "https://discovery.etcd.io/x"}) ==
         "--discovery is not supported by larch");
   CHECK(fail_message({"--force-new-cluster"}) == "--force-new-cluster is not supported by larch");
-  auto accepted = load_config({"--wal-dir", "/w", "--max-wals", "3", "--logger=zap",
-                               "--log-outputs", "stderr", "--enable-pprof",
-                               "--listen-metrics-urls", "http://127.0.0.1:9000", "--auto-tls",
-                               "--quota-backend-bytes", "8589934592", "--proxy", "off",
-                               "--experimental-initial-corrupt-check=true", "--pre-vote"},
-                              {});
+  auto accepted =
+      load_config({"--wal-dir", "/w", "--max-wals", "3", "--logger=zap", "--log-outputs", "stderr",
+                   "--enable-pprof", "--listen-metrics-urls", "http://127.0.0.1:9000", "--auto-tls",
+                   "--quota-backend-bytes", "8589934592", "--proxy", "off",
+                   "--experimental-initial-corrupt-check=true", "--pre-vote"},
+                  {});
   REQUIRE(accepted.action == LoadAction::kRun);
   CHECK(accepted.config.wal_dir == "/w");
   CHECK(accepted.config.max_wals == 3);
@@ -367,7 +375,8 @@ TEST_CASE("loader: YAML via ETCD_CONFIG_FILE, errors and missing advertise", "[l
              Catch::StartsWith("cannot read config file"));
   CHECK_THAT(fail_message({"--config-file", dir.write("d.yml", "name: [x\n")}),
              Catch::Contains("invalid YAML"));
-  CHECK(fail_message({"--config-file", path, "--bogus"}) == "flag provided but not defined: -bogus");
+  CHECK(fail_message({"--config-file", path, "--bogus"}) ==
+        "flag provided but not defined: -bogus");
 }
 
 TEST_CASE("loader: the spec's env-style file via --config-file", "[loader]") {
@@ -388,12 +397,11 @@ TEST_CASE("loader: env-style file precedence: flags > file > environment", "[loa
   TempDir dir;
   auto path = dir.write("etcd.conf", kSpecEnvFile);
   auto r = load_config({"--config-file", path, "--initial-cluster-token", "flag-token"},
-                       {{"ETCD_ELECTION_TIMEOUT", "900"},
-                        {"ETCD_SNAPSHOT_COUNT", "77"}});
+                       {{"ETCD_ELECTION_TIMEOUT", "900"}, {"ETCD_SNAPSHOT_COUNT", "77"}});
   REQUIRE(r.action == LoadAction::kRun);
   CHECK(r.config.initial_cluster_token == "flag-token");  // flag beats the file
-  CHECK(r.config.election_timeout_ms == 500);              // file beats the environment
-  CHECK(r.config.snapshot_count == 77);                    // environment beats the default
+  CHECK(r.config.election_timeout_ms == 500);             // file beats the environment
+  CHECK(r.config.snapshot_count == 77);                   // environment beats the default
   CHECK(logged(r, "overrides ETCD_INITIAL_CLUSTER_TOKEN from the config file"));
 
   // A flag colliding with a real environment variable is still etcd's fatal conflict.
@@ -405,7 +413,8 @@ TEST_CASE("loader: env-style file precedence: flags > file > environment", "[loa
   CHECK(fail_message({"--config-file", bad}) ==
         "invalid value \"fast\" for ETCD_HEARTBEAT_INTERVAL: parse error");
   auto syntax = dir.write("syntax.conf", "ETCD_NAME=\"x\"\noops\n");
-  CHECK_THAT(fail_message({"--config-file", syntax}), Catch::EndsWith("line 2: expected NAME=value"));
+  CHECK_THAT(fail_message({"--config-file", syntax}),
+             Catch::EndsWith("line 2: expected NAME=value"));
   // The advertise rule applies to env files like to the environment.
   auto listen = dir.write("listen.conf", "ETCD_LISTEN_CLIENT_URLS=\"http://127.0.0.1:1\"\n");
   CHECK(fail_message({"--config-file", listen}) ==

@@ -77,8 +77,7 @@ TEST_CASE("heartbeat and election timeout bounds", "[validate]") {
   c.election_timeout_ms = 50000;
   CHECK(check(c).empty());
   c.election_timeout_ms = 50001;
-  CHECK(check(c) ==
-        "--election-timeout[50001ms] is too long, and should be set less than 50000ms");
+  CHECK(check(c) == "--election-timeout[50001ms] is too long, and should be set less than 50000ms");
   c.election_timeout_ms = 1000;
   c.heartbeat_interval_ms = UINT64_MAX;  // 5*hb would overflow
   CHECK_FALSE(check(c).empty());

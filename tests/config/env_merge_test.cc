@@ -1,7 +1,6 @@
 #include "config/env_merge.h"
 
 #include <algorithm>
-
 #include <catch2/catch.hpp>
 
 using namespace larch::config;
@@ -17,8 +16,9 @@ bool logged(const std::vector<LogLine>& log, LogSeverity sev, const std::string&
 TEST_CASE("merge_env fills unset flags and logs each used variable", "[env]") {
   Settings s;
   std::vector<LogLine> log;
-  auto err = merge_env({{"ETCD_NAME", "n1"}, {"ETCD_INITIAL_CLUSTER_TOKEN", "tok"}, {"PATH", "/bin"}},
-                       SettingSource::kEnv, s, log);
+  auto err =
+      merge_env({{"ETCD_NAME", "n1"}, {"ETCD_INITIAL_CLUSTER_TOKEN", "tok"}, {"PATH", "/bin"}},
+                SettingSource::kEnv, s, log);
   REQUIRE_FALSE(err);
   CHECK(s.at("name").value == "n1");
   CHECK(s.at("name").source == SettingSource::kEnv);
@@ -42,9 +42,9 @@ TEST_CASE("merge_env: a flag plus its variable is etcd's fatal conflict", "[env]
 TEST_CASE("merge_env warns about unknown variables and skips empty ones", "[env]") {
   Settings s;
   std::vector<LogLine> log;
-  REQUIRE_FALSE(merge_env({{"ETCD_BOGUS", "1"}, {"ETCD_NAME", ""}, {"ETCD_VERSION", "3"},
-                           {"ETCD_CONFIG_FILE", "/x"}},
-                          SettingSource::kEnv, s, log));
+  REQUIRE_FALSE(merge_env(
+      {{"ETCD_BOGUS", "1"}, {"ETCD_NAME", ""}, {"ETCD_VERSION", "3"}, {"ETCD_CONFIG_FILE", "/x"}},
+      SettingSource::kEnv, s, log));
   CHECK(s.empty());
   CHECK(logged(log, LogSeverity::kWarning, "unrecognized environment variable ETCD_BOGUS=1"));
   CHECK(logged(log, LogSeverity::kWarning, "ETCD_VERSION"));

@@ -1,8 +1,7 @@
 #include "config/flag_table.h"
 
-#include <set>
-
 #include <catch2/catch.hpp>
+#include <set>
 
 using namespace larch::config;
 
@@ -17,11 +16,27 @@ TEST_CASE("flag table has unique names and covers etcd's flags", "[flags]") {
     CHECK(names.insert(f.name).second);
     CHECK((f.use == FlagUse::kApplied) == (f.assign != nullptr));
   }
-  for (const char* n : {"name", "data-dir", "wal-dir", "max-snapshots", "max-wals", "logger",
-                        "log-outputs", "enable-pprof", "listen-metrics-urls", "auto-tls",
-                        "peer-auto-tls", "cipher-suites", "discovery", "proxy",
-                        "force-new-cluster", "experimental-enable-v2v3", "history-size",
-                        "linearizable-reads", "config-file", "version", "strict-reconfig-check"}) {
+  for (const char* n : {"name",
+                        "data-dir",
+                        "wal-dir",
+                        "max-snapshots",
+                        "max-wals",
+                        "logger",
+                        "log-outputs",
+                        "enable-pprof",
+                        "listen-metrics-urls",
+                        "auto-tls",
+                        "peer-auto-tls",
+                        "cipher-suites",
+                        "discovery",
+                        "proxy",
+                        "force-new-cluster",
+                        "experimental-enable-v2v3",
+                        "history-size",
+                        "linearizable-reads",
+                        "config-file",
+                        "version",
+                        "strict-reconfig-check"}) {
     INFO(n);
     CHECK(find_flag(n) != nullptr);
   }

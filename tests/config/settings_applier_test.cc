@@ -15,14 +15,15 @@ std::string apply_one(const std::string& name, const std::string& value, Setting
 TEST_CASE("apply_settings stores typed values", "[apply]") {
   Config c;
   auto err = apply_settings(
-      Settings{{"name", {"n1", SettingSource::kFlag}},
-               {"snapshot-count", {"42", SettingSource::kEnv}},
-               {"enable-v2", {"T", SettingSource::kFlag}},
-               {"listen-client-urls", {"http://127.0.0.1:1,http://127.0.0.1:2", SettingSource::kFlag}},
-               {"initial-cluster", {"n1=http://127.0.0.1:3", SettingSource::kYaml}},
-               {"cors", {"http://a.example:80", SettingSource::kFlag}},
-               {"history-size", {"5000", SettingSource::kFlag}},
-               {"quota-backend-bytes", {"-1", SettingSource::kFlag}}},
+      Settings{
+          {"name", {"n1", SettingSource::kFlag}},
+          {"snapshot-count", {"42", SettingSource::kEnv}},
+          {"enable-v2", {"T", SettingSource::kFlag}},
+          {"listen-client-urls", {"http://127.0.0.1:1,http://127.0.0.1:2", SettingSource::kFlag}},
+          {"initial-cluster", {"n1=http://127.0.0.1:3", SettingSource::kYaml}},
+          {"cors", {"http://a.example:80", SettingSource::kFlag}},
+          {"history-size", {"5000", SettingSource::kFlag}},
+          {"quota-backend-bytes", {"-1", SettingSource::kFlag}}},
       c);
   REQUIRE_FALSE(err);
   CHECK(c.name == "n1");
@@ -51,8 +52,8 @@ TEST_CASE("apply_settings words errors by origin like etcd", "[apply]") {
         "invalid value \"bogus\" for flag -initial-cluster-state: invalid value");
   CHECK(apply_one("log-level", "verbose", SettingSource::kFlag) ==
         "invalid value \"verbose\" for flag -log-level: invalid value");
-  CHECK(apply_one("cors", "http://good.example", SettingSource::kFlag).find(
-            "invalid value \"http://good.example\" for flag -cors") == 0);
+  CHECK(apply_one("cors", "http://good.example", SettingSource::kFlag)
+            .find("invalid value \"http://good.example\" for flag -cors") == 0);
   CHECK(apply_one("listen-client-urls", "https://127.0.0.1:1", SettingSource::kFlag)
             .find("not supported yet") != std::string::npos);
   CHECK(apply_one("max-txn-ops", "x", SettingSource::kFlag) ==

@@ -51,7 +51,8 @@ TEST_CASE("parse_url_list parses comma-separated URLs", "[values]") {
   CHECK((*r.value)[1].port == 2);
   CHECK_FALSE(parse_url_list("", UrlRole::kListen, false).ok());
   CHECK(parse_url_list("", UrlRole::kListen, true).ok());
-  CHECK_FALSE(parse_url_list("http://127.0.0.1:1,https://127.0.0.1:2", UrlRole::kListen, false).ok());
+  CHECK_FALSE(
+      parse_url_list("http://127.0.0.1:1,https://127.0.0.1:2", UrlRole::kListen, false).ok());
 }
 
 TEST_CASE("parse_cors_list wants * or scheme://host:port", "[values]") {

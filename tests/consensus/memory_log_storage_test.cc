@@ -11,7 +11,8 @@ TEST_CASE("memory log storage appends, truncates and limits bytes", "[storage]")
   REQUIRE(s.term(0) == 0u);
   REQUIRE_FALSE(s.term(1));
 
-  s.persist({1, 2, 0}, {{1, 1, EntryType::kNormal, "aa"}, {1, 2, EntryType::kNormal, "bb"},
+  s.persist({1, 2, 0}, {{1, 1, EntryType::kNormal, "aa"},
+                        {1, 2, EntryType::kNormal, "bb"},
                         {2, 3, EntryType::kNormal, "cc"}});
   REQUIRE(s.hard_state() == HardState{1, 2, 0});
   REQUIRE(s.last_index() == 3);

@@ -226,8 +226,7 @@ TEST_CASE("a transfer that cannot finish is abandoned after an election timeout"
 TEST_CASE("invalid configs are rejected", "[raft]") {
   MemoryLogStorage s;
   REQUIRE_THROWS_AS(RaftCore(RaftConfig{.id = 0, .voters = {1}}, s, 1), std::invalid_argument);
-  REQUIRE_THROWS_AS(RaftCore(RaftConfig{.id = 1, .voters = {1, 1}}, s, 1),
-                    std::invalid_argument);
+  REQUIRE_THROWS_AS(RaftCore(RaftConfig{.id = 1, .voters = {1, 1}}, s, 1), std::invalid_argument);
   REQUIRE_THROWS_AS(RaftCore(RaftConfig{.id = 1, .voters = {1}, .election_tick = 1}, s, 1),
                     std::invalid_argument);
 }

@@ -10,7 +10,9 @@ using larch::consensus::test::SimNetwork;
 
 namespace {
 
-bool is_heartbeat(const Message& m) { return m.type == MessageType::kHeartbeat; }
+bool is_heartbeat(const Message& m) {
+  return m.type == MessageType::kHeartbeat;
+}
 
 size_t count(SimNetwork& net, MessageType type) {
   size_t n = 0;
@@ -34,9 +36,8 @@ TEST_CASE("read index is answered only after a heartbeat quorum", "[raft][read]"
   REQUIRE(net.deliver_first([](const Message& m) { return is_heartbeat(m) && m.to == 2; }));
   REQUIRE(net.node(1).read_states.empty());
   // The response from 2 makes a quorum {1, 2}.
-  REQUIRE(net.deliver_first([](const Message& m) {
-    return m.type == MessageType::kHeartbeatResp && m.from == 2;
-  }));
+  REQUIRE(net.deliver_first(
+      [](const Message& m) { return m.type == MessageType::kHeartbeatResp && m.from == 2; }));
   REQUIRE(net.node(1).read_states.size() == 1);
   REQUIRE(net.node(1).read_states[0] == ReadState{commit, "r1"});
   REQUIRE(net.violations().empty());
@@ -55,8 +56,7 @@ TEST_CASE("an isolated leader never confirms a read", "[raft][read]") {
   REQUIRE(net.core(1).role() != Role::kLeader);
 }
 
-TEST_CASE("a new leader answers reads only after committing an entry of its term",
-          "[raft][read]") {
+TEST_CASE("a new leader answers reads only after committing an entry of its term", "[raft][read]") {
   SimNetwork net({1, 2, 3}, 79);
   REQUIRE(net.elect(1));
   net.propose(1, "a");
@@ -108,8 +108,7 @@ TEST_CASE("a lost read round is completed by the next heartbeat", "[raft][read]"
   REQUIRE(net.node(1).read_states.size() == 1);
 }
 
-TEST_CASE("read index on a follower is forwarded and answered to the follower",
-          "[raft][read]") {
+TEST_CASE("read index on a follower is forwarded and answered to the follower", "[raft][read]") {
   SimNetwork net({1, 2, 3}, 97);
   REQUIRE(net.read_index(2, "none").outcome == RequestOutcome::kNoLeader);
   REQUIRE(net.elect(1));

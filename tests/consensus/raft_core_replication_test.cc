@@ -11,7 +11,9 @@ using larch::consensus::test::SimNetwork;
 
 namespace {
 
-bool is_append(const Message& m) { return m.type == MessageType::kAppend; }
+bool is_append(const Message& m) {
+  return m.type == MessageType::kAppend;
+}
 
 }  // namespace
 
@@ -51,8 +53,8 @@ TEST_CASE("a follower far behind catches up in bounded, batched appends", "[raft
   }
   REQUIRE(net.applied_data(3) == net.applied_data(1));
   REQUIRE(max_appends_in_flight <= 4 + 1);  // window + one empty commit update at most
-  REQUIRE(max_entries_per_append > 1);  // batched ...
-  REQUIRE(max_bytes_per_append <= 64);  // ... but within max_size_per_msg
+  REQUIRE(max_entries_per_append > 1);      // batched ...
+  REQUIRE(max_bytes_per_append <= 64);      // ... but within max_size_per_msg
   REQUIRE(net.core(1).progress(3)->state() == ProgressState::kReplicate);
   REQUIRE(net.violations().empty());
 }

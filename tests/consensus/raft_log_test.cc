@@ -108,7 +108,7 @@ TEST_CASE("progress probe and replicate flow control", "[progress]") {
   pr.sent_append(14, 2);
   REQUIRE(pr.is_paused());  // window of 2 full
   REQUIRE(pr.next() == 15);
-  pr.on_heartbeat_resp();   // frees one slot
+  pr.on_heartbeat_resp();  // frees one slot
   REQUIRE_FALSE(pr.is_paused());
   pr.sent_append(15, 1);
   REQUIRE(pr.maybe_update(14));

@@ -75,11 +75,15 @@ class SimNetwork {
   }
 
   // ----- inputs (each drains the node's Ready and checks invariants)
-  void tick(NodeId id) { with(id, [](RaftCore& c) { c.tick(); }); }
+  void tick(NodeId id) {
+    with(id, [](RaftCore& c) { c.tick(); });
+  }
   void tick_all() {
     for (NodeId id : ids_) tick(id);
   }
-  void campaign(NodeId id) { with(id, [](RaftCore& c) { c.campaign(); }); }
+  void campaign(NodeId id) {
+    with(id, [](RaftCore& c) { c.campaign(); });
+  }
   RequestResult propose(NodeId id, std::string data) {
     RequestResult r;
     with(id, [&](RaftCore& c) { r = c.propose(std::move(data)); });
@@ -277,10 +281,10 @@ class SimNetwork {
   SplitMix64 rng_;
   Config tweak_;
   uint64_t crash_per_mille_ = 0;
-  std::map<uint64_t, NodeId> leaders_;    // term -> the leader seen in it
-  std::vector<Entry> committed_;          // the committed log as observed so far
+  std::map<uint64_t, NodeId> leaders_;  // term -> the leader seen in it
+  std::vector<Entry> committed_;        // the committed log as observed so far
   std::vector<uint64_t> committed_hashes_;
-  std::vector<uint64_t> commit_terms_;    // lowest leader term seen committing index i+1
+  std::vector<uint64_t> commit_terms_;          // lowest leader term seen committing index i+1
   std::map<std::string, uint64_t> read_floor_;  // read ctx -> commit known at request
   std::vector<std::string> violations_;
 };
@@ -326,8 +330,8 @@ inline void SimNetwork::check(SimNode& n) {
     uint64_t i = std::min(ents.size(), oents.size());
     while (i > 0 && ents[i - 1].term != oents[i - 1].term) --i;
     if (i > 0 && n.hashes[i - 1] != o.hashes[i - 1]) {
-      fail(n, "log matching violated with node " + std::to_string(oid) + " at " +
-                  std::to_string(i));
+      fail(n,
+           "log matching violated with node " + std::to_string(oid) + " at " + std::to_string(i));
     }
   }
 }

@@ -32,13 +32,19 @@ TEST_CASE("parse_query reports escape errors like Go", "[form]") {
   CHECK(parse_query("%zz=1").error == std::optional<std::string>("invalid URL escape \"%zz\""));
   CHECK(parse_query("x=%azb").error == std::optional<std::string>("invalid URL escape \"%az\""));
   // The first escape error wins.
-  CHECK(parse_query("x=%zz&y=%qq").error == std::optional<std::string>("invalid URL escape \"%zz\""));
+  CHECK(parse_query("x=%zz&y=%qq").error ==
+        std::optional<std::string>("invalid URL escape \"%zz\""));
   // Go quotes the escape with strconv.Quote (all verified against etcd).
-  CHECK(parse_query("value=%\x01").error == std::optional<std::string>("invalid URL escape \"%\\x01\""));
-  CHECK(parse_query("value=%\xC3\xA9").error == std::optional<std::string>("invalid URL escape \"%\xC3\xA9\""));
-  CHECK(parse_query("value=%a\xC3\xA9").error == std::optional<std::string>("invalid URL escape \"%a\\xc3\""));
-  CHECK(parse_query("value=%\xC2\x85").error == std::optional<std::string>("invalid URL escape \"%\\u0085\""));
-  CHECK(parse_query("value=%\"\\").error == std::optional<std::string>("invalid URL escape \"%\\\"\\\\\""));
+  CHECK(parse_query("value=%\x01").error ==
+        std::optional<std::string>("invalid URL escape \"%\\x01\""));
+  CHECK(parse_query("value=%\xC3\xA9").error ==
+        std::optional<std::string>("invalid URL escape \"%\xC3\xA9\""));
+  CHECK(parse_query("value=%a\xC3\xA9").error ==
+        std::optional<std::string>("invalid URL escape \"%a\\xc3\""));
+  CHECK(parse_query("value=%\xC2\x85").error ==
+        std::optional<std::string>("invalid URL escape \"%\\u0085\""));
+  CHECK(parse_query("value=%\"\\").error ==
+        std::optional<std::string>("invalid URL escape \"%\\\"\\\\\""));
   // Good pairs around a bad one are still decoded.
   auto p = parse_query("a=1&x=%zz&b=2");
   CHECK(p.form.value("a") == "1");
@@ -70,10 +76,11 @@ TEST_CASE("parse_request_form: body first, query after (spec §1.4)", "[form]") 
   CHECK(both.form.value("value") == "frombody");
   CHECK(both.form.values("value") == std::vector<std::string>{"frombody", "fromquery"});
 
-  auto with_charset = parse_request_form(true, "Application/X-WWW-Form-URLEncoded ; charset=\"utf-8\"",
-                                         "value=x", "");
+  auto with_charset = parse_request_form(
+      true, "Application/X-WWW-Form-URLEncoded ; charset=\"utf-8\"", "value=x", "");
   CHECK(with_charset.form.value("value") == "x");
-  CHECK(parse_request_form(true, "application/x-www-form-urlencoded;", "value=x", "").form.value("value") == "x");
+  CHECK(parse_request_form(true, "application/x-www-form-urlencoded;", "value=x", "")
+            .form.value("value") == "x");
 }
 
 TEST_CASE("parse_request_form ignores bodies it must not read", "[form]") {
@@ -82,7 +89,8 @@ TEST_CASE("parse_request_form ignores bodies it must not read", "[form]") {
   CHECK_FALSE(parse_request_form(false, kFormType, "x=%zz", "").error);
   // Non-form content types.
   CHECK_FALSE(parse_request_form(true, "application/json", "value=x", "").form.has("value"));
-  CHECK_FALSE(parse_request_form(true, "multipart/form-data; boundary=x", "value=x", "").form.has("value"));
+  CHECK_FALSE(
+      parse_request_form(true, "multipart/form-data; boundary=x", "value=x", "").form.has("value"));
   CHECK_FALSE(parse_request_form(true, "text/plain", "value=x", "").form.has("value"));
   CHECK_FALSE(parse_request_form(true, "", "value=x", "").form.has("value"));
   CHECK_FALSE(parse_request_form(true, "foo", "value=x", "").form.has("value"));
@@ -97,16 +105,19 @@ TEST_CASE("parse_request_form errors", "[form]") {
   // Content-Type errors are reported for any PUT/POST.
   CHECK(parse_request_form(true, "foo/", "value=x", "").error ==
         std::optional<std::string>("mime: expected token after slash"));
-  CHECK(parse_request_form(true, "application/x-www-form-urlencoded; charset", "value=x", "").error ==
-        std::optional<std::string>("mime: invalid media parameter"));
-  CHECK(parse_request_form(true, ";", "value=x", "").error == std::optional<std::string>("mime: no media type"));
+  CHECK(
+      parse_request_form(true, "application/x-www-form-urlencoded; charset", "value=x", "").error ==
+      std::optional<std::string>("mime: invalid media parameter"));
+  CHECK(parse_request_form(true, ";", "value=x", "").error ==
+        std::optional<std::string>("mime: no media type"));
   CHECK(parse_request_form(true, "text/plain; a=1; a=2", "", "").error ==
         std::optional<std::string>("mime: duplicate parameter name"));
   // ... but not when the body is not read.
   CHECK_FALSE(parse_request_form(false, "foo/", "", "").error);
 
   std::string big(kMaxFormBytes + 1, 'a');
-  CHECK(parse_request_form(true, kFormType, big, "").error == std::optional<std::string>("http: POST too large"));
+  CHECK(parse_request_form(true, kFormType, big, "").error ==
+        std::optional<std::string>("http: POST too large"));
   std::string limit(kMaxFormBytes, 'a');
   CHECK_FALSE(parse_request_form(true, kFormType, limit, "").error);
   // Too large only matters for form bodies.
@@ -115,7 +126,8 @@ TEST_CASE("parse_request_form errors", "[form]") {
 
 TEST_CASE("parse_media_type matches Go's mime.ParseMediaType", "[form]") {
   CHECK(parse_media_type("application/x-www-form-urlencoded").type == kFormType);
-  CHECK(parse_media_type(" APPLICATION/X-WWW-FORM-URLENCODED ; charset=\"utf-8\"").type == kFormType);
+  CHECK(parse_media_type(" APPLICATION/X-WWW-FORM-URLENCODED ; charset=\"utf-8\"").type ==
+        kFormType);
   auto ok = parse_media_type("text/plain; charset=utf-8;");
   CHECK(ok.type == "text/plain");
   CHECK_FALSE(ok.error);
@@ -125,16 +137,20 @@ TEST_CASE("parse_media_type matches Go's mime.ParseMediaType", "[form]") {
 
   CHECK(parse_media_type("").error == std::optional<std::string>("mime: no media type"));
   CHECK(parse_media_type(";").error == std::optional<std::string>("mime: no media type"));
-  CHECK(parse_media_type("a b").error == std::optional<std::string>("mime: expected slash after first token"));
-  CHECK(parse_media_type("a/").error == std::optional<std::string>("mime: expected token after slash"));
+  CHECK(parse_media_type("a b").error ==
+        std::optional<std::string>("mime: expected slash after first token"));
+  CHECK(parse_media_type("a/").error ==
+        std::optional<std::string>("mime: expected token after slash"));
   CHECK(parse_media_type("a/b/c").error ==
         std::optional<std::string>("mime: unexpected content after media subtype"));
 
   auto bad_param = parse_media_type("application/x-www-form-urlencoded; a=1;;");
   CHECK(bad_param.error == std::optional<std::string>("mime: invalid media parameter"));
   CHECK(bad_param.type == kFormType);  // Go still returns the type here
-  CHECK(parse_media_type("a/b; a=\"1").error == std::optional<std::string>("mime: invalid media parameter"));
-  CHECK(parse_media_type("a/b; a=").error == std::optional<std::string>("mime: invalid media parameter"));
+  CHECK(parse_media_type("a/b; a=\"1").error ==
+        std::optional<std::string>("mime: invalid media parameter"));
+  CHECK(parse_media_type("a/b; a=").error ==
+        std::optional<std::string>("mime: invalid media parameter"));
   CHECK_FALSE(parse_media_type("a/b; a=\"\"").error);
   auto dup = parse_media_type("a/b; A=1; a=2");
   CHECK(dup.error == std::optional<std::string>("mime: duplicate parameter name"));

@@ -48,7 +48,8 @@ TEST_CASE("key normalisation and raw key", "[key_request]") {
   CHECK(r.key == "/ts");
   CHECK(r.raw_key == "/ts/");
   CHECK(r.command.key == "/ts");
-  CHECK(ok(KeyMethod::kGet, "/with space/\xC3\xA9t\xC3\xA9", "").key == "/with space/\xC3\xA9t\xC3\xA9");
+  CHECK(ok(KeyMethod::kGet, "/with space/\xC3\xA9t\xC3\xA9", "").key ==
+        "/with space/\xC3\xA9t\xC3\xA9");
   CHECK(ok(KeyMethod::kGet, std::string("/a\0b", 4), "").key == std::string("/a\0b", 4));
 }
 
@@ -70,7 +71,8 @@ TEST_CASE("go bool and uint parsing", "[key_request]") {
   CHECK(parse_go_uint("0") == 0u);
   CHECK(parse_go_uint("007") == 7u);
   CHECK(parse_go_uint("18446744073709551615") == UINT64_MAX);
-  for (const char* bad : {"", "-1", "+1", "1.5", "abc", "18446744073709551616", " 1", "1_0", "0x10"})
+  for (const char* bad :
+       {"", "-1", "+1", "1.5", "abc", "18446744073709551616", " 1", "1_0", "0x10"})
     CHECK_FALSE(parse_go_uint(bad));
 }
 
@@ -78,7 +80,8 @@ TEST_CASE("parameter sources (spec §1.4 table)", "[key_request]") {
   // PUT ?value=fromquery (no body) -> fromquery
   CHECK(ok(KeyMethod::kPut, "/q1", "value=fromquery").command.value == "fromquery");
   // body wins over query
-  CHECK(ok(KeyMethod::kPut, "/q2", "value=fromquery", kForm, "value=frombody").command.value == "frombody");
+  CHECK(ok(KeyMethod::kPut, "/q2", "value=fromquery", kForm, "value=frombody").command.value ==
+        "frombody");
   // DELETE body ignored: dir flag not seen
   auto d1 = ok(KeyMethod::kDelete, "/d1", "", kForm, "dir=true");
   CHECK_FALSE(d1.command.dir);
@@ -86,8 +89,10 @@ TEST_CASE("parameter sources (spec §1.4 table)", "[key_request]") {
   // GET with a body: ignored (even an invalid one)
   CHECK_FALSE(ok(KeyMethod::kGet, "/k", "", kForm, "recursive=true&x=%zz").recursive);
   // JSON / multipart / text / no Content-Type bodies ignored -> value ""
-  CHECK(ok(KeyMethod::kPut, "/k", "", "application/json", "{\"value\":\"x\"}").command.value.empty());
-  CHECK(ok(KeyMethod::kPut, "/k", "", "multipart/form-data; boundary=b", "value=x").command.value.empty());
+  CHECK(
+      ok(KeyMethod::kPut, "/k", "", "application/json", "{\"value\":\"x\"}").command.value.empty());
+  CHECK(ok(KeyMethod::kPut, "/k", "", "multipart/form-data; boundary=b", "value=x")
+            .command.value.empty());
   CHECK(ok(KeyMethod::kPut, "/k", "", "text/plain", "value=x").command.value.empty());
   CHECK(ok(KeyMethod::kPut, "/k", "", "", "value=x").command.value.empty());
   CHECK(ok(KeyMethod::kPut, "/k", "", "application/x-www-form-urlencoded; charset=utf-8", "value=x")
@@ -114,9 +119,11 @@ TEST_CASE("validation errors and causes (spec §1.4, §7.2)", "[key_request]") {
     check_err(K::kPut, q, 203, "invalid value for \"prevIndex\"");
   check_err(K::kGet, "waitIndex=x", 203, "invalid value for \"waitIndex\"");
 
-  for (const char* name : {"recursive", "sorted", "wait", "dir", "quorum", "stream", "noValueOnSuccess"}) {
+  for (const char* name :
+       {"recursive", "sorted", "wait", "dir", "quorum", "stream", "noValueOnSuccess"}) {
     for (const char* v : {"=yes", "=", ""}) {
-      check_err(K::kGet, std::string(name) + v, 209, "invalid value for \"" + std::string(name) + "\"");
+      check_err(K::kGet, std::string(name) + v, 209,
+                "invalid value for \"" + std::string(name) + "\"");
     }
   }
   check_err(K::kGet, "recursive=&recursive=true", 209, "invalid value for \"recursive\"");
@@ -128,7 +135,8 @@ TEST_CASE("validation errors and causes (spec §1.4, §7.2)", "[key_request]") {
   for (K m : {K::kHead, K::kPut, K::kPost, K::kDelete})
     check_err(m, "wait=true", 209, "\"wait\" can only be used with GET requests");
 
-  for (K m : {K::kGet, K::kPut, K::kDelete}) check_err(m, "prevValue=", 201, "\"prevValue\" cannot be empty");
+  for (K m : {K::kGet, K::kPut, K::kDelete})
+    check_err(m, "prevValue=", 201, "\"prevValue\" cannot be empty");
   check_err(K::kPut, "prevValue", 201, "\"prevValue\" cannot be empty");
   check_err(K::kPut, "prevValue=&prevValue=x", 201, "\"prevValue\" cannot be empty");
 
@@ -137,7 +145,8 @@ TEST_CASE("validation errors and causes (spec §1.4, §7.2)", "[key_request]") {
   check_err(K::kGet, "ttl=abc", 202, "invalid value for \"ttl\"");  // same for every method
 
   check_err(K::kPut, "refresh=true&value=x&ttl=5", 211, "A value was provided on a refresh");
-  check_err(K::kPut, "value=&refresh=true&ttl=5", 211, "A value was provided on a refresh", kForm, "value=x");
+  check_err(K::kPut, "value=&refresh=true&ttl=5", 211, "A value was provided on a refresh", kForm,
+            "value=x");
   check_err(K::kPut, "refresh=true", 212, "No TTL value set");
   check_err(K::kPut, "refresh=true&ttl=", 212, "No TTL value set");
   check_err(K::kPut, "refresh=true&ttl=&ttl=5", 212, "No TTL value set");
@@ -150,19 +159,24 @@ TEST_CASE("validation order: first failure wins", "[key_request]") {
   // Each request carries the failure being tested plus every later one.
   const std::string later_than_prev_index =
       "waitIndex=x&recursive=x&wait=true&prevValue=&noValueOnSuccess=x&ttl=x&prevExist=x&refresh=x";
-  check_err(K::kPut, "q=%zz&prevIndex=x&" + later_than_prev_index, 210, "invalid URL escape \"%zz\"");
-  check_err(K::kPut, "prevIndex=x&" + later_than_prev_index, 203, "invalid value for \"prevIndex\"");
+  check_err(K::kPut, "q=%zz&prevIndex=x&" + later_than_prev_index, 210,
+            "invalid URL escape \"%zz\"");
+  check_err(K::kPut, "prevIndex=x&" + later_than_prev_index, 203,
+            "invalid value for \"prevIndex\"");
   check_err(K::kPut, later_than_prev_index, 203, "invalid value for \"waitIndex\"");
   check_err(K::kPut, "recursive=x&sorted=x&wait=x&dir=x&quorum=x&stream=x&prevValue=", 209,
             "invalid value for \"recursive\"");
-  check_err(K::kPut, "sorted=x&wait=x&dir=x&quorum=x&stream=x", 209, "invalid value for \"sorted\"");
+  check_err(K::kPut, "sorted=x&wait=x&dir=x&quorum=x&stream=x", 209,
+            "invalid value for \"sorted\"");
   check_err(K::kPut, "wait=x&dir=x&quorum=x&stream=x", 209, "invalid value for \"wait\"");
   check_err(K::kPut, "stream=x&dir=y&quorum=z", 209, "invalid value for \"dir\"");
   check_err(K::kPut, "stream=x&quorum=z", 209, "invalid value for \"quorum\"");
   check_err(K::kPut, "stream=x&wait=true", 209, "invalid value for \"stream\"");
-  check_err(K::kDelete, "wait=true&prevValue=&ttl=x", 209, "\"wait\" can only be used with GET requests");
+  check_err(K::kDelete, "wait=true&prevValue=&ttl=x", 209,
+            "\"wait\" can only be used with GET requests");
   check_err(K::kPut, "noValueOnSuccess=x&prevValue=&ttl=x", 201, "\"prevValue\" cannot be empty");
-  check_err(K::kPut, "noValueOnSuccess=x&ttl=x&prevExist=x", 209, "invalid value for \"noValueOnSuccess\"");
+  check_err(K::kPut, "noValueOnSuccess=x&ttl=x&prevExist=x", 209,
+            "invalid value for \"noValueOnSuccess\"");
   check_err(K::kPut, "ttl=x&prevExist=x&refresh=x", 202, "invalid value for \"ttl\"");
   check_err(K::kPut, "prevExist=x&refresh=x", 209, "invalid value for prevExist");
   check_err(K::kPut, "refresh=x&value=v", 209, "invalid value for refresh");
@@ -293,7 +307,8 @@ TEST_CASE("refresh (spec §4.4)", "[key_request]") {
 }
 
 TEST_CASE("POST (spec §3.3)", "[key_request]") {
-  auto p = ok(KeyMethod::kPost, "/queue", "prevExist=false&prevValue=x&prevIndex=9", kForm, "value=Job1");
+  auto p = ok(KeyMethod::kPost, "/queue", "prevExist=false&prevValue=x&prevIndex=9", kForm,
+              "value=Job1");
   CHECK(p.command.op == OpType::kCreateInOrder);
   CHECK(p.command.key == "/queue");
   CHECK(p.command.value == "Job1");

@@ -7,19 +7,36 @@ using namespace larch::http;
 TEST_CASE("go_path_clean matches Go's path.Clean", "[path_clean]") {
   // Cases from Go's path/path_test.go.
   const std::pair<const char*, const char*> cases[] = {
-      {"", "."},           {"abc", "abc"},       {"abc/def", "abc/def"},
-      {".", "."},          {"..", ".."},         {"../..", "../.."},
-      {"../../abc", "../../abc"},                {"/abc", "/abc"},
-      {"/", "/"},          {"abc/", "abc"},      {"/abc/", "/abc"},
-      {"abc//def//ghi", "abc/def/ghi"},          {"//abc", "/abc"},
-      {"///abc", "/abc"},  {"abc//", "abc"},     {"abc/./def", "abc/def"},
-      {"/./abc/def", "/abc/def"},                {"abc/.", "abc"},
-      {"abc/def/ghi/../jkl", "abc/def/jkl"},     {"abc/def/../ghi/../jkl", "abc/jkl"},
-      {"abc/def/..", "abc"},                     {"abc/def/../..", "."},
-      {"/abc/def/../..", "/"},                   {"abc/def/../../..", ".."},
-      {"/abc/def/../../..", "/"},                {"abc/def/../../../ghi/jkl/../../../mno", "../../mno"},
-      {"abc/./../def", "def"},                   {"abc//./../def", "def"},
-      {"abc/../../././../def", "../../def"},     {"/..", "/"},
+      {"", "."},
+      {"abc", "abc"},
+      {"abc/def", "abc/def"},
+      {".", "."},
+      {"..", ".."},
+      {"../..", "../.."},
+      {"../../abc", "../../abc"},
+      {"/abc", "/abc"},
+      {"/", "/"},
+      {"abc/", "abc"},
+      {"/abc/", "/abc"},
+      {"abc//def//ghi", "abc/def/ghi"},
+      {"//abc", "/abc"},
+      {"///abc", "/abc"},
+      {"abc//", "abc"},
+      {"abc/./def", "abc/def"},
+      {"/./abc/def", "/abc/def"},
+      {"abc/.", "abc"},
+      {"abc/def/ghi/../jkl", "abc/def/jkl"},
+      {"abc/def/../ghi/../jkl", "abc/jkl"},
+      {"abc/def/..", "abc"},
+      {"abc/def/../..", "."},
+      {"/abc/def/../..", "/"},
+      {"abc/def/../../..", ".."},
+      {"/abc/def/../../..", "/"},
+      {"abc/def/../../../ghi/jkl/../../../mno", "../../mno"},
+      {"abc/./../def", "def"},
+      {"abc//./../def", "def"},
+      {"abc/../../././../def", "../../def"},
+      {"/..", "/"},
       {"/a/.b/..c/c..", "/a/.b/..c/c.."},
   };
   for (const auto& [in, want] : cases) {
@@ -115,7 +132,8 @@ TEST_CASE("clean_request_target redirect details verified against etcd", "[path_
   // Non-ASCII query bytes: lower-case %xx in Location, raw in the body.
   auto f = clean_request_target("/v2/keys/a/./?q=%C3%A9&r=\xC3\xA9");
   CHECK(f.location == "/v2/keys/a/?q=%C3%A9&r=%c3%a9");
-  CHECK(f.html_body == "<a href=\"/v2/keys/a/?q=%C3%A9&amp;r=\xC3\xA9\">Moved Permanently</a>.\n\n");
+  CHECK(f.html_body ==
+        "<a href=\"/v2/keys/a/?q=%C3%A9&amp;r=\xC3\xA9\">Moved Permanently</a>.\n\n");
 
   auto g = clean_request_target("/v2/keys/%C3%A9t%C3%A9/../x!*'()%3F;,:@=+$y%7B%22/.");
   CHECK(g.location == "/v2/keys/x%21%2A%27%28%29%3F;,:@=+$y%7B%22");

@@ -6,8 +6,8 @@ using namespace larch::http;
 
 namespace {
 
-void check_route(std::string_view method, std::string_view path, Endpoint endpoint,
-                 bool allowed, std::string_view allow = {}, std::string_view sub = {}) {
+void check_route(std::string_view method, std::string_view path, Endpoint endpoint, bool allowed,
+                 std::string_view allow = {}, std::string_view sub = {}) {
   INFO(std::string(method) + " " + std::string(path));
   Route r = route(method, path);
   CHECK(r.endpoint == endpoint);
@@ -38,7 +38,8 @@ TEST_CASE("router: members", "[router]") {
   check_route("GET", "/v2/members/leader/", Endpoint::kMembers, true, {}, "leader/");
   check_route("POST", "/v2/members", Endpoint::kMembers, true, {}, "");
   check_route("POST", "/v2/members/abc", Endpoint::kMembers, true, {}, "abc");
-  check_route("PUT", "/v2/members/8e9e05c52164694d", Endpoint::kMembers, true, {}, "8e9e05c52164694d");
+  check_route("PUT", "/v2/members/8e9e05c52164694d", Endpoint::kMembers, true, {},
+              "8e9e05c52164694d");
   check_route("DELETE", "/v2/members/8e9e", Endpoint::kMembers, true, {}, "8e9e");
   check_route("HEAD", "/v2/members", Endpoint::kMembers, false, allow, "");
   check_route("PATCH", "/v2/members/leader", Endpoint::kMembers, false, allow, "leader");

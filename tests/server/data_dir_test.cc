@@ -21,8 +21,7 @@ struct TempDir {
 config::Config single(const std::string& name, uint16_t peer_port) {
   config::Config c;
   c.name = name;
-  config::Url peer{"http", "127.0.0.1", peer_port,
-                   "http://127.0.0.1:" + std::to_string(peer_port)};
+  config::Url peer{"http", "127.0.0.1", peer_port, "http://127.0.0.1:" + std::to_string(peer_port)};
   c.initial_cluster = {{name, peer}};
   c.advertise_client_urls = {config::Url{"http", "127.0.0.1", 2379, "http://127.0.0.1:2379"}};
   return c;

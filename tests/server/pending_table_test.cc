@@ -10,8 +10,10 @@ TEST_CASE("pending table: take returns each completion once; deadlines answer er
   server::PendingTable t;
   int completed = 0;
   std::string cause;
-  t.add(1, [&](http::WriteReply r) { ++completed, cause = r.internal_cause; }, 100);
-  t.add(2, [&](http::WriteReply) { ++completed; }, 200);
+  t.add(
+      1, [&](http::WriteReply r) { ++completed, cause = r.internal_cause; }, 100);
+  t.add(
+      2, [&](http::WriteReply) { ++completed; }, 200);
   auto d = t.take(2);
   REQUIRE(d);
   REQUIRE_FALSE(t.take(2));
@@ -19,7 +21,8 @@ TEST_CASE("pending table: take returns each completion once; deadlines answer er
   REQUIRE(completed == 1);
   REQUIRE(cause == "etcdserver: request timed out");
   REQUIRE(t.size() == 0);
-  t.add(3, [&](http::WriteReply r) { cause = r.internal_cause; }, 1000);
+  t.add(
+      3, [&](http::WriteReply r) { cause = r.internal_cause; }, 1000);
   t.fail_all("etcdserver: server stopped");
   REQUIRE(cause == "etcdserver: server stopped");
 }

@@ -22,7 +22,9 @@ Event ev(uint64_t index, std::string key, bool dir = false, bool removal = false
   return Event{index, key, dir, removal, key + "@" + std::to_string(index)};
 }
 
-HistoryResult no_history(uint64_t, uint64_t) { return {}; }
+HistoryResult no_history(uint64_t, uint64_t) {
+  return {};
+}
 
 }  // namespace
 

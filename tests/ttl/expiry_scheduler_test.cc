@@ -47,8 +47,7 @@ TEST_CASE("scheduler: leader proposes once per in-flight sweep", "[expiry_schedu
   CHECK_FALSE(s.poll(kStart + 10 * kSec).has_value());
 }
 
-TEST_CASE("scheduler: a lost proposal is retried after the retry interval",
-          "[expiry_scheduler]") {
+TEST_CASE("scheduler: a lost proposal is retried after the retry interval", "[expiry_scheduler]") {
   auto s = leader_at_start();
   s.on_applied_ttl("/a", kStart + kSec);
   const int64_t t1 = kStart + kSec;
@@ -60,18 +59,16 @@ TEST_CASE("scheduler: a lost proposal is retried after the retry interval",
   CHECK(s.size() == 0);
 }
 
-TEST_CASE("scheduler: clock going backwards does not block retries forever",
-          "[expiry_scheduler]") {
+TEST_CASE("scheduler: clock going backwards does not block retries forever", "[expiry_scheduler]") {
   auto s = leader_at_start();
   s.on_applied_ttl("/a", kStart + kSec);
   REQUIRE(s.poll(kStart + 100 * kSec).has_value());
   // The clock is corrected back by a minute: the key (expiry kStart+1s) is still due.
-  CHECK_FALSE(s.poll(kStart + 40 * kSec).has_value());          // retry interval restarts
+  CHECK_FALSE(s.poll(kStart + 40 * kSec).has_value());  // retry interval restarts
   CHECK(s.poll(kStart + 40 * kSec + kRetry) == kStart + 40 * kSec + kRetry);
 }
 
-TEST_CASE("scheduler: no proposal while the clock is behind every due key",
-          "[expiry_scheduler]") {
+TEST_CASE("scheduler: no proposal while the clock is behind every due key", "[expiry_scheduler]") {
   auto s = leader_at_start();
   s.on_applied_ttl("/a", kStart + 10 * kSec);
   s.poll(kStart + 5 * kSec);  // nothing due yet

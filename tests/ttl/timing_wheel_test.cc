@@ -139,8 +139,7 @@ TEST_CASE("wheel: time going backwards is harmless", "[timing_wheel]") {
   CHECK(wheel.advance(kStart + 100 * kSec) == std::vector<std::string>{"/a"});
 }
 
-TEST_CASE("wheel: next_due is a lower bound that tightens as time approaches",
-          "[timing_wheel]") {
+TEST_CASE("wheel: next_due is a lower bound that tightens as time approaches", "[timing_wheel]") {
   TimingWheel wheel(kStart, 10 * kMs);
   CHECK_FALSE(wheel.next_due().has_value());
   const int64_t expiry = kStart + 3600 * kSec + 5 * kMs;
@@ -247,7 +246,10 @@ void run_model_test(uint64_t seed, int64_t tick_ns, int ops) {
     INFO("seed " << seed << " op " << op);
     std::string key = "/k" + std::to_string(rng() % 300);
     switch (rng() % 10) {
-      case 0: case 1: case 2: case 3: {
+      case 0:
+      case 1:
+      case 2:
+      case 3: {
         int64_t t = now + offset();
         wheel.schedule(key, t);
         model.expiry[key] = t;
@@ -258,7 +260,9 @@ void run_model_test(uint64_t seed, int64_t tick_ns, int ops) {
         REQUIRE(wheel.cancel(key) == had);
         break;
       }
-      case 5: now -= static_cast<int64_t>(rng() % static_cast<uint64_t>(kSec)); [[fallthrough]];
+      case 5:
+        now -= static_cast<int64_t>(rng() % static_cast<uint64_t>(kSec));
+        [[fallthrough]];
       default: {
         now += offset(false);
         REQUIRE(sorted(wheel.advance(now)) == model.advance(now));  // model is key-sorted

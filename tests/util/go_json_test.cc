@@ -27,7 +27,7 @@ TEST_CASE("append_json_string: control characters and specials", "[go_json]") {
   CHECK(quoted("\r") == R"("\r")");
   CHECK(quoted("\x01\x1f") == R"("\u0001\u001f")");
   CHECK(quoted("\b\f") == R"("\u0008\u000c")");  // Go does not use \b or \f
-  CHECK(quoted("\x7f") == "\"\x7f\"");            // DEL is passed through by Go
+  CHECK(quoted("\x7f") == "\"\x7f\"");           // DEL is passed through by Go
   CHECK(quoted("back\\slash") == R"("back\\slash")");
   CHECK(quoted("/") == "\"/\"");  // Go does not escape '/'
 }
@@ -42,19 +42,23 @@ TEST_CASE("append_json_string: valid UTF-8 passes through; U+2028/2029 escaped",
   CHECK(quoted("h\xc3\xa9llo") == "\"h\xc3\xa9llo\"");          // é
   CHECK(quoted("\xe2\x82\xac") == "\"\xe2\x82\xac\"");          // €
   CHECK(quoted("\xf0\x9f\x98\x80") == "\"\xf0\x9f\x98\x80\"");  // 😀
-  CHECK(quoted("a\xe2\x80\xa8" "b") == R"("a\u2028b")");
-  CHECK(quoted("a\xe2\x80\xa9" "b") == R"("a\u2029b")");
+  CHECK(quoted("a\xe2\x80\xa8"
+               "b") == R"("a\u2028b")");
+  CHECK(quoted("a\xe2\x80\xa9"
+               "b") == R"("a\u2029b")");
   CHECK(quoted("\xe2\x80\xaa") == "\"\xe2\x80\xaa\"");  // U+202A is not escaped
 }
 
 TEST_CASE("append_json_string: invalid UTF-8 becomes \\ufffd per byte", "[go_json]") {
   CHECK(quoted("\xff") == R"("\ufffd")");
-  CHECK(quoted("a\xc3") == R"("a\ufffd")");                 // truncated sequence
-  CHECK(quoted("\x80" "x") == R"("\ufffdx")");               // lone continuation byte
-  CHECK(quoted("\xc0\xaf") == R"("\ufffd\ufffd")");          // overlong '/'
-  CHECK(quoted("\xed\xa0\x80") == R"("\ufffd\ufffd\ufffd")");  // UTF-16 surrogate
+  CHECK(quoted("a\xc3") == R"("a\ufffd")");  // truncated sequence
+  CHECK(quoted("\x80"
+               "x") == R"("\ufffdx")");                                  // lone continuation byte
+  CHECK(quoted("\xc0\xaf") == R"("\ufffd\ufffd")");                      // overlong '/'
+  CHECK(quoted("\xed\xa0\x80") == R"("\ufffd\ufffd\ufffd")");            // UTF-16 surrogate
   CHECK(quoted("\xf4\x90\x80\x80") == R"("\ufffd\ufffd\ufffd\ufffd")");  // > U+10FFFF
-  CHECK(quoted("\xe2\x82" "A") == R"("\ufffd\ufffdA")");     // bad continuation
+  CHECK(quoted("\xe2\x82"
+               "A") == R"("\ufffd\ufffdA")");  // bad continuation
 }
 
 TEST_CASE("append_uint / append_int", "[go_json]") {
