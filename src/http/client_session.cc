@@ -46,11 +46,11 @@ constexpr size_t kWatchBuffer = 100;
 
 Request to_request(bhttp::request<bhttp::string_body>& msg) {
   Request r;
-  r.method = std::string(msg.method_string());
-  r.target = std::string(msg.target());
-  r.content_type = std::string(msg[bhttp::field::content_type]);
-  r.origin = std::string(msg[bhttp::field::origin]);
-  r.host = std::string(msg[bhttp::field::host]);
+  r.method = msg.method_string();
+  r.target = msg.target();
+  r.content_type = msg[bhttp::field::content_type];
+  r.origin = msg[bhttp::field::origin];
+  r.host = msg[bhttp::field::host];
   r.body = std::move(msg.body());
   return r;
 }

@@ -92,7 +92,8 @@ Response MembersHandler::leader() const {
 std::optional<Response> MembersHandler::check_peer_urls(const Request& req) const {
   MediaType mt = parse_media_type(req.content_type);
   if (mt.error || mt.type != "application/json") {
-    return message(415, "Bad Content-Type " + req.content_type + ", accept application/json");
+    return message(
+        415, "Bad Content-Type " + std::string(req.content_type) + ", accept application/json");
   }
   boost::system::error_code ec;
   boost::json::value v = boost::json::parse(req.body, ec);

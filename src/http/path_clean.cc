@@ -172,6 +172,25 @@ std::string escape_path(std::string_view decoded) {
   return out;
 }
 
+namespace {
+
+// True when p needs neither percent-decoding nor cleaning: rooted, no '%', and no empty, "."
+// or ".." segment (one trailing slash is allowed). mux_clean_path(p) == p for such paths.
+bool is_plain_clean_path(std::string_view p) {
+  if (p.empty() || p[0] != '/' || p.find('%') != std::string_view::npos) return false;
+  size_t start = 1;
+  while (start < p.size()) {
+    size_t end = p.find('/', start);
+    std::string_view seg = p.substr(start, end == std::string_view::npos ? end : end - start);
+    if (seg.empty() || seg == "." || seg == "..") return false;
+    if (end == std::string_view::npos) break;
+    start = end + 1;  // a slash at the very end leaves start == size: trailing slash, fine
+  }
+  return true;
+}
+
+}  // namespace
+
 CleanTarget clean_request_target(std::string_view target) {
   CleanTarget result;
   std::string_view path_and_query = target;
@@ -184,6 +203,11 @@ CleanTarget clean_request_target(std::string_view target) {
   std::string_view raw_path = path_and_query.substr(0, qpos);
   if (qpos != std::string_view::npos) result.raw_query = path_and_query.substr(qpos + 1);
 
+  if (is_plain_clean_path(raw_path)) {  // the common case: nothing to decode or clean
+    result.path = raw_path;
+    result.kind = TargetKind::kServe;
+    return result;
+  }
   auto decoded = percent_decode_path(raw_path);
   if (!decoded) return result;
   result.path = mux_clean_path(*decoded);

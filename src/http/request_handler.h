@@ -11,12 +11,14 @@
 
 namespace larch::http {
 
+// One parsed request. The views point into the session's parser buffer and stay valid
+// until the handler's Outcome has been produced (not across the watch that may follow).
 struct Request {
-  std::string method;  // as sent, e.g. "GET"
-  std::string target;  // raw request target (path + query)
-  std::string content_type;
-  std::string origin;
-  std::string host;
+  std::string_view method;  // as sent, e.g. "GET"
+  std::string_view target;  // raw request target (path + query)
+  std::string_view content_type;
+  std::string_view origin;
+  std::string_view host;
   std::string body;
 };
 

@@ -160,3 +160,22 @@ TEST_CASE("clean_request_target accepts the absolute form", "[path_clean]") {
   CHECK(r.kind == TargetKind::kRedirect);
   CHECK(r.location == "/");
 }
+
+TEST_CASE("clean_request_target: the plain fast path agrees with the full cleaner") {
+  // Every target here is served as-is; the slow path must agree on each.
+  for (std::string t : {"/v2/keys", "/v2/keys/", "/v2/keys/a/b", "/v2/keys/a/b/", "/",
+                        "/v2/keys/a.b/..c/.d", "/v2/keys/with space"}) {
+    CleanTarget c = clean_request_target(t + "?x=1");
+    REQUIRE(c.kind == TargetKind::kServe);
+    REQUIRE(c.path == t);
+    REQUIRE(c.raw_query == "x=1");
+    REQUIRE(mux_clean_path(t) == t);
+  }
+  // Anything needing decoding or cleaning still takes the full path.
+  REQUIRE(clean_request_target("/v2/keys//a").kind == TargetKind::kRedirect);
+  REQUIRE(clean_request_target("/v2/keys/./a").kind == TargetKind::kRedirect);
+  REQUIRE(clean_request_target("/v2/keys/a/..").kind == TargetKind::kRedirect);
+  REQUIRE(clean_request_target("/v2/keys/a/.").kind == TargetKind::kRedirect);
+  REQUIRE(clean_request_target("/v2/keys/a%2Fb").path == "/v2/keys/a/b");
+  REQUIRE(clean_request_target("/v2/keys/%zz").kind == TargetKind::kBadRequest);
+}
