@@ -1,6 +1,7 @@
 #include "server/server.h"
 
 #include <pthread.h>
+#include <sys/resource.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -53,10 +54,24 @@ http::ApiOptions api_options(const config::Config& cfg) {
   return o;
 }
 
+// Every watcher holds a connection: raise the soft open-file limit to the hard limit (as Go's
+// runtime does for etcd), so 10,000+ idle watchers fit under a default 1024 soft limit.
+void raise_open_file_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
+  rlim_t before = lim.rlim_cur;
+  lim.rlim_cur = lim.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &lim) == 0) {
+    log_line("open file limit raised from " + std::to_string(before) + " to " +
+             std::to_string(lim.rlim_cur));
+  }
+}
+
 }  // namespace
 
 int run_server(const config::Config& cfg) {
   int64_t start_ns = unix_now_ns();
+  raise_open_file_limit();
   DataDir dir{cfg.data_dir};
   OpenedDataDir opened = open_data_dir(dir, cfg);
   if (!opened.error.empty()) {

@@ -19,6 +19,7 @@ import atexit
 import http.client
 import json
 import os
+import resource
 import select
 import shlex
 import signal
@@ -107,6 +108,9 @@ class Server:
         self.proc: subprocess.Popen | None = None
         self.log_path = os.path.join(workdir, "server.log")
         self.starts = 0
+        # When set, the server starts with this soft RLIMIT_NOFILE (hard limit unchanged),
+        # e.g. 1024 as under a default login shell: it must raise the limit itself.
+        self.soft_nofile: int | None = None
 
     # ---- URLs -------------------------------------------------------------------
     @property
@@ -130,6 +134,11 @@ class Server:
                 "--initial-cluster", f"{self.name}={p}"] + self.extra_args
 
     # ---- lifecycle ----------------------------------------------------------------
+    def _preexec(self) -> None:
+        if self.soft_nofile is not None:
+            _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (min(self.soft_nofile, hard), hard))
+
     def spawn(self) -> None:
         """Start the process without waiting for readiness."""
         if self.proc is not None and self.proc.poll() is None:
@@ -139,7 +148,8 @@ class Server:
         log.write(f"\n==== start #{self.starts + 1}: {shlex.join(self.argv())}\n".encode())
         log.flush()
         self.proc = subprocess.Popen(self.argv(), stdout=log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, cwd=self.workdir)
+                                     stdin=subprocess.DEVNULL, cwd=self.workdir,
+                                     preexec_fn=self._preexec)
         log.close()
         _LIVE_PIDS.add(self.proc.pid)
         self.starts += 1
