@@ -163,13 +163,28 @@ void RaftLoop::process_ready() {
     if (rd.soft_state) on_soft_state(*rd.soft_state);
     if (!rd.read_states.empty()) serve_read_states(rd.read_states);
     core_->advance(rd);
-    if (!rd.committed_entries.empty()) {
-      asio::post(apply_ioc_,
-                 [this, entries = std::move(rd.committed_entries)] { apply_entries(entries); });
-    }
+    if (!rd.committed_entries.empty()) hand_to_apply(std::move(rd.committed_entries));
   }
   release_reads();
   publish_status();
+}
+
+void RaftLoop::hand_to_apply(std::vector<consensus::Entry> entries) {
+  std::lock_guard lock(apply_mu_);
+  bool idle = apply_queue_.empty();
+  for (auto& e : entries) apply_queue_.push_back(std::move(e));
+  if (idle) asio::post(apply_ioc_, [this] { drain_apply_queue(); });
+}
+
+void RaftLoop::drain_apply_queue() {
+  // Everything committed while the previous batch was being applied goes into one key-space
+  // transaction: one commit (and one write of the shared pages) instead of one per batch.
+  std::vector<consensus::Entry> entries;
+  {
+    std::lock_guard lock(apply_mu_);
+    entries.swap(apply_queue_);
+  }
+  apply_entries(entries);
 }
 
 bool RaftLoop::needs_persist(const consensus::Ready& rd) const {

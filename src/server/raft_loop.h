@@ -95,6 +95,8 @@ class RaftLoop {
   void start_read_round(std::vector<ReadWaiter> waiters);
   void process_ready();
   bool needs_persist(const consensus::Ready& rd) const;
+  void hand_to_apply(std::vector<consensus::Entry> entries);         // raft thread
+  void drain_apply_queue();                                          // apply thread
   void apply_entries(const std::vector<consensus::Entry>& entries);  // apply thread
   void on_soft_state(const consensus::SoftState& ss);
   void serve_read_states(const std::vector<consensus::ReadState>& states);
@@ -120,6 +122,8 @@ class RaftLoop {
   boost::asio::io_context apply_ioc_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> apply_work_;
   std::thread apply_thread_;
+  std::mutex apply_mu_;
+  std::vector<consensus::Entry> apply_queue_;  // committed, not yet applied, in log order
 
   std::mutex inbox_mu_;
   std::vector<Proposal> inbox_proposals_;
