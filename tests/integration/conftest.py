@@ -12,6 +12,7 @@ Markers:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import re
@@ -109,33 +110,32 @@ def _unbound(old):
     signal.signal(signal.SIGALRM, old)
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_setup(item):
-    old = _bounded(SETUP_TIMEOUT, "setup")
+@contextlib.contextmanager
+def _time_bound(seconds, what):
+    old = _bounded(seconds, what)
     try:
         yield
     finally:
         _unbound(old)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    with _time_bound(SETUP_TIMEOUT, "setup"):
+        yield
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
     m = item.get_closest_marker("timeout")
-    seconds = float(m.args[0]) if m and m.args else DEFAULT_TIMEOUT
-    old = _bounded(seconds, "test")
-    try:
+    with _time_bound(float(m.args[0]) if m and m.args else DEFAULT_TIMEOUT, "test"):
         yield
-    finally:
-        _unbound(old)
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item):
-    old = _bounded(SETUP_TIMEOUT, "teardown")
-    try:
+    with _time_bound(SETUP_TIMEOUT, "teardown"):
         yield
-    finally:
-        _unbound(old)
 
 
 @pytest.hookimpl(hookwrapper=True)
