@@ -17,13 +17,6 @@ Response json_response(int status, std::string body) {
   return r;
 }
 
-Response message(int status, std::string_view text) {
-  std::string body = "{\"message\":";
-  util::append_json_string(body, text);
-  body += '}';
-  return json_response(status, std::move(body));
-}
-
 }  // namespace
 
 Response AdminHandler::handle(const Request& req, const Dispatch& d) const {
@@ -130,7 +123,7 @@ Response AdminHandler::stats_self() const {
 }
 
 Response AdminHandler::stats_leader() const {
-  if (!service_.raft_status().is_leader) return message(403, "not current leader");
+  if (!service_.raft_status().is_leader) return json_message(403, "not current leader");
   std::string body = "{\"leader\":";
   util::append_json_string(body, util::id_hex(service_.self().id));
   body += ",\"followers\":{}}";
@@ -198,13 +191,13 @@ Response AdminHandler::metrics() const {
 }
 
 Response AdminHandler::auth(const Request& req, const Dispatch& d) const {
-  if (d.route.endpoint == Endpoint::kAuthInvalidPath) return message(400, "Invalid path");
+  if (d.route.endpoint == Endpoint::kAuthInvalidPath) return json_message(400, "Invalid path");
   if (d.route.endpoint == Endpoint::kAuthEnable && req.method == "GET") {
     Response r = json_response(200, "{\"enabled\":false}");
     r.add("X-Etcd-Cluster-Id", util::id_hex(service_.cluster_id()));
     return r;
   }
-  return message(501, "v2 authentication is not supported by this larch version");
+  return json_message(501, "v2 authentication is not supported by this larch version");
 }
 
 }  // namespace larch::http

@@ -17,15 +17,15 @@ Response KeysHandler::error(int code, const std::optional<std::string>& cause,
   Response r;
   r.status = util::v2_error_status(code);
   r.body = util::v2_error_body(code, cause, index);
-  r.add("X-Etcd-Cluster-Id", cluster_id_hex_);
-  r.add("X-Etcd-Index", std::to_string(index));
+  add_headers(r, index, false);
   return r;
 }
 
-void KeysHandler::add_index_headers(Response& r, uint64_t etcd_index) const {
-  RaftStatus rs = service_.raft_status();
+void KeysHandler::add_headers(Response& r, uint64_t etcd_index, bool success) const {
   r.add("X-Etcd-Cluster-Id", cluster_id_hex_);
   r.add("X-Etcd-Index", std::to_string(etcd_index));
+  if (!success) return;  // etcd sends the raft headers on successes only (spec §6.1)
+  RaftStatus rs = service_.raft_status();
   r.add("X-Raft-Index", std::to_string(rs.commit_index));
   r.add("X-Raft-Term", std::to_string(rs.term));
 }
@@ -65,21 +65,14 @@ awaitable<Response> KeysHandler::write(const KeyRequest& kr) {
     co_return error(util::ecode::kRaftInternal, reply.internal_cause, 0);
   }
   store::ApplyResult& res = reply.result;
-  if (res.error_code != 0) {
-    Response r;
-    r.status = res.http_status;
-    r.body = std::move(res.body);
-    r.add("X-Etcd-Cluster-Id", cluster_id_hex_);
-    r.add("X-Etcd-Index", std::to_string(res.etcd_index));
-    co_return r;
-  }
+  bool ok = res.error_code == 0;
   Response r;
   r.status = res.http_status;
   bool reducible = res.action == "set" || res.action == "create" || res.action == "update" ||
                    res.action == "compareAndSwap";
-  r.body = kr.no_value_on_success && reducible ? "{\"action\":\"" + res.action + "\"}\n"
-                                               : std::move(res.body);
-  add_index_headers(r, res.etcd_index);
+  r.body = ok && kr.no_value_on_success && reducible ? "{\"action\":\"" + res.action + "\"}\n"
+                                                     : std::move(res.body);
+  add_headers(r, res.etcd_index, ok);
   co_return r;
 }
 
@@ -95,12 +88,7 @@ awaitable<Response> KeysHandler::read(const KeyRequest& kr) {
   r.status = g.http_status;
   r.body = std::move(g.body);
   r.head = kr.method == KeyMethod::kHead;
-  if (g.error_code != 0) {
-    r.add("X-Etcd-Cluster-Id", cluster_id_hex_);
-    r.add("X-Etcd-Index", std::to_string(g.etcd_index));
-  } else {
-    add_index_headers(r, g.etcd_index);
-  }
+  add_headers(r, g.etcd_index, g.error_code == 0);
   co_return r;
 }
 
@@ -116,7 +104,7 @@ std::optional<Response> KeysHandler::start_watch(WatchPlan& plan,
   }
   watch_id = reg.id;
   plan.head = Response{};
-  add_index_headers(plan.head, reg.etcd_index);
+  add_headers(plan.head, reg.etcd_index, true);
   return std::nullopt;
 }
 

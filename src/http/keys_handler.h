@@ -23,7 +23,8 @@ class KeysHandler {
   boost::asio::awaitable<Response> write(const KeyRequest& kr);
   boost::asio::awaitable<Response> read(const KeyRequest& kr);
   Response error(int code, const std::optional<std::string>& cause, uint64_t index) const;
-  void add_index_headers(Response& r, uint64_t etcd_index) const;
+  // X-Etcd-Cluster-Id and X-Etcd-Index on every /v2/keys answer; X-Raft-* on successes.
+  void add_headers(Response& r, uint64_t etcd_index, bool success) const;
 
   KvService& service_;
   const ApiOptions& options_;

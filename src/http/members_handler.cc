@@ -11,15 +11,6 @@ namespace larch::http {
 
 namespace {
 
-Response message(int status, std::string_view text) {
-  Response r;
-  r.status = status;
-  r.body = "{\"message\":";
-  util::append_json_string(r.body, text);
-  r.body += '}';
-  return r;
-}
-
 void append_string_array(std::string& out, const std::vector<std::string>& xs) {
   out += '[';
   for (size_t i = 0; i < xs.size(); ++i) {
@@ -61,7 +52,7 @@ Response MembersHandler::handle(const Request& req, const std::string& sub) cons
   if (req.method != "GET") return with_cluster(write(req, sub));
   if (sub.empty()) return with_cluster(list());
   if (sub == "leader") return with_cluster(leader());
-  return with_cluster(message(404, "Not found"));
+  return with_cluster(json_message(404, "Not found"));
 }
 
 Response MembersHandler::list() const {
@@ -86,32 +77,33 @@ Response MembersHandler::leader() const {
       return r;
     }
   }
-  return message(503, "During election");
+  return json_message(503, "During election");
 }
 
 std::optional<Response> MembersHandler::check_peer_urls(const Request& req) const {
   MediaType mt = parse_media_type(req.content_type);
   if (mt.error || mt.type != "application/json") {
-    return message(
+    return json_message(
         415, "Bad Content-Type " + std::string(req.content_type) + ", accept application/json");
   }
   boost::system::error_code ec;
   boost::json::value v = boost::json::parse(req.body, ec);
-  if (ec) return message(400, req.body.empty() ? "unexpected end of JSON input" : ec.message());
+  if (ec)
+    return json_message(400, req.body.empty() ? "unexpected end of JSON input" : ec.message());
   const auto* obj = v.if_object();
   const auto* urls = obj ? obj->if_contains("peerURLs") : nullptr;
   if (!urls || !urls->is_array() || urls->as_array().empty()) {
-    return message(400, "no valid URLs given");
+    return json_message(400, "no valid URLs given");
   }
   for (const auto& u : urls->as_array()) {
-    if (!u.is_string()) return message(400, "no valid URLs given");
+    if (!u.is_string()) return json_message(400, "no valid URLs given");
     std::string url(u.as_string());
     if (!valid_scheme(url)) {
-      return message(400, "URL scheme must be http, https, unix, or unixs: " + url);
+      return json_message(400, "URL scheme must be http, https, unix, or unixs: " + url);
     }
     for (const auto& m : service_.members()) {
       if (std::find(m.peer_urls.begin(), m.peer_urls.end(), url) != m.peer_urls.end()) {
-        return message(409, "membership: peerURL exists");
+        return json_message(409, "membership: peerURL exists");
       }
     }
   }
@@ -123,13 +115,13 @@ Response MembersHandler::write(const Request& req, const std::string& sub) const
     auto id = util::parse_id_hex(sub);
     auto ms = service_.members();
     bool known = id && std::any_of(ms.begin(), ms.end(), [&](auto& m) { return m.id == *id; });
-    if (!known) return message(404, "No such member: " + sub);
+    if (!known) return json_message(404, "No such member: " + sub);
   }
   if (req.method != "DELETE") {
     if (auto err = check_peer_urls(req)) return *err;
   }
   // A valid membership change: supported once members replicate (next milestone).
-  return message(500, "Internal Server Error");
+  return json_message(500, "Internal Server Error");
 }
 
 }  // namespace larch::http

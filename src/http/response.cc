@@ -146,4 +146,13 @@ Response method_not_allowed(std::string_view allow) {
   return r;
 }
 
+Response json_message(int status, std::string_view text) {
+  Response r;
+  r.status = status;
+  r.body = "{\"message\":";
+  util::append_json_string(r.body, text);
+  r.body += '}';
+  return r;
+}
+
 }  // namespace larch::http

@@ -58,4 +58,7 @@ Response text_response(int status, std::string body);  // text/plain; charset=ut
 Response not_found_page();                             // "404 page not found\n"
 Response method_not_allowed(std::string_view allow);   // 405, Allow header unless empty
 
+// Admin error/status body {"message":"..."} (no trailing newline), application/json.
+Response json_message(int status, std::string_view text);
+
 }  // namespace larch::http
