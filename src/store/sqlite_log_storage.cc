@@ -22,6 +22,10 @@ struct TermRun {
 
 struct SqliteLogStorage::Impl {
   explicit Impl(const std::string& path) : db(path, SqliteDb::Mode::kReadWriteCreate) {
+    // Only the raft thread ever opens the log: an exclusive lock, held from the first access
+    // until close, spares the per-transaction file-lock syscalls and keeps the WAL index in
+    // heap memory (no -shm file). A second process opening the log gets SQLITE_BUSY.
+    db.exec("PRAGMA locking_mode=EXCLUSIVE");
     ensure_format(db, kRaftLogFormat, true);
     db.exec("PRAGMA journal_mode=WAL");
     db.exec("PRAGMA synchronous=FULL");  // an acknowledged append is on disk
