@@ -100,6 +100,16 @@ void RaftLoop::read_barrier(std::function<void(bool)> done) {
   schedule_drain_locked();
 }
 
+void RaftLoop::receive(std::vector<consensus::Message> msgs) {
+  std::lock_guard lock(inbox_mu_);
+  if (inbox_messages_.empty()) {
+    inbox_messages_ = std::move(msgs);
+  } else {
+    for (auto& m : msgs) inbox_messages_.push_back(std::move(m));
+  }
+  schedule_drain_locked();
+}
+
 void RaftLoop::schedule_drain_locked() {
   // One drain per burst: everything that arrives before it runs shares its fsync.
   if (drain_scheduled_) return;
@@ -110,11 +120,16 @@ void RaftLoop::schedule_drain_locked() {
 void RaftLoop::drain_inbox() {
   std::vector<Proposal> proposals;
   std::vector<ReadWaiter> reads;
+  std::vector<consensus::Message> messages;
   {
     std::lock_guard lock(inbox_mu_);
     proposals.swap(inbox_proposals_);
     reads.swap(inbox_reads_);
+    messages.swap(inbox_messages_);
     drain_scheduled_ = false;
+  }
+  if (!stopped_) {
+    for (const auto& m : messages) core_->step(m);
   }
   if (stopped_) {
     for (auto& p : proposals) {
@@ -159,7 +174,7 @@ void RaftLoop::process_ready() {
     if (needs_persist(rd)) {
       log_.persist(rd.hard_state.value_or(core_->hard_state()), rd.entries);
     }
-    // Single-member for now: there is no peer to send rd.messages to.
+    if (!rd.messages.empty() && options_.send) options_.send(std::move(rd.messages));
     if (rd.soft_state) on_soft_state(*rd.soft_state);
     if (!rd.read_states.empty()) serve_read_states(rd.read_states);
     core_->advance(rd);

@@ -49,6 +49,9 @@ struct RaftLoopOptions {
   uint64_t compact_every = 100000;
   uint64_t compact_keep = 1000;  // entries kept below the applied index
   std::function<void(uint64_t, uint64_t)> compact_log;
+  // Hands messages for other members to the peer transport (called on the raft thread, after
+  // the Ready's state is durable; must not block). Unset: a single member, nothing to send.
+  std::function<void(std::vector<consensus::Message>)> send;
 };
 
 class RaftLoop {
@@ -69,6 +72,8 @@ class RaftLoop {
   // Any thread. done is called exactly once, on the raft thread.
   void propose(store::Command cmd, PendingTable::Done done);
   void read_barrier(std::function<void(bool)> done);
+  // Any thread: messages from peers (already checked to be for this member and cluster).
+  void receive(std::vector<consensus::Message> msgs);
 
   http::RaftStatus status() const;
   consensus::NodeId leader() const { return leader_.load(std::memory_order_relaxed); }
@@ -128,6 +133,7 @@ class RaftLoop {
   std::mutex inbox_mu_;
   std::vector<Proposal> inbox_proposals_;
   std::vector<ReadWaiter> inbox_reads_;
+  std::vector<consensus::Message> inbox_messages_;
   bool drain_scheduled_ = false;
 
   // Raft thread state.

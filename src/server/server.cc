@@ -12,6 +12,7 @@
 #include <list>
 #include <thread>
 
+#include "config/url.h"
 #include "http/api_handler.h"
 #include "http/listener.h"
 #include "server/data_dir.h"
@@ -19,6 +20,8 @@
 #include "server/raft_loop.h"
 #include "store/key_store.h"
 #include "store/sqlite_log_storage.h"
+#include "transport/peer_handler.h"
+#include "transport/transport.h"
 #include "util/member_id.h"
 
 namespace larch::server {
@@ -44,6 +47,22 @@ RaftLoopOptions raft_options(const config::Config& cfg, const Identity& id, bool
   o.compact_every = cfg.snapshot_count;
   o.compact_log = [&log](uint64_t index, uint64_t term) { log.compact(index, term); };
   return o;
+}
+
+// Where to reach every other member: the first peer URL each one announced.
+std::vector<transport::PeerAddress> peer_addresses(const Identity& id) {
+  std::vector<transport::PeerAddress> out;
+  for (const auto& m : id.members) {
+    if (m.id == id.self.id || m.peer_urls.empty()) continue;
+    auto url = config::parse_url(m.peer_urls.front(), config::UrlRole::kAdvertise);
+    if (!url.ok()) {
+      log_line("warning: member " + util::id_hex(m.id) + " has an unusable peer URL " +
+               m.peer_urls.front());
+      continue;
+    }
+    out.push_back({m.id, url.value->host, url.value->port});
+  }
+  return out;
 }
 
 http::ApiOptions api_options(const config::Config& cfg) {
@@ -96,8 +115,13 @@ int run_server(const config::Config& cfg) {
   store::WatchHub hub(keys->etcd_index());
   StoreCounters counters;
   ReaderPool readers(dir.keys_db());
-  RaftLoop raft(raft_options(cfg, id, fresh, *log), *log, *keys, hub, counters, readers,
-                unix_now_ns);
+  transport::Transport peers(id.cluster_id, id.self.id, peer_addresses(id), log_line);
+  RaftLoopOptions raft_opts = raft_options(cfg, id, fresh, *log);
+  raft_opts.send = [&peers](std::vector<consensus::Message> msgs) { peers.send(std::move(msgs)); };
+  RaftLoop raft(std::move(raft_opts), *log, *keys, hub, counters, readers, unix_now_ns);
+  transport::PeerHandler peer_handler(
+      id.cluster_id, id.self.id,
+      [&raft](std::vector<consensus::Message> msgs) { raft.receive(std::move(msgs)); });
   KvServer service(raft, readers, hub, counters, id, start_ns);
   http::ApiHandler api(service, api_options(cfg));
   http::SessionLimits limits;
@@ -122,16 +146,35 @@ int run_server(const config::Config& cfg) {
     }
     log_line("serving client requests on " + url.text);
   }
+  std::list<asio::ip::tcp::acceptor> peer_acceptors;
+  for (const auto& url : cfg.listen_peer_urls) {
+    auto& acc = peer_acceptors.emplace_back(main_ioc);
+    if (auto err = http::open_acceptor(acc, url.host, url.port); !err.empty()) {
+      log_line("error: " + err);
+      return 1;
+    }
+    log_line("serving peer traffic on " + url.text);
+  }
+  http::SessionLimits peer_limits;
+  peer_limits.max_body_bytes = 256u << 20;  // a batch of appends can be large
+  peer_limits.idle_timeout = std::chrono::seconds(300);
+  peers.start();
   raft.start();
   for (auto& acc : acceptors) {
     asio::co_spawn(main_ioc, http::accept_loop(acc, context_ptrs, api, limits), asio::detached);
+  }
+  for (auto& acc : peer_acceptors) {
+    asio::co_spawn(main_ioc, http::accept_loop(acc, context_ptrs, peer_handler, peer_limits),
+                   asio::detached);
   }
   asio::signal_set signals(main_ioc, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code, int sig) {
     log_line("received signal " + std::to_string(sig) + ", shutting down");
     for (auto& acc : acceptors) acc.close();
+    for (auto& acc : peer_acceptors) acc.close();
     hub.close_all();
     raft.stop();
+    peers.stop();
     for (auto& c : contexts) c->stop();
   });
   std::vector<std::thread> threads;
@@ -148,6 +191,7 @@ int run_server(const config::Config& cfg) {
   for (auto& c : contexts) c->stop();
   for (auto& t : threads) t.join();
   raft.stop();
+  peers.stop();
   log_line("stopped");
   return 0;
 }

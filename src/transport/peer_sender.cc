@@ -1,0 +1,174 @@
+#include "transport/peer_sender.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+
+#include "consensus/message_codec.h"
+
+namespace larch::transport {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr auto kIoTimeout = 5s;
+
+size_t approx_size(const consensus::Message& m) {
+  size_t n = 64 + m.context.size();
+  for (const auto& e : m.entries) n += 24 + e.data.size();
+  return n;
+}
+
+}  // namespace
+
+PeerSender::PeerSender(asio::io_context& ioc, std::string host, uint16_t port, std::string target,
+                       Logger log)
+    : ioc_(ioc),
+      host_(std::move(host)),
+      port_(port),
+      target_(std::move(target)),
+      log_(std::move(log)),
+      wake_(ioc),
+      backoff_(ioc) {}
+
+void PeerSender::enqueue(std::vector<consensus::Message> msgs) {
+  asio::post(ioc_, [this, msgs = std::move(msgs)]() mutable { push(std::move(msgs)); });
+}
+
+void PeerSender::push(std::vector<consensus::Message> msgs) {
+  if (stopped_) return;
+  for (auto& m : msgs) {
+    size_t n = approx_size(m);
+    if (queued_bytes_ + n > kMaxQueuedBytes) {
+      dropped_messages_.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    queued_bytes_ += n;
+    queue_.push_back(std::move(m));
+  }
+  wake_.cancel();
+}
+
+void PeerSender::start() {
+  asio::co_spawn(ioc_, run(), asio::detached);
+}
+
+void PeerSender::stop() {
+  stopped_ = true;
+  wake_.cancel();
+  backoff_.cancel();
+  if (stream_) stream_->cancel();
+}
+
+PeerSenderStats PeerSender::stats() const {
+  PeerSenderStats s;
+  s.sent_messages = sent_messages_.load(std::memory_order_relaxed);
+  s.failed_batches = failed_batches_.load(std::memory_order_relaxed);
+  s.dropped_messages = dropped_messages_.load(std::memory_order_relaxed);
+  s.sent_bytes = sent_bytes_.load(std::memory_order_relaxed);
+  s.last_rtt_ns = last_rtt_ns_.load(std::memory_order_relaxed);
+  return s;
+}
+
+asio::awaitable<void> PeerSender::run() {
+  auto backoff = 50ms;
+  while (!stopped_) {
+    if (queue_.empty()) {
+      wake_.expires_at(asio::steady_timer::time_point::max());
+      co_await wake_.async_wait(kTuple);
+      continue;
+    }
+    std::vector<consensus::Message> batch;
+    batch.swap(queue_);
+    queued_bytes_ = 0;
+    std::string body = consensus::encode_messages(batch);
+    size_t bytes = body.size();
+    bool ok = co_await post(std::move(body));
+    if (ok) {
+      sent_messages_.fetch_add(batch.size(), std::memory_order_relaxed);
+      sent_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+      backoff = 50ms;
+      continue;
+    }
+    failed_batches_.fetch_add(1, std::memory_order_relaxed);
+    stream_.reset();
+    if (stopped_) break;
+    backoff_.expires_after(backoff);
+    co_await backoff_.async_wait(kTuple);
+    backoff = std::min<std::chrono::milliseconds>(backoff * 2, 1s);
+  }
+}
+
+asio::awaitable<bool> PeerSender::connect() {
+  asio::ip::tcp::resolver resolver(ioc_);
+  auto [rec, results] = co_await resolver.async_resolve(host_, std::to_string(port_), kTuple);
+  if (rec) {
+    note_failure("resolve: " + rec.message());
+    co_return false;
+  }
+  stream_.emplace(ioc_);
+  stream_->expires_after(kIoTimeout);
+  auto [cec, ep] = co_await stream_->async_connect(results, kTuple);
+  if (cec) {
+    note_failure("connect: " + cec.message());
+    co_return false;
+  }
+  stream_->socket().set_option(asio::ip::tcp::no_delay(true));
+  co_return true;
+}
+
+asio::awaitable<bool> PeerSender::post(std::string body) {
+  if (!stream_ && !co_await connect()) co_return false;
+  auto started = std::chrono::steady_clock::now();
+  bhttp::request<bhttp::string_body> req{bhttp::verb::post, target_, 11};
+  req.set(bhttp::field::host, host_ + ":" + std::to_string(port_));
+  req.set(bhttp::field::content_type, "application/octet-stream");
+  req.keep_alive(true);
+  req.body() = std::move(body);
+  req.prepare_payload();
+  stream_->expires_after(kIoTimeout);
+  auto [wec, wn] = co_await bhttp::async_write(*stream_, req, kTuple);
+  if (wec) {
+    note_failure("send: " + wec.message());
+    co_return false;
+  }
+  bhttp::response<bhttp::string_body> res;
+  auto [rec, rn] = co_await bhttp::async_read(*stream_, buffer_, res, kTuple);
+  if (rec) {
+    note_failure("receive: " + rec.message());
+    co_return false;
+  }
+  if (res.result_int() != 204) {
+    note_failure("HTTP " + std::to_string(res.result_int()) + " " + res.body());
+    co_return false;
+  }
+  if (!res.keep_alive()) stream_.reset();
+  last_rtt_ns_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::steady_clock::now() - started)
+                         .count(),
+                     std::memory_order_relaxed);
+  if (reported_down_) {
+    reported_down_ = false;
+    log_("peer " + host_ + ":" + std::to_string(port_) + " is reachable again");
+  }
+  co_return true;
+}
+
+void PeerSender::note_failure(const std::string& what) {
+  // One line per outage, not one per retry.
+  if (reported_down_) return;
+  reported_down_ = true;
+  log_("cannot reach peer " + host_ + ":" + std::to_string(port_) + " (" + what + ")");
+}
+
+}  // namespace larch::transport

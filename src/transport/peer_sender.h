@@ -1,0 +1,71 @@
+#pragma once
+// Sends raft messages to one remote member over a persistent HTTP/1.1 connection. Whatever
+// is queued while a POST is in flight goes into the next POST (batching); at most one POST
+// is in flight per peer, and the core's inflight window bounds the appends beyond that.
+// A failed POST drops its batch (Raft retransmits what matters), closes the connection and
+// backs off 50 ms doubling to 1 s. The queue is bounded in bytes; overflow drops messages.
+//
+// Threading: enqueue() from any thread; everything else runs on the transport's io_context.
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "consensus/message.h"
+
+namespace larch::transport {
+
+struct PeerSenderStats {
+  uint64_t sent_messages = 0;
+  uint64_t failed_batches = 0;
+  uint64_t dropped_messages = 0;
+  uint64_t sent_bytes = 0;
+  int64_t last_rtt_ns = 0;  // of the last successful POST
+};
+
+class PeerSender {
+ public:
+  using Logger = std::function<void(const std::string&)>;
+  static constexpr size_t kMaxQueuedBytes = 64u << 20;
+
+  PeerSender(boost::asio::io_context& ioc, std::string host, uint16_t port, std::string target,
+             Logger log);
+
+  void enqueue(std::vector<consensus::Message> msgs);  // any thread
+  void start();                                        // io_context thread (or before run)
+  // io_context thread: ends run() promptly (cancels the POST in flight and the backoff).
+  void stop();
+  PeerSenderStats stats() const;  // any thread
+
+ private:
+  void push(std::vector<consensus::Message> msgs);
+  boost::asio::awaitable<void> run();
+  boost::asio::awaitable<bool> connect();
+  boost::asio::awaitable<bool> post(std::string body);
+  void note_failure(const std::string& what);
+
+  boost::asio::io_context& ioc_;
+  std::string host_;
+  uint16_t port_;
+  std::string target_;
+  Logger log_;
+  std::optional<boost::beast::tcp_stream> stream_;
+  boost::beast::flat_buffer buffer_;
+  boost::asio::steady_timer wake_;     // cancelled when messages arrive
+  boost::asio::steady_timer backoff_;  // pause after a failure
+  std::vector<consensus::Message> queue_;
+  size_t queued_bytes_ = 0;
+  bool stopped_ = false;
+  bool reported_down_ = false;
+
+  std::atomic<uint64_t> sent_messages_{0}, failed_batches_{0}, dropped_messages_{0}, sent_bytes_{0};
+  std::atomic<int64_t> last_rtt_ns_{0};
+};
+
+}  // namespace larch::transport

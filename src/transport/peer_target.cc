@@ -1,0 +1,29 @@
+#include "transport/peer_target.h"
+
+#include "util/member_id.h"
+
+namespace larch::transport {
+
+std::string raft_target(uint64_t cluster_id, uint64_t from) {
+  return std::string(kRaftPath) + "?cluster=" + util::id_hex(cluster_id) +
+         "&from=" + util::id_hex(from);
+}
+
+std::optional<RaftTargetParams> parse_raft_query(std::string_view query) {
+  std::optional<uint64_t> cluster, from;
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view part = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    size_t eq = part.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string_view name = part.substr(0, eq);
+    std::string value(part.substr(eq + 1));
+    if (name == "cluster") cluster = util::parse_id_hex(value);
+    if (name == "from") from = util::parse_id_hex(value);
+  }
+  if (!cluster || !from) return std::nullopt;
+  return RaftTargetParams{*cluster, *from};
+}
+
+}  // namespace larch::transport

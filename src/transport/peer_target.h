@@ -1,0 +1,24 @@
+#pragma once
+// The request target a member POSTs its raft messages to; shared by sender and handler.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace larch::transport {
+
+inline constexpr std::string_view kRaftPath = "/raft";
+
+// "/raft?cluster=<hex>&from=<hex>"
+std::string raft_target(uint64_t cluster_id, uint64_t from);
+
+struct RaftTargetParams {
+  uint64_t cluster_id = 0;
+  uint64_t from = 0;
+};
+
+// Parses the query part of raft_target's result; nullopt when a parameter is missing or
+// not a hex id.
+std::optional<RaftTargetParams> parse_raft_query(std::string_view query);
+
+}  // namespace larch::transport
