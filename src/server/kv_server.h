@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "http/kv_service.h"
+#include "server/member_directory.h"
 #include "server/raft_loop.h"
 #include "server/reader_pool.h"
 #include "server/store_counters.h"
@@ -20,12 +21,13 @@ struct Identity {
 class KvServer : public http::KvService {
  public:
   KvServer(RaftLoop& raft, ReaderPool& readers, store::WatchHub& hub, StoreCounters& counters,
-           Identity identity, int64_t start_time_ns)
+           Identity identity, const MemberDirectory& directory, int64_t start_time_ns)
       : raft_(raft),
         readers_(readers),
         hub_(hub),
         counters_(counters),
         identity_(std::move(identity)),
+        directory_(directory),
         start_time_ns_(start_time_ns) {}
 
   void write(store::Command cmd, std::function<void(http::WriteReply)> done) override {
@@ -42,7 +44,7 @@ class KvServer : public http::KvService {
   http::RaftStatus raft_status() const override { return raft_.status(); }
   uint64_t cluster_id() const override { return identity_.cluster_id; }
   http::MemberInfo self() const override { return identity_.self; }
-  std::vector<http::MemberInfo> members() const override { return identity_.members; }
+  std::vector<http::MemberInfo> members() const override { return directory_.members(); }
   uint64_t leader_id() const override { return raft_.leader(); }
   int64_t start_time_ns() const override { return start_time_ns_; }
   int64_t leader_since_ns() const override { return raft_.leader_since_ns(); }
@@ -57,6 +59,7 @@ class KvServer : public http::KvService {
   store::WatchHub& hub_;
   StoreCounters& counters_;
   Identity identity_;
+  const MemberDirectory& directory_;
   int64_t start_time_ns_;
 };
 

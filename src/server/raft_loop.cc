@@ -232,6 +232,12 @@ void RaftLoop::apply_entries(const std::vector<consensus::Entry>& entries) {
       for (const auto& [key, exp] : res.ttl_set) expiry_.on_applied_ttl(key, exp);
       if (cmd->op == store::OpType::kExpire) expiry_.on_expire_applied(cmd->now_ns);
     }
+    if (res.member_attributes) {
+      if (res.member_attributes->first == options_.id) published_.store(true);
+      if (options_.on_member_attributes) {
+        options_.on_member_attributes(res.member_attributes->first, res.member_attributes->second);
+      }
+    }
     for (auto& ev : res.events) events.push_back(std::move(ev));
     res.events.clear();
     if (auto d = pending_.take(cmd->request_id)) {
@@ -273,17 +279,30 @@ void RaftLoop::on_soft_state(const consensus::SoftState& ss) {
     std::lock_guard lock(expiry_mu_);
     expiry_.set_leader(leader_now);
   }
-  if (leader_now && !internal_proposed_) {
-    // etcd writes member/attribute/version records on bootstrap (3 index slots) and
-    // re-publishes attributes on every restart (1 slot); mirror the index arithmetic.
-    internal_proposed_ = true;
-    for (int i = 0; i < options_.internal_entries_on_start; ++i) {
-      store::Command c;
-      c.op = store::OpType::kInternal;
-      c.now_ns = clock_();
-      propose_local(std::move(c));
+  if (leader_now && !bootstrap_checked_) {
+    bootstrap_checked_ = true;
+    if (core_->commit_index() == 0 && applied_index_.load() == 0) {
+      for (int i = 0; i < options_.bootstrap_entries; ++i) {
+        store::Command c;
+        c.op = store::OpType::kInternal;
+        c.now_ns = clock_();
+        propose_local(std::move(c));
+      }
     }
   }
+  maybe_publish();
+}
+
+void RaftLoop::maybe_publish() {
+  if (!options_.publish || published_.load() || leader_.load() == consensus::kNoNode) return;
+  int64_t now = clock_();
+  if (now < next_publish_ns_) return;
+  // A forwarded proposal can be lost with its leader: try again after an election timeout
+  // until the apply thread has seen our attributes applied.
+  next_publish_ns_ = now + options_.tick_ns * options_.election_ticks;
+  store::Command c = *options_.publish;
+  c.now_ns = now;
+  propose_local(std::move(c));
 }
 
 void RaftLoop::propose_local(store::Command cmd) {
@@ -341,6 +360,7 @@ void RaftLoop::schedule_tick() {
 
 void RaftLoop::on_tick() {
   core_->tick();
+  maybe_publish();
   int64_t now = clock_();
   pending_.expire(now);
   expire_reads(now);

@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -41,8 +42,15 @@ struct RaftLoopOptions {
   int64_t tick_ns = 100'000'000;  // --heartbeat-interval
   int election_ticks = 10;        // --election-timeout / --heartbeat-interval
   int64_t request_timeout_ns = 7'000'000'000;
-  int64_t ttl_poll_ns = 20'000'000;   // how often the leader checks the timing wheel
-  int internal_entries_on_start = 1;  // etcd-compatible index bookkeeping (3 when fresh)
+  int64_t ttl_poll_ns = 20'000'000;  // how often the leader checks the timing wheel
+  // etcd-compatible index bookkeeping. The first leader of a fresh cluster proposes
+  // bootstrap_entries internal entries (etcd: member adds and cluster version), and every
+  // member publishes its attributes once per start (`publish`, an internal entry that
+  // carries them: etcd's /0/members/<id>/attributes), retried until applied.
+  int bootstrap_entries = 2;
+  std::optional<store::Command> publish;
+  // Called on the apply thread for every applied member-attributes entry.
+  std::function<void(uint64_t, const std::string&)> on_member_attributes;
   uint64_t seed = 1;
   // Log compaction: every compact_every applied entries the key space is made durable and
   // compact_log(index, term) drops the raft log up to index (--snapshot-count).
@@ -108,6 +116,7 @@ class RaftLoop {
   void release_reads();
   void expire_reads(int64_t now_ns);
   void propose_local(store::Command cmd);
+  void maybe_publish();  // raft thread
   void publish_status();
   void maybe_compact();             // apply thread
   void compact_log(uint64_t upto);  // raft thread
@@ -146,7 +155,9 @@ class RaftLoop {
   std::map<std::string, std::vector<ReadWaiter>> reads_in_flight_;  // by context
   std::multimap<uint64_t, ReadWaiter> reads_awaiting_apply_;        // by read index
   std::vector<ReadWaiter> reads_retry_;                             // no leader yet
-  bool internal_proposed_ = false;
+  bool bootstrap_checked_ = false;
+  int64_t next_publish_ns_ = 0;
+  std::atomic<bool> published_{false};
   uint64_t last_compaction_ = 0;
   bool stopped_ = false;
 

@@ -55,8 +55,9 @@ node_json::Fields removed(const NodeRow& n, uint64_t index) {
 
 }  // namespace
 
-Applier::Applier(NodeTable& nodes, HistoryTable& history, uint64_t& etcd_index)
-    : nodes_(nodes), history_(history), etcd_index_(etcd_index) {}
+Applier::Applier(NodeTable& nodes, HistoryTable& history, MemberTable& members,
+                 uint64_t& etcd_index)
+    : nodes_(nodes), history_(history), members_(members), etcd_index_(etcd_index) {}
 
 ApplyResult Applier::apply(const Command& cmd) {
   if (cmd.key.empty()) {  // tolerate an un-normalised root
@@ -258,6 +259,10 @@ ApplyResult Applier::internal(const Command& cmd) {
   ApplyResult r;
   r.action = "internal";
   r.etcd_index = etcd_index_;
+  if (auto member = parse_member_attributes_key(cmd.key)) {
+    members_.put(*member, cmd.value);
+    r.member_attributes.emplace(*member, cmd.value);
+  }
   return r;
 }
 

@@ -9,6 +9,7 @@
 #include "store/command.h"
 #include "store/history_table.h"
 #include "store/key_store.h"
+#include "store/member_table.h"
 #include "store/node_json.h"
 #include "store/node_table.h"
 
@@ -17,7 +18,7 @@ namespace larch::store {
 class Applier {
  public:
   // etcd_index is the store's in-memory etcd index; apply advances it.
-  Applier(NodeTable& nodes, HistoryTable& history, uint64_t& etcd_index);
+  Applier(NodeTable& nodes, HistoryTable& history, MemberTable& members, uint64_t& etcd_index);
 
   ApplyResult apply(const Command& cmd);
 
@@ -40,6 +41,7 @@ class Applier {
 
   NodeTable& nodes_;
   HistoryTable& history_;
+  MemberTable& members_;
   uint64_t& etcd_index_;
   NodeRow node_;  // scratch, reused across commands
 };

@@ -4,6 +4,7 @@
 
 #include "store/applier.h"
 #include "store/history_table.h"
+#include "store/member_table.h"
 #include "store/node_table.h"
 #include "store/schema.h"
 #include "store/sqlite_db.h"
@@ -28,7 +29,8 @@ struct KeyStore::Impl {
     db.exec("PRAGMA cache_size=-65536");
     nodes.emplace(db);
     history.emplace(db);
-    applier.emplace(*nodes, *history, etcd_index);
+    members.emplace(db);
+    applier.emplace(*nodes, *history, *members, etcd_index);
     begin = db.prepare("BEGIN IMMEDIATE");
     commit = db.prepare("COMMIT");
     rollback = db.prepare("ROLLBACK");
@@ -78,6 +80,7 @@ struct KeyStore::Impl {
   // Constructed after the schema check (their statements need the tables).
   std::optional<NodeTable> nodes;
   std::optional<HistoryTable> history;
+  std::optional<MemberTable> members;
   std::optional<Applier> applier;
   Statement begin, commit, rollback, write_meta;
 };
@@ -135,6 +138,10 @@ void KeyStore::sync() {
 
 std::vector<std::pair<std::string, int64_t>> KeyStore::ttl_nodes() const {
   return impl_->nodes->ttl_nodes();
+}
+
+std::vector<std::pair<uint64_t, std::string>> KeyStore::member_attributes() const {
+  return impl_->members->all();
 }
 
 std::optional<int64_t> KeyStore::next_expiration() const {

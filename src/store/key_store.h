@@ -24,6 +24,8 @@ struct ApplyResult {
   std::vector<Event> events;
   // TTL bookkeeping for the timing wheel: keys whose expiration was set by this command.
   std::vector<std::pair<std::string, int64_t>> ttl_set;
+  // kInternal carrying a member's attributes: (member id, attributes JSON).
+  std::optional<std::pair<uint64_t, std::string>> member_attributes;
 };
 
 class KeyStore {
@@ -55,6 +57,8 @@ class KeyStore {
   std::vector<std::pair<std::string, int64_t>> ttl_nodes() const;
   // Earliest expiration_ns of any node, if any node has a TTL.
   std::optional<int64_t> next_expiration() const;
+  // Every member's last published attributes JSON, by member id.
+  std::vector<std::pair<uint64_t, std::string>> member_attributes() const;
 
  private:
   struct Impl;

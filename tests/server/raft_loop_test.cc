@@ -37,7 +37,7 @@ struct Member {
     o.id = 1;
     o.voters = {1};
     o.tick_ns = 10'000'000;
-    o.internal_entries_on_start = 3;
+    o.bootstrap_entries = 3;
     loop = std::make_unique<server::RaftLoop>(o, log, *keys, hub, counters, readers,
                                               [this] { return now.load(); });
     loop->start();
