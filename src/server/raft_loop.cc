@@ -396,6 +396,32 @@ void RaftLoop::on_ttl_poll() {
   schedule_ttl_poll();
 }
 
+bool RaftLoop::hand_over_leadership(int64_t timeout_ns) {
+  if (!is_leader_.load() || options_.voters.size() < 2) return false;
+  asio::post(ioc_, [this] {
+    consensus::NodeId best = consensus::kNoNode;
+    uint64_t best_match = 0;
+    for (consensus::NodeId v : options_.voters) {
+      const consensus::Progress* pr = v == options_.id ? nullptr : core_->progress(v);
+      if (pr && (best == consensus::kNoNode || pr->match() > best_match)) {
+        best = v;
+        best_match = pr->match();
+      }
+    }
+    if (best != consensus::kNoNode) {
+      core_->transfer_leadership(best);
+      process_ready();
+    }
+  });
+  auto step = std::chrono::milliseconds(10);
+  for (int64_t waited = 0; waited < timeout_ns; waited += step.count() * 1'000'000) {
+    std::this_thread::sleep_for(step);
+    uint64_t lead = leader_.load();
+    if (lead != consensus::kNoNode && lead != options_.id) return true;
+  }
+  return false;
+}
+
 void RaftLoop::publish_status() {
   commit_index_.store(core_->commit_index(), std::memory_order_relaxed);
   term_.store(core_->term(), std::memory_order_relaxed);

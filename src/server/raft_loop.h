@@ -83,6 +83,11 @@ class RaftLoop {
   // Any thread: messages from peers (already checked to be for this member and cluster).
   void receive(std::vector<consensus::Message> msgs);
 
+  // Graceful shutdown (SIGTERM) on a leader of several members: hands leadership to the
+  // most caught-up voter and blocks (up to timeout_ns) until another member leads, so
+  // clients see no election gap. Any thread but the raft thread. False if nothing moved.
+  bool hand_over_leadership(int64_t timeout_ns);
+
   http::RaftStatus status() const;
   consensus::NodeId leader() const { return leader_.load(std::memory_order_relaxed); }
   int64_t leader_since_ns() const { return leader_since_ns_.load(std::memory_order_relaxed); }

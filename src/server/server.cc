@@ -182,14 +182,25 @@ int run_server(const config::Config& cfg) {
                    asio::detached);
   }
   asio::signal_set signals(main_ioc, SIGINT, SIGTERM);
-  signals.async_wait([&](boost::system::error_code, int sig) {
-    log_line("received signal " + std::to_string(sig) + ", shutting down");
+  std::thread handover;  // joined below, after the I/O threads stop
+  auto shut_down = [&] {
     for (auto& acc : acceptors) acc.close();
     for (auto& acc : peer_acceptors) acc.close();
     hub.close_all();
     raft.stop();
     peers.stop();
     for (auto& c : contexts) c->stop();
+  };
+  signals.async_wait([&](boost::system::error_code, int sig) {
+    log_line("received signal " + std::to_string(sig) + ", shutting down");
+    // A leader hands over first (off the I/O threads, which keep serving peer traffic
+    // meanwhile); bounded by the election timeout, after which we stop regardless.
+    handover = std::thread([&] {
+      if (raft.hand_over_leadership(static_cast<int64_t>(cfg.election_timeout_ms) * 1'000'000)) {
+        log_line("leadership handed over to " + util::id_hex(raft.leader()));
+      }
+      asio::post(main_ioc, shut_down);
+    });
   });
   std::vector<std::thread> threads;
   for (size_t i = 1; i < contexts.size(); ++i) {
@@ -204,6 +215,7 @@ int run_server(const config::Config& cfg) {
   main_ioc.run();
   for (auto& c : contexts) c->stop();
   for (auto& t : threads) t.join();
+  if (handover.joinable()) handover.join();
   raft.stop();
   peers.stop();
   log_line("stopped");
