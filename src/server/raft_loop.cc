@@ -275,10 +275,23 @@ void RaftLoop::on_soft_state(const consensus::SoftState& ss) {
   if (ss.leader != leader_.load()) leader_since_ns_.store(clock_());
   leader_.store(ss.leader);
   is_leader_.store(leader_now);
+  int64_t now = clock_();
+  if (ss.leader == consensus::kNoNode) {
+    if (leaderless_since_ns_ == 0) leaderless_since_ns_ = now;
+  }
   if (leader_now != was_leader) {
     std::lock_guard lock(expiry_mu_);
-    expiry_.set_leader(leader_now);
+    if (leader_now && options_.voters.size() > 1) {
+      // Clients could not refresh TTLs while there was no leader: from the moment this member
+      // stopped hearing one (an election timeout before it noticed) until now.
+      int64_t noticed = leaderless_since_ns_ != 0 ? leaderless_since_ns_ : now;
+      int64_t gap = now - noticed + options_.tick_ns * options_.election_ticks;
+      expiry_.become_leader_after_gap(now, gap);
+    } else {
+      expiry_.set_leader(leader_now);
+    }
   }
+  if (ss.leader != consensus::kNoNode) leaderless_since_ns_ = 0;
   if (leader_now && !bootstrap_checked_) {
     bootstrap_checked_ = true;
     if (core_->commit_index() == 0 && applied_index_.load() == 0) {

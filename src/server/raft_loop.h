@@ -162,6 +162,7 @@ class RaftLoop {
   std::vector<ReadWaiter> reads_retry_;                             // no leader yet
   bool bootstrap_checked_ = false;
   int64_t next_publish_ns_ = 0;
+  int64_t leaderless_since_ns_ = 0;  // when this member last lost its leader (0: has one)
   std::atomic<bool> published_{false};
   uint64_t last_compaction_ = 0;
   bool stopped_ = false;

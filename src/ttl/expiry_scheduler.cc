@@ -59,7 +59,14 @@ void ExpiryScheduler::set_leader(bool leader) {
   in_flight_ = false;
 }
 
-std::optional<int64_t> ExpiryScheduler::poll(int64_t now_ns) {
+void ExpiryScheduler::become_leader_after_gap(int64_t now_ns, int64_t gap_ns) {
+  set_leader(true);
+  lag_ns_ = gap_ns > 0 ? gap_ns : 0;
+  lag_until_ns_ = now_ns + lag_ns_;
+}
+
+std::optional<int64_t> ExpiryScheduler::poll(int64_t clock_ns) {
+  int64_t now_ns = clock_ns < lag_until_ns_ ? clock_ns - lag_ns_ : clock_ns;
   take_due(now_ns);
   if (!leader_ || due_by_time_.empty()) return std::nullopt;
   if (due_by_time_.begin()->first > now_ns) return std::nullopt;  // clock went backwards

@@ -49,11 +49,17 @@ class ExpiryScheduler {
 
   // Leadership changed. Becoming leader (or losing it) forgets any in-flight proposal.
   void set_leader(bool leader);
+  // Becoming leader at now_ns after the cluster had no usable leader for gap_ns: clients could
+  // not refresh their keys in that gap, so until now_ns + gap_ns every sweep runs gap_ns
+  // behind the clock. No key expires earlier than its deadline plus the gap it could not
+  // use; none expires more than gap_ns late.
+  void become_leader_after_gap(int64_t now_ns, int64_t gap_ns);
   bool is_leader() const { return leader_; }
 
-  // Keeps the wheel in step with now_ns. Returns the sweep time to propose (Expire{now_ns})
-  // only if this member is leader, some key is due by now_ns, and no proposal is in flight
-  // (or the in-flight one is older than retry_ns, i.e. presumed lost).
+  // Keeps the wheel in step with now_ns. Returns the sweep time to propose (Expire{t}, t =
+  // now_ns, or now_ns - gap while a post-gap lag is active) only if this member is leader,
+  // some key is due by t, and no proposal is in flight (or the in-flight one is older than
+  // retry_ns, i.e. presumed lost).
   std::optional<int64_t> poll(int64_t now_ns);
 
   // Lower bound of the earliest expiry still tracked (for sizing a timer); nullopt if none.
@@ -72,6 +78,8 @@ class ExpiryScheduler {
   bool leader_ = false;
   bool in_flight_ = false;
   int64_t proposed_at_ns_ = 0;
+  int64_t lag_ns_ = 0;        // sweeps run this far behind the clock ...
+  int64_t lag_until_ns_ = 0;  // ... until this time
   // Keys the wheel reported due (by some poll's now) that no applied Expire has removed yet,
   // indexed both ways so "earliest due" and "remove key" are cheap.
   std::unordered_map<std::string, int64_t> due_;

@@ -209,3 +209,30 @@ TEST_CASE("scheduler: randomised — every key is proposed for and nothing is lo
     for (const auto& [key, expiry] : live) REQUIRE(expiry > now - 3 * (kRetry + 300 * kMs));
   }
 }
+
+TEST_CASE("scheduler: after a leaderless gap sweeps lag by the gap, then catch up",
+          "[expiry_scheduler]") {
+  ExpiryScheduler s(kStart, kRetry);  // a follower tracking two keys
+  s.on_applied_ttl("/a", kStart + 100 * kMs);
+  s.on_applied_ttl("/b", kStart + 400 * kMs);
+  REQUIRE_FALSE(s.poll(kStart + 150 * kMs));  // not leader
+
+  // Leader at +150 ms after a 200 ms gap: /a (due +100) may only go once +300 is reached.
+  s.become_leader_after_gap(kStart + 150 * kMs, 200 * kMs);
+  REQUIRE_FALSE(s.poll(kStart + 150 * kMs));
+  REQUIRE_FALSE(s.poll(kStart + 290 * kMs));
+  auto sweep = s.poll(kStart + 310 * kMs);
+  REQUIRE(sweep == kStart + 110 * kMs);  // the sweep time itself lags: /b is not swept
+  s.on_expire_applied(*sweep);
+
+  // The lag ends at +350: from then on the clock counts; /b goes at its own deadline.
+  REQUIRE_FALSE(s.poll(kStart + 340 * kMs));
+  REQUIRE(s.poll(kStart + 400 * kMs) == kStart + 400 * kMs);
+}
+
+TEST_CASE("scheduler: a gap of zero changes nothing", "[expiry_scheduler]") {
+  ExpiryScheduler s(kStart, kRetry);
+  s.on_applied_ttl("/a", kStart + 100 * kMs);
+  s.become_leader_after_gap(kStart, 0);
+  REQUIRE(s.poll(kStart + 100 * kMs) == kStart + 100 * kMs);
+}
