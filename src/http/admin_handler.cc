@@ -118,7 +118,23 @@ Response AdminHandler::stats_self() const {
   util::append_json_string(body, util::format_go_duration(lead ? service_.now_ns() - since : 0));
   body += ",\"startTime\":";
   util::append_json_string(body, util::format_rfc3339_nano(since));
-  body += "},\"recvAppendRequestCnt\":0,\"sendAppendRequestCnt\":0}";
+  PeerTraffic t = service_.peer_traffic();
+  auto rate = [&body](const char* name, double v) {
+    if (v == 0) return;
+    body += ",\"";
+    body += name;
+    body += "\":";
+    util::append_go_float(body, v);
+  };
+  body += "},\"recvAppendRequestCnt\":";
+  util::append_uint(body, t.recv_append_count);
+  rate("recvPkgRate", t.recv_pkg_rate);
+  rate("recvBandwidthRate", t.recv_bandwidth_rate);
+  body += ",\"sendAppendRequestCnt\":";
+  util::append_uint(body, t.send_append_count);
+  rate("sendPkgRate", t.send_pkg_rate);
+  rate("sendBandwidthRate", t.send_bandwidth_rate);
+  body += "}";
   return json_response(200, std::move(body));
 }
 

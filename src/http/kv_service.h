@@ -42,6 +42,13 @@ struct StoreCounters {
       cad_fail, expire_count;
 };
 
+// Raft append traffic for /v2/stats/self: counts since start, rates over the last second
+// (rates of 0 are omitted from the JSON, as etcd does).
+struct PeerTraffic {
+  uint64_t send_append_count = 0, recv_append_count = 0;
+  double send_pkg_rate = 0, send_bandwidth_rate = 0, recv_pkg_rate = 0, recv_bandwidth_rate = 0;
+};
+
 class KvService {
  public:
   virtual ~KvService() = default;
@@ -70,6 +77,7 @@ class KvService {
   virtual void count_get(bool success) = 0;
   virtual size_t watcher_count() const = 0;
   virtual int64_t now_ns() const = 0;  // wall clock, for TTLs parsed at the edge
+  virtual PeerTraffic peer_traffic() const { return {}; }
 };
 
 }  // namespace larch::http

@@ -29,4 +29,17 @@ store::WatchRegistration KvServer::watch(const store::WatchSpec& spec,
   });
 }
 
+http::PeerTraffic KvServer::peer_traffic() const {
+  int64_t now = now_ns();
+  TrafficRates out = meters_.sent.read(now), in = meters_.received.read(now);
+  http::PeerTraffic t;
+  t.send_append_count = out.count;
+  t.send_pkg_rate = out.pkg_rate;
+  t.send_bandwidth_rate = out.bandwidth_rate;
+  t.recv_append_count = in.count;
+  t.recv_pkg_rate = in.pkg_rate;
+  t.recv_bandwidth_rate = in.bandwidth_rate;
+  return t;
+}
+
 }  // namespace larch::server

@@ -8,9 +8,15 @@
 #include "server/raft_loop.h"
 #include "server/reader_pool.h"
 #include "server/store_counters.h"
+#include "server/traffic_meter.h"
 #include "store/watch_hub.h"
 
 namespace larch::server {
+
+// Append traffic to and from peers, for /v2/stats/self.
+struct PeerMeters {
+  TrafficMeter sent, received;
+};
 
 struct Identity {
   uint64_t cluster_id = 0;
@@ -21,13 +27,15 @@ struct Identity {
 class KvServer : public http::KvService {
  public:
   KvServer(RaftLoop& raft, ReaderPool& readers, store::WatchHub& hub, StoreCounters& counters,
-           Identity identity, const MemberDirectory& directory, int64_t start_time_ns)
+           Identity identity, const MemberDirectory& directory, const PeerMeters& meters,
+           int64_t start_time_ns)
       : raft_(raft),
         readers_(readers),
         hub_(hub),
         counters_(counters),
         identity_(std::move(identity)),
         directory_(directory),
+        meters_(meters),
         start_time_ns_(start_time_ns) {}
 
   void write(store::Command cmd, std::function<void(http::WriteReply)> done) override {
@@ -52,6 +60,7 @@ class KvServer : public http::KvService {
   void count_get(bool success) override { counters_.count_get(success); }
   size_t watcher_count() const override { return hub_.count(); }
   int64_t now_ns() const override;
+  http::PeerTraffic peer_traffic() const override;
 
  private:
   RaftLoop& raft_;
@@ -60,6 +69,7 @@ class KvServer : public http::KvService {
   StoreCounters& counters_;
   Identity identity_;
   const MemberDirectory& directory_;
+  const PeerMeters& meters_;
   int64_t start_time_ns_;
 };
 

@@ -74,6 +74,18 @@ std::vector<transport::PeerAddress> peer_addresses(const Identity& id) {
   return out;
 }
 
+// Feeds /v2/stats/self: append messages and (approximately) their bytes.
+void count_appends(TrafficMeter& meter, const std::vector<consensus::Message>& msgs) {
+  uint64_t n = 0, bytes = 0;
+  for (const auto& m : msgs) {
+    if (m.type != consensus::MessageType::kAppend) continue;
+    ++n;
+    bytes += 64;
+    for (const auto& e : m.entries) bytes += 24 + e.data.size();
+  }
+  if (n != 0) meter.add(n, bytes, unix_now_ns());
+}
+
 // Binds every URL (SO_REUSEADDR); false after logging the first failure.
 bool open_listeners(asio::io_context& ioc, const std::vector<config::Url>& urls,
                     const std::string& what, std::list<asio::ip::tcp::acceptor>& out) {
@@ -144,12 +156,18 @@ int run_server(const config::Config& cfg) {
   raft_opts.on_member_attributes = [&directory](uint64_t member, const std::string& attrs) {
     directory.update(member, attrs);
   };
-  raft_opts.send = [&peers](std::vector<consensus::Message> msgs) { peers.send(std::move(msgs)); };
+  PeerMeters meters;
+  raft_opts.send = [&peers, &meters](std::vector<consensus::Message> msgs) {
+    count_appends(meters.sent, msgs);
+    peers.send(std::move(msgs));
+  };
   RaftLoop raft(std::move(raft_opts), *log, *keys, hub, counters, readers, unix_now_ns);
-  transport::PeerHandler peer_handler(
-      id.cluster_id, id.self.id,
-      [&raft](std::vector<consensus::Message> msgs) { raft.receive(std::move(msgs)); });
-  KvServer service(raft, readers, hub, counters, id, directory, start_ns);
+  transport::PeerHandler peer_handler(id.cluster_id, id.self.id,
+                                      [&raft, &meters](std::vector<consensus::Message> msgs) {
+                                        count_appends(meters.received, msgs);
+                                        raft.receive(std::move(msgs));
+                                      });
+  KvServer service(raft, readers, hub, counters, id, directory, meters, start_ns);
   http::ApiHandler api(service, api_options(cfg));
   http::SessionLimits limits;
   limits.max_body_bytes = cfg.max_request_bytes;

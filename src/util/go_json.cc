@@ -203,3 +203,16 @@ std::string format_go_duration(int64_t ns) {
 }
 
 }  // namespace larch::util
+
+namespace larch::util {
+
+void append_go_float(std::string& out, double v) {
+  char buf[64];
+  double a = v < 0 ? -v : v;
+  auto fmt = (a != 0 && (a < 1e-6 || a >= 1e21)) ? std::chars_format::scientific
+                                                 : std::chars_format::fixed;
+  auto res = std::to_chars(buf, buf + sizeof buf, v, fmt);
+  out.append(buf, res.ptr);
+}
+
+}  // namespace larch::util

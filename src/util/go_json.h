@@ -12,6 +12,9 @@ void append_json_string(std::string& out, std::string_view s);
 
 // Appends the decimal form of v.
 void append_uint(std::string& out, uint64_t v);
+// A float64 as Go's encoding/json writes it: shortest round-trip digits, fixed notation
+// unless |v| < 1e-6 or |v| >= 1e21 (then exponent form, e.g. "1e-07"). v must be finite.
+void append_go_float(std::string& out, double v);
 void append_int(std::string& out, int64_t v);
 
 // Unix ns -> RFC 3339 UTC with up to 9 fractional digits, trailing zeros dropped

@@ -111,3 +111,18 @@ TEST_CASE("format_go_duration matches Go's Duration.String", "[go_json]") {
   CHECK(format_go_duration(INT64_MAX) == "2562047h47m16.854775807s");
   CHECK(format_go_duration(INT64_MIN) == "-2562047h47m16.854775808s");
 }
+
+TEST_CASE("floats are written like Go's encoding/json", "[go_json]") {
+  auto f = [](double v) {
+    std::string s;
+    larch::util::append_go_float(s, v);
+    return s;
+  };
+  REQUIRE(f(0) == "0");
+  REQUIRE(f(115.6941651354303) == "115.6941651354303");
+  REQUIRE(f(9550.55333192977) == "9550.55333192977");
+  REQUIRE(f(0.000712) == "0.000712");
+  REQUIRE(f(5) == "5");
+  REQUIRE(f(1e-7) == "1e-07");
+  REQUIRE(f(1e21) == "1e+21");
+}
