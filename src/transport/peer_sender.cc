@@ -116,19 +116,29 @@ asio::awaitable<bool> PeerSender::connect() {
     note_failure("resolve: " + rec.message());
     co_return false;
   }
+  // stop() cannot cancel the resolver: do not start a connect it would have to wait out.
+  if (stopped_) co_return false;
   stream_.emplace(ioc_);
+  // Bytes the previous connection left unparsed (a bad answer, extra bytes after a final
+  // response) belong to it; parsed as the start of this one's response they would fail
+  // every POST from now on.
+  buffer_.clear();
   stream_->expires_after(kIoTimeout);
   auto [cec, ep] = co_await stream_->async_connect(results, kTuple);
   if (cec) {
     note_failure("connect: " + cec.message());
     co_return false;
   }
-  stream_->socket().set_option(asio::ip::tcp::no_delay(true));
+  boost::system::error_code ignored;  // Nagle off is an optimisation, not a requirement
+  stream_->socket().set_option(asio::ip::tcp::no_delay(true), ignored);
   co_return true;
 }
 
 asio::awaitable<bool> PeerSender::post(std::string body) {
   if (!stream_ && !co_await connect()) co_return false;
+  // stop() only cancels the operation pending when it runs; one that had already completed
+  // would otherwise be followed by the next (up to kIoTimeout each). Check at every resume.
+  if (stopped_) co_return false;
   auto started = std::chrono::steady_clock::now();
   bhttp::request<bhttp::string_body> req{bhttp::verb::post, target_, 11};
   req.set(bhttp::field::host, host_ + ":" + std::to_string(port_));
@@ -142,6 +152,7 @@ asio::awaitable<bool> PeerSender::post(std::string body) {
     note_failure("send: " + wec.message());
     co_return false;
   }
+  if (stopped_) co_return false;
   bhttp::response<bhttp::string_body> res;
   auto [rec, rn] = co_await bhttp::async_read(*stream_, buffer_, res, kTuple);
   if (rec) {

@@ -1,0 +1,260 @@
+#pragma once
+// Loopback test peers for the Transport tests: a real PeerHandler behind http::accept_loop
+// (PeerListener), a peer that accepts and reads but never answers (SilentPeer), one that
+// answers with scripted raw bytes (ScriptedPeer), a port with
+// nothing listening (closed_port), and a bounded wait helper. Each server runs its own
+// io_context on its own thread; stop() tears it down hard (as a crashed member would: the
+// sockets of its open connections are closed without a response).
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "consensus/message.h"
+#include "http/listener.h"
+#include "transport/peer_handler.h"
+
+namespace larch::transport::testing {
+
+using namespace std::chrono_literals;
+
+// Polls `pred` until it holds or `timeout` passes; returns its final value. The short poll
+// interval is not an assertion: only the deadline bounds the test.
+template <class Pred>
+bool wait_until(Pred pred, std::chrono::milliseconds timeout = 10s) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() >= deadline) return pred();
+    std::this_thread::sleep_for(2ms);
+  }
+  return true;
+}
+
+// Collects what a PeerHandler delivers (called on the listener's thread).
+class Inbox {
+ public:
+  void deliver(std::vector<consensus::Message> msgs) {
+    std::lock_guard lock(mu_);
+    ++deliveries_;
+    for (auto& m : msgs) messages_.push_back(std::move(m));
+  }
+  std::vector<consensus::Message> messages() const {
+    std::lock_guard lock(mu_);
+    return messages_;
+  }
+  size_t size() const {
+    std::lock_guard lock(mu_);
+    return messages_.size();
+  }
+  size_t deliveries() const {
+    std::lock_guard lock(mu_);
+    return deliveries_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<consensus::Message> messages_;
+  size_t deliveries_ = 0;
+};
+
+// Collects the transport's log lines (called on the larch-peer thread).
+class LogLines {
+ public:
+  std::function<void(const std::string&)> logger() {
+    return [this](const std::string& line) {
+      std::lock_guard lock(mu_);
+      lines_.push_back(line);
+    };
+  }
+  bool contains(const std::string& part) const {
+    std::lock_guard lock(mu_);
+    for (const auto& l : lines_) {
+      if (l.find(part) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::string> lines_;
+};
+
+// Member `self` of `cluster_id`: the production PeerHandler served by http::accept_loop on
+// 127.0.0.1:`port` (0 = any free port), delivering into `inbox`.
+class PeerListener {
+ public:
+  PeerListener(uint64_t cluster_id, consensus::NodeId self, Inbox& inbox, uint16_t port = 0)
+      : handler_(cluster_id, self,
+                 [&inbox](std::vector<consensus::Message> m) { inbox.deliver(std::move(m)); }),
+        ioc_(std::make_unique<boost::asio::io_context>(1)) {
+    acceptor_.emplace(*ioc_);
+    std::string err = http::open_acceptor(*acceptor_, "127.0.0.1", port);
+    REQUIRE(err.empty());
+    port_ = acceptor_->local_endpoint().port();
+    boost::asio::co_spawn(
+        *ioc_, http::accept_loop(*acceptor_, {ioc_.get()}, handler_, http::SessionLimits{}),
+        boost::asio::detached);
+    thread_ = std::thread([this] { ioc_->run(); });
+  }
+  ~PeerListener() { stop(); }
+  PeerListener(const PeerListener&) = delete;
+  PeerListener& operator=(const PeerListener&) = delete;
+
+  uint16_t port() const { return port_; }
+
+  // Stops serving and closes the listening socket and every open connection.
+  void stop() {
+    if (!ioc_) return;
+    ioc_->stop();
+    thread_.join();
+    acceptor_.reset();
+    ioc_.reset();  // destroys the session coroutines, closing their sockets
+  }
+
+ private:
+  PeerHandler handler_;
+  std::unique_ptr<boost::asio::io_context> ioc_;
+  std::optional<boost::asio::ip::tcp::acceptor> acceptor_;
+  std::thread thread_;
+  uint16_t port_ = 0;
+};
+
+// Accepts connections and reads whatever arrives, but never answers: a POST to it stays in
+// flight until the sender gives up or is stopped.
+class SilentPeer {
+ public:
+  SilentPeer() : ioc_(std::make_unique<boost::asio::io_context>(1)) {
+    acceptor_.emplace(*ioc_);
+    REQUIRE(http::open_acceptor(*acceptor_, "127.0.0.1", 0).empty());
+    port_ = acceptor_->local_endpoint().port();
+    boost::asio::co_spawn(*ioc_, accept(), boost::asio::detached);
+    thread_ = std::thread([this] { ioc_->run(); });
+  }
+  ~SilentPeer() {
+    ioc_->stop();
+    thread_.join();
+    acceptor_.reset();
+    ioc_.reset();
+  }
+  SilentPeer(const SilentPeer&) = delete;
+  SilentPeer& operator=(const SilentPeer&) = delete;
+
+  uint16_t port() const { return port_; }
+  uint64_t bytes_received() const { return bytes_.load(); }
+  uint64_t connections() const { return connections_.load(); }
+
+ private:
+  boost::asio::awaitable<void> accept() {
+    constexpr auto tuple = boost::asio::as_tuple(boost::asio::use_awaitable);
+    for (;;) {
+      auto [ec, socket] = co_await acceptor_->async_accept(tuple);
+      if (ec) co_return;
+      connections_.fetch_add(1);
+      boost::asio::co_spawn(*ioc_, drain(std::move(socket)), boost::asio::detached);
+    }
+  }
+  boost::asio::awaitable<void> drain(boost::asio::ip::tcp::socket socket) {
+    constexpr auto tuple = boost::asio::as_tuple(boost::asio::use_awaitable);
+    char buf[4096];
+    for (;;) {
+      auto [ec, n] = co_await socket.async_read_some(boost::asio::buffer(buf), tuple);
+      if (ec) co_return;
+      bytes_.fetch_add(n);
+    }
+  }
+
+  std::unique_ptr<boost::asio::io_context> ioc_;
+  std::optional<boost::asio::ip::tcp::acceptor> acceptor_;
+  std::thread thread_;
+  uint16_t port_ = 0;
+  std::atomic<uint64_t> bytes_{0}, connections_{0};
+};
+
+// Answers each HTTP request with raw bytes chosen by a script, to imitate a misbehaving
+// peer. script(connection) is asked once per request; connections are numbered from 0.
+class ScriptedPeer {
+ public:
+  struct Reply {
+    std::string bytes;
+    bool close = false;  // close the connection after writing `bytes`
+  };
+  using Script = std::function<Reply(uint64_t connection)>;
+
+  explicit ScriptedPeer(Script script)
+      : script_(std::move(script)), ioc_(std::make_unique<boost::asio::io_context>(1)) {
+    acceptor_.emplace(*ioc_);
+    REQUIRE(http::open_acceptor(*acceptor_, "127.0.0.1", 0).empty());
+    port_ = acceptor_->local_endpoint().port();
+    boost::asio::co_spawn(*ioc_, accept(), boost::asio::detached);
+    thread_ = std::thread([this] { ioc_->run(); });
+  }
+  ~ScriptedPeer() {
+    ioc_->stop();
+    thread_.join();
+    acceptor_.reset();
+    ioc_.reset();
+  }
+  ScriptedPeer(const ScriptedPeer&) = delete;
+  ScriptedPeer& operator=(const ScriptedPeer&) = delete;
+
+  uint16_t port() const { return port_; }
+  uint64_t requests() const { return requests_.load(); }
+
+ private:
+  boost::asio::awaitable<void> accept() {
+    constexpr auto tuple = boost::asio::as_tuple(boost::asio::use_awaitable);
+    for (uint64_t n = 0;; ++n) {
+      auto [ec, socket] = co_await acceptor_->async_accept(tuple);
+      if (ec) co_return;
+      boost::asio::co_spawn(*ioc_, serve(std::move(socket), n), boost::asio::detached);
+    }
+  }
+  boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket, uint64_t connection) {
+    namespace bhttp = boost::beast::http;
+    constexpr auto tuple = boost::asio::as_tuple(boost::asio::use_awaitable);
+    boost::beast::flat_buffer buffer;
+    for (;;) {
+      bhttp::request<bhttp::string_body> req;
+      auto [rec, rn] = co_await bhttp::async_read(socket, buffer, req, tuple);
+      if (rec) co_return;
+      requests_.fetch_add(1);
+      Reply reply = script_(connection);
+      auto [wec, wn] =
+          co_await boost::asio::async_write(socket, boost::asio::buffer(reply.bytes), tuple);
+      if (wec || reply.close) co_return;  // the socket closes with the coroutine
+    }
+  }
+
+  Script script_;
+  std::unique_ptr<boost::asio::io_context> ioc_;
+  std::optional<boost::asio::ip::tcp::acceptor> acceptor_;
+  std::thread thread_;
+  uint16_t port_ = 0;
+  std::atomic<uint64_t> requests_{0};
+};
+
+// A loopback port with nothing listening on it (connects are refused).
+inline uint16_t closed_port() {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::acceptor acc(ioc);
+  REQUIRE(http::open_acceptor(acc, "127.0.0.1", 0).empty());
+  return acc.local_endpoint().port();  // closed when acc goes out of scope
+}
+
+}  // namespace larch::transport::testing
