@@ -171,6 +171,7 @@ void RaftLoop::start_read_round(std::vector<ReadWaiter> waiters) {
 void RaftLoop::process_ready() {
   while (core_->has_ready()) {
     consensus::Ready rd = core_->ready();
+    if (options_.send) send_before_persist(rd);
     if (needs_persist(rd)) {
       log_.persist(rd.hard_state.value_or(core_->hard_state()), rd.entries);
     }
@@ -200,6 +201,26 @@ void RaftLoop::drain_apply_queue() {
     entries.swap(apply_queue_);
   }
   apply_entries(entries);
+}
+
+void RaftLoop::send_before_persist(consensus::Ready& rd) {
+  // Raft thesis §10.2.1: a leader may ship entries to followers while it writes them to its
+  // own disk; its own copy only counts toward commit once persisted (the core waits for
+  // advance()). Only while term and vote are already durable: everything else (votes, acks)
+  // promises durable state and waits for the fsync.
+  if (core_->role() != consensus::Role::kLeader || rd.messages.empty()) return;
+  if (rd.hard_state) {
+    consensus::HardState stored = log_.hard_state();
+    if (rd.hard_state->term != stored.term || rd.hard_state->vote != stored.vote) return;
+  }
+  std::vector<consensus::Message> early, later;
+  for (auto& m : rd.messages) {
+    bool replication =
+        m.type == consensus::MessageType::kAppend || m.type == consensus::MessageType::kHeartbeat;
+    (replication ? early : later).push_back(std::move(m));
+  }
+  rd.messages = std::move(later);
+  if (!early.empty()) options_.send(std::move(early));
 }
 
 bool RaftLoop::needs_persist(const consensus::Ready& rd) const {

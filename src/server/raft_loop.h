@@ -113,6 +113,7 @@ class RaftLoop {
   void start_read_round(std::vector<ReadWaiter> waiters);
   void process_ready();
   bool needs_persist(const consensus::Ready& rd) const;
+  void send_before_persist(consensus::Ready& rd);
   void hand_to_apply(std::vector<consensus::Entry> entries);         // raft thread
   void drain_apply_queue();                                          // apply thread
   void apply_entries(const std::vector<consensus::Entry>& entries);  // apply thread
