@@ -142,7 +142,29 @@ Response AdminHandler::stats_leader() const {
   if (!service_.raft_status().is_leader) return json_message(403, "not current leader");
   std::string body = "{\"leader\":";
   util::append_json_string(body, util::id_hex(service_.self().id));
-  body += ",\"followers\":{}}";
+  body += ",\"followers\":{";
+  bool first = true;
+  for (const FollowerStats& f : service_.follower_stats()) {
+    if (!first) body += ',';
+    first = false;
+    util::append_json_string(body, util::id_hex(f.id));
+    body += ":{\"latency\":{\"current\":";
+    util::append_go_float(body, f.current_ms);
+    body += ",\"average\":";
+    util::append_go_float(body, f.average_ms);
+    body += ",\"standardDeviation\":";
+    util::append_go_float(body, f.stddev_ms);
+    body += ",\"minimum\":";
+    util::append_go_float(body, f.min_ms);
+    body += ",\"maximum\":";
+    util::append_go_float(body, f.max_ms);
+    body += "},\"counts\":{\"fail\":";
+    util::append_uint(body, f.fail);
+    body += ",\"success\":";
+    util::append_uint(body, f.success);
+    body += "}}";
+  }
+  body += "}}";
   return json_response(200, std::move(body));
 }
 

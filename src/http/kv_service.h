@@ -49,6 +49,14 @@ struct PeerTraffic {
   double send_pkg_rate = 0, send_bandwidth_rate = 0, recv_pkg_rate = 0, recv_bandwidth_rate = 0;
 };
 
+// One follower in /v2/stats/leader: round-trip latencies in milliseconds, and the number of
+// successful / failed sends to it.
+struct FollowerStats {
+  uint64_t id = 0;
+  double current_ms = 0, average_ms = 0, stddev_ms = 0, min_ms = 0, max_ms = 0;
+  uint64_t success = 0, fail = 0;
+};
+
 class KvService {
  public:
   virtual ~KvService() = default;
@@ -78,6 +86,7 @@ class KvService {
   virtual size_t watcher_count() const = 0;
   virtual int64_t now_ns() const = 0;  // wall clock, for TTLs parsed at the edge
   virtual PeerTraffic peer_traffic() const { return {}; }
+  virtual std::vector<FollowerStats> follower_stats() const { return {}; }
 };
 
 }  // namespace larch::http

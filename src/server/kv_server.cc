@@ -1,5 +1,8 @@
 #include "server/kv_server.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace larch::server {
 
 int64_t unix_now_ns() {
@@ -27,6 +30,30 @@ store::WatchRegistration KvServer::watch(const store::WatchSpec& spec,
       return r.fresh().find_event(spec.key, spec.recursive, from, to);
     });
   });
+}
+
+std::vector<http::FollowerStats> KvServer::follower_stats() const {
+  std::vector<http::FollowerStats> out;
+  if (!meters_.transport) return out;
+  constexpr double kMs = 1e6;
+  for (const auto& [id, s] : meters_.transport->stats()) {
+    http::FollowerStats f;
+    f.id = id;
+    f.success = s.sent_messages;
+    f.fail = s.failed_batches;
+    if (s.rtt_count != 0) {
+      double n = static_cast<double>(s.rtt_count);
+      double mean = s.rtt_sum_ns / n;
+      double var = std::max(0.0, s.rtt_sum_sq_ns / n - mean * mean);
+      f.current_ms = static_cast<double>(s.last_rtt_ns) / kMs;
+      f.average_ms = mean / kMs;
+      f.stddev_ms = std::sqrt(var) / kMs;
+      f.min_ms = static_cast<double>(s.rtt_min_ns) / kMs;
+      f.max_ms = static_cast<double>(s.rtt_max_ns) / kMs;
+    }
+    out.push_back(f);
+  }
+  return out;
 }
 
 http::PeerTraffic KvServer::peer_traffic() const {

@@ -10,12 +10,14 @@
 #include "server/store_counters.h"
 #include "server/traffic_meter.h"
 #include "store/watch_hub.h"
+#include "transport/transport.h"
 
 namespace larch::server {
 
 // Append traffic to and from peers, for /v2/stats/self.
 struct PeerMeters {
   TrafficMeter sent, received;
+  const transport::Transport* transport = nullptr;  // per-follower send statistics
 };
 
 struct Identity {
@@ -61,6 +63,7 @@ class KvServer : public http::KvService {
   size_t watcher_count() const override { return hub_.count(); }
   int64_t now_ns() const override;
   http::PeerTraffic peer_traffic() const override;
+  std::vector<http::FollowerStats> follower_stats() const override;
 
  private:
   RaftLoop& raft_;

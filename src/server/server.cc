@@ -157,6 +157,7 @@ int run_server(const config::Config& cfg) {
     directory.update(member, attrs);
   };
   PeerMeters meters;
+  meters.transport = &peers;
   raft_opts.send = [&peers, &meters](std::vector<consensus::Message> msgs) {
     count_appends(meters.sent, msgs);
     peers.send(std::move(msgs));

@@ -77,6 +77,12 @@ PeerSenderStats PeerSender::stats() const {
   s.dropped_messages = dropped_messages_.load(std::memory_order_relaxed);
   s.sent_bytes = sent_bytes_.load(std::memory_order_relaxed);
   s.last_rtt_ns = last_rtt_ns_.load(std::memory_order_relaxed);
+  std::lock_guard lock(rtt_mu_);
+  s.rtt_count = rtt_count_;
+  s.rtt_sum_ns = rtt_sum_ns_;
+  s.rtt_sum_sq_ns = rtt_sum_sq_ns_;
+  s.rtt_min_ns = rtt_min_ns_;
+  s.rtt_max_ns = rtt_max_ns_;
   return s;
 }
 
@@ -164,15 +170,24 @@ asio::awaitable<bool> PeerSender::post(std::string body) {
     co_return false;
   }
   if (!res.keep_alive()) stream_.reset();
-  last_rtt_ns_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                         std::chrono::steady_clock::now() - started)
-                         .count(),
-                     std::memory_order_relaxed);
+  note_rtt(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
+                                                                started)
+               .count());
   if (reported_down_) {
     reported_down_ = false;
     log_("peer " + host_ + ":" + std::to_string(port_) + " is reachable again");
   }
   co_return true;
+}
+
+void PeerSender::note_rtt(int64_t ns) {
+  last_rtt_ns_.store(ns, std::memory_order_relaxed);
+  std::lock_guard lock(rtt_mu_);
+  if (rtt_count_ == 0 || ns < rtt_min_ns_) rtt_min_ns_ = ns;
+  if (ns > rtt_max_ns_) rtt_max_ns_ = ns;
+  ++rtt_count_;
+  rtt_sum_ns_ += static_cast<double>(ns);
+  rtt_sum_sq_ns_ += static_cast<double>(ns) * static_cast<double>(ns);
 }
 
 void PeerSender::note_failure(const std::string& what) {

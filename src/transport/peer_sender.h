@@ -13,6 +13,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,10 @@ struct PeerSenderStats {
   uint64_t dropped_messages = 0;
   uint64_t sent_bytes = 0;
   int64_t last_rtt_ns = 0;  // of the last successful POST
+  // Round trips of successful POSTs since start (for /v2/stats/leader).
+  uint64_t rtt_count = 0;
+  double rtt_sum_ns = 0, rtt_sum_sq_ns = 0;
+  int64_t rtt_min_ns = 0, rtt_max_ns = 0;
 };
 
 class PeerSender {
@@ -49,6 +54,7 @@ class PeerSender {
   boost::asio::awaitable<bool> connect();
   boost::asio::awaitable<bool> post(std::string body);
   void note_failure(const std::string& what);
+  void note_rtt(int64_t ns);
 
   boost::asio::io_context& ioc_;
   std::string host_;
@@ -66,6 +72,10 @@ class PeerSender {
 
   std::atomic<uint64_t> sent_messages_{0}, failed_batches_{0}, dropped_messages_{0}, sent_bytes_{0};
   std::atomic<int64_t> last_rtt_ns_{0};
+  mutable std::mutex rtt_mu_;
+  uint64_t rtt_count_ = 0;
+  double rtt_sum_ns_ = 0, rtt_sum_sq_ns_ = 0;
+  int64_t rtt_min_ns_ = 0, rtt_max_ns_ = 0;
 };
 
 }  // namespace larch::transport
