@@ -27,6 +27,15 @@ class LogStorage {
   // Durably appends entries (replacing any held entries at >= entries.front().index) and
   // stores hs, as one atomic, fsynced step. Either may be empty / unchanged.
   virtual void persist(const HardState& hs, const std::vector<Entry>& entries) = 0;
+
+  // The state machine now holds a snapshot at (index, term) (installed from the leader):
+  // drops every held entry (Raft §7: the log is replaced by the snapshot) and sets the
+  // snapshot point, so afterwards first_index() == index+1, last_index() == index and
+  // term(index) == term. Raises the stored commit to at least index (a snapshot only holds
+  // committed entries); term and vote are unchanged. One atomic, fsynced step. The caller
+  // installs only snapshots beyond its commit index, and after the state machine itself
+  // holds the snapshot durably (else a crash would leave a log that starts past it).
+  virtual void install_snapshot(uint64_t index, uint64_t term) = 0;
 };
 
 }  // namespace larch::consensus

@@ -12,20 +12,27 @@ namespace larch::consensus {
 class MemoryLogStorage : public LogStorage {
  public:
   HardState hard_state() const override { return hard_state_; }
-  uint64_t first_index() const override { return 1; }
-  uint64_t last_index() const override { return entries_.size(); }
+  uint64_t first_index() const override { return snapshot_index_ + 1; }
+  uint64_t last_index() const override { return snapshot_index_ + entries_.size(); }
   std::optional<uint64_t> term(uint64_t i) const override;
   std::vector<Entry> entries(uint64_t lo, uint64_t hi, uint64_t max_bytes) const override;
-  // Aborts on a gap (first new index > last_index()+1): the caller broke the contract.
+  // Entries at or below the snapshot index are ignored. Aborts on a gap (first new index >
+  // last_index()+1) or index 0: the caller broke the contract.
   void persist(const HardState& hs, const std::vector<Entry>& entries) override;
+  void install_snapshot(uint64_t index, uint64_t term) override;
 
-  // Test helpers.
+  uint64_t snapshot_index() const { return snapshot_index_; }
+  uint64_t snapshot_term() const { return snapshot_term_; }
+
+  // Test helpers. all_entries() holds the entries from first_index() on (index 1 on, until
+  // a snapshot is installed).
   const std::vector<Entry>& all_entries() const { return entries_; }
   uint64_t persist_count() const { return persist_count_; }
 
  private:
   HardState hard_state_;
-  std::vector<Entry> entries_;  // entries_[i] has index i+1
+  uint64_t snapshot_index_ = 0, snapshot_term_ = 0;
+  std::vector<Entry> entries_;  // entries_[i] has index snapshot_index_+i+1
   uint64_t persist_count_ = 0;
 };
 

@@ -13,7 +13,10 @@
 //   kReadIndex     follower -> leader, context = caller's ctx (term 0: a forwarded request).
 //   kReadIndexResp leader -> follower, index = read index, context = caller's ctx.
 //   kPropose       follower -> leader, entries = the forwarded proposals (term 0).
-//   kSnapshot      reserved for snapshot transfer (next issue); not produced yet.
+//   kSnapshot      leader -> follower whose next entry is compacted away. The core emits it
+//                  with index/log_term/snapshot empty; the leader's driver fills in the
+//                  image of its key space and the (index, term) it reflects before sending.
+//                  The follower answers with a kAppendResp for `index` once installed.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -55,6 +58,7 @@ struct Message {
   bool reject = false;
   uint64_t reject_hint = 0;
   std::string context;
+  std::string snapshot;  // kSnapshot: the state-machine image (opaque to the core)
   bool operator==(const Message&) const = default;
 };
 

@@ -7,6 +7,7 @@ namespace {
 
 constexpr std::string_view kMagic = "LRM";
 constexpr uint8_t kFlagReject = 0x01;
+constexpr uint8_t kFlagSnapshot = 2;  // a length-prefixed snapshot image follows the entries
 
 void put_varint(std::string& out, uint64_t v) {
   while (v >= 0x80) {
@@ -30,13 +31,15 @@ void put_entry(std::string& out, const Entry& e) {
 
 void put_message(std::string& out, const Message& m) {
   out.push_back(static_cast<char>(m.type));
-  out.push_back(static_cast<char>(m.reject ? kFlagReject : 0));
+  out.push_back(
+      static_cast<char>((m.reject ? kFlagReject : 0) | (m.snapshot.empty() ? 0 : kFlagSnapshot)));
   for (uint64_t v : {m.from, m.to, m.term, m.log_term, m.index, m.commit, m.reject_hint}) {
     put_varint(out, v);
   }
   put_bytes(out, m.context);
   put_varint(out, m.entries.size());
   for (const Entry& e : m.entries) put_entry(out, e);
+  if (!m.snapshot.empty()) put_bytes(out, m.snapshot);
 }
 
 // Cursor over the input; every read fails soft (sets failed_) so decode stays linear.
@@ -118,7 +121,7 @@ Message read_message(Reader& r) {
   if (type == 0 || type > kMaxMessageType) r.fail("unknown message type");
   m.type = static_cast<MessageType>(type);
   uint8_t flags = r.byte();
-  if ((flags & ~kFlagReject) != 0) r.fail("unknown message flags");
+  if ((flags & ~(kFlagReject | kFlagSnapshot)) != 0) r.fail("unknown message flags");
   m.reject = (flags & kFlagReject) != 0;
   for (uint64_t* v : {&m.from, &m.to, &m.term, &m.log_term, &m.index, &m.commit, &m.reject_hint}) {
     *v = r.varint();
@@ -127,6 +130,7 @@ Message read_message(Reader& r) {
   uint64_t n = r.count(4);  // an entry takes at least 4 bytes
   m.entries.reserve(n);
   for (uint64_t i = 0; i < n && !r.failed(); ++i) m.entries.push_back(read_entry(r));
+  if ((flags & kFlagSnapshot) != 0) m.snapshot = r.bytes();
   return m;
 }
 

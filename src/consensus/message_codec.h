@@ -1,9 +1,10 @@
 #pragma once
 // Compact, versioned binary encoding of a batch of raft messages (the body of a peer
 // transport POST). Layout: "LRM" + version byte (1), varint count, then per message:
-// type byte, flags byte (bit0 = reject), varints from, to, term, log_term, index, commit,
-// reject_hint, length-prefixed context, varint entry count, then per entry: varint term,
-// varint index, type byte, length-prefixed data. Varints are LEB128 (unsigned).
+// type byte, flags byte (bit0 = reject, bit1 = snapshot), varints from, to, term, log_term, index,
+// commit, reject_hint, length-prefixed context, varint entry count, then per entry: varint term,
+// varint index, type byte, length-prefixed data; when flags bit1 is set, a length-prefixed
+// snapshot image follows. Varints are LEB128 (unsigned).
 // Pure functions; any thread.
 #include <optional>
 #include <string>

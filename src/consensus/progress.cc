@@ -6,10 +6,21 @@ namespace larch::consensus {
 
 void Progress::become_probe() {
   // From replicate, what was sent optimistically is unknown: restart right after match.
-  if (state_ == ProgressState::kReplicate) next_ = match_ + 1;
+  if (state_ != ProgressState::kProbe) next_ = match_ + 1;
   state_ = ProgressState::kProbe;
   probe_sent_ = false;
   inflights_.reset();
+}
+
+void Progress::become_snapshot() {
+  state_ = ProgressState::kSnapshot;
+  probe_sent_ = false;
+  snapshot_ticks_ = 0;
+  inflights_.reset();
+}
+
+bool Progress::tick_snapshot(int limit) {
+  return state_ == ProgressState::kSnapshot && ++snapshot_ticks_ >= limit;
 }
 
 void Progress::become_replicate() {
@@ -60,7 +71,15 @@ void Progress::on_heartbeat_resp() {
 }
 
 bool Progress::is_paused() const {
-  return state_ == ProgressState::kProbe ? probe_sent_ : inflights_.full();
+  switch (state_) {
+    case ProgressState::kProbe:
+      return probe_sent_;
+    case ProgressState::kReplicate:
+      return inflights_.full();
+    case ProgressState::kSnapshot:
+      return true;
+  }
+  return true;
 }
 
 }  // namespace larch::consensus

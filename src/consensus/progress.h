@@ -5,6 +5,9 @@
 //               (or a heartbeat response) before sending another.
 //   kReplicate: next is known good; stream appends optimistically, at most
 //               max_inflight_msgs unacknowledged.
+//   kSnapshot:  the entries the follower needs are compacted away; a snapshot was sent and
+//               nothing else is sent until the follower acknowledges it (an accepted append
+//               response), the driver reports it failed, or it times out (tick_snapshot).
 // Raft thread only.
 #include <cstddef>
 #include <cstdint>
@@ -13,7 +16,7 @@
 
 namespace larch::consensus {
 
-enum class ProgressState : uint8_t { kProbe, kReplicate };
+enum class ProgressState : uint8_t { kProbe, kReplicate, kSnapshot };
 
 class Progress {
  public:
@@ -28,6 +31,10 @@ class Progress {
   void set_recent_active(bool active) { recent_active_ = active; }
   void become_probe();
   void become_replicate();
+  void become_snapshot();
+  // kSnapshot only: counts a heartbeat tick; true once `limit` ticks passed without an
+  // answer (the snapshot is presumed lost: probe again, which sends a new one).
+  bool tick_snapshot(int limit);
 
   // The follower acknowledged everything up to n. True if match advanced.
   bool maybe_update(uint64_t n);
@@ -49,6 +56,7 @@ class Progress {
   ProgressState state_ = ProgressState::kProbe;
   bool probe_sent_ = false;  // kProbe: an append is outstanding
   bool recent_active_ = false;
+  int snapshot_ticks_ = 0;
   Inflights inflights_;
 };
 

@@ -53,6 +53,10 @@ void RaftCore::tick_heartbeat() {
     }
     abort_leader_transfer();  // the transferee did not take over in time
   }
+  for (auto& [id, pr] : progress_) {
+    // A snapshot that was never acknowledged (lost, or the member went down) is retried.
+    if (pr.tick_snapshot(config_.election_tick * kSnapshotTimeoutElections)) pr.become_probe();
+  }
   if (heartbeat_elapsed_ >= config_.heartbeat_tick) {
     heartbeat_elapsed_ = 0;
     if (read_only_.has_unsent()) read_only_.start_round();

@@ -55,6 +55,12 @@ class RaftCore {
   // Leader only: hands leadership to `target` once it is caught up (TimeoutNow); the
   // transfer is abandoned after an election timeout. kNotLeader on non-leaders.
   RequestResult transfer_leadership(NodeId target);
+  // Leader: the driver could not produce or deliver the snapshot for `to`; probe again
+  // (which sends a new one). Without this report a snapshot times out after
+  // kSnapshotTimeoutElections election timeouts.
+  void report_snapshot_failure(NodeId to);
+  static constexpr int kSnapshotTimeoutElections = 10;
+
   // Starts an election now (pre-vote first when enabled) if this node is a voter and not
   // the leader. A single-voter cluster becomes leader immediately.
   void campaign();
@@ -104,6 +110,7 @@ class RaftCore {
   void step_candidate(const Message& m);
   void handle_append(const Message& m);
   void handle_heartbeat(const Message& m);
+  void handle_snapshot(const Message& m);
   void send(Message m);
   void forward_to_leader(Message m);
 
@@ -113,6 +120,7 @@ class RaftCore {
   void handle_heartbeat_resp(const Message& m, Progress& pr);
   bool append_entries(std::vector<Entry> entries);
   bool send_append(NodeId to, bool send_if_empty);
+  bool send_snapshot(NodeId to);
   void bcast_append();
   void send_heartbeat(NodeId to, const std::string& context);
   void bcast_heartbeat();
@@ -151,6 +159,8 @@ class RaftCore {
   SoftState prev_soft_;
   HardState prev_hard_;
   bool ready_outstanding_ = false;
+  std::optional<SnapshotToInstall> pending_snapshot_;  // follower: received, not installed
+  bool snapshot_handed_out_ = false;                   // ... and already in a Ready
 };
 
 }  // namespace larch::consensus

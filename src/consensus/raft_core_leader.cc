@@ -67,6 +67,7 @@ void RaftCore::step_leader(const Message& m) {
 
 void RaftCore::handle_append_resp(const Message& m, Progress& pr) {
   if (m.reject) {
+    if (pr.state() == ProgressState::kSnapshot) return;  // stale: a snapshot is on its way
     // Skip every entry of a term the follower cannot have (fast backtracking).
     uint64_t next_probe = m.reject_hint;
     if (m.log_term > 0) next_probe = log_.find_conflict_by_term(m.reject_hint, m.log_term).first;
@@ -78,9 +79,10 @@ void RaftCore::handle_append_resp(const Message& m, Progress& pr) {
   }
   bool was_paused = pr.is_paused();
   bool updated = pr.maybe_update(m.index);
-  bool probe_hit = pr.state() == ProgressState::kProbe && pr.match() == m.index;
+  bool probe_hit = pr.state() != ProgressState::kReplicate && pr.match() == m.index;
   if (!updated && !probe_hit) return;  // duplicate or stale ack
-  if (pr.state() == ProgressState::kProbe) pr.become_replicate();
+  // From kSnapshot: the follower installed a snapshot up to m.index (or already had it).
+  if (pr.state() != ProgressState::kReplicate) pr.become_replicate();
   if (maybe_commit()) {
     on_commit_advanced();
     bcast_append();
@@ -116,7 +118,7 @@ bool RaftCore::send_append(NodeId to, bool send_if_empty) {
   Progress& pr = progress_.at(to);
   if (pr.is_paused()) return false;
   std::optional<uint64_t> prev_term = log_.term(pr.next() - 1);
-  if (!prev_term) return false;  // compacted away: needs a snapshot (not supported yet)
+  if (!prev_term || pr.next() < log_.first_index()) return send_snapshot(to);
   Message m;
   m.type = MessageType::kAppend;
   m.to = to;
@@ -130,6 +132,26 @@ bool RaftCore::send_append(NodeId to, bool send_if_empty) {
   pr.sent_append(m.entries.empty() ? 0 : m.entries.back().index, bytes);
   send(std::move(m));
   return true;
+}
+
+bool RaftCore::send_snapshot(NodeId to) {
+  Progress& pr = progress_.at(to);
+  // A member we have not heard from lately is probably down: do not make an image for it.
+  if (!pr.recent_active()) return false;
+  Message m;
+  m.type = MessageType::kSnapshot;
+  m.to = to;
+  pr.become_snapshot();
+  send(std::move(m));
+  return true;
+}
+
+void RaftCore::report_snapshot_failure(NodeId to) {
+  if (role_ != Role::kLeader) return;
+  auto it = progress_.find(to);
+  if (it != progress_.end() && it->second.state() == ProgressState::kSnapshot) {
+    it->second.become_probe();  // the next append attempt sends a new snapshot
+  }
 }
 
 void RaftCore::bcast_append() {

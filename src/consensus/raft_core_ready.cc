@@ -7,9 +7,9 @@
 namespace larch::consensus {
 
 bool RaftCore::has_ready() const {
-  return soft_state() != prev_soft_ || hard_state() != prev_hard_ ||
-         log_.has_entries_to_persist() || !msgs_.empty() || log_.has_entries_to_apply() ||
-         !read_states_.empty();
+  return (pending_snapshot_ && !snapshot_handed_out_) || soft_state() != prev_soft_ ||
+         hard_state() != prev_hard_ || log_.has_entries_to_persist() || !msgs_.empty() ||
+         log_.has_entries_to_apply() || !read_states_.empty();
 }
 
 Ready RaftCore::ready() {
@@ -23,6 +23,10 @@ Ready RaftCore::ready() {
   if (HardState hs = hard_state(); hs != prev_hard_) {
     rd.hard_state = hs;
     prev_hard_ = hs;
+  }
+  if (pending_snapshot_ && !snapshot_handed_out_) {
+    rd.snapshot = std::move(pending_snapshot_);  // stays engaged: its index is still read
+    snapshot_handed_out_ = true;
   }
   rd.entries = log_.take_entries_to_persist();
   // Only entries already handed out for persisting (in this or an earlier Ready) may be
@@ -48,6 +52,23 @@ void RaftCore::advance(const Ready& rd) {
       for (const Entry& e : rd.committed_entries) {
         uncommitted_bytes_ -= std::min<uint64_t>(uncommitted_bytes_, e.data.size());
       }
+    }
+  }
+  if (snapshot_handed_out_) {
+    // The driver either installed it (rd.snapshot kept) or could not (cleared it): in both
+    // cases it is done with; a leader still waiting resends after its timeout.
+    snapshot_handed_out_ = false;
+    pending_snapshot_.reset();
+  }
+  if (rd.snapshot) {
+    // The driver installed it (state machine and LogStorage): the log now starts after it.
+    log_.restore(rd.snapshot->index, rd.snapshot->term);
+    if (lead_ != kNoNode) {
+      Message resp;
+      resp.type = MessageType::kAppendResp;
+      resp.to = lead_;
+      resp.index = rd.snapshot->index;  // committed entries: any leader holds them too
+      send(std::move(resp));
     }
   }
 }

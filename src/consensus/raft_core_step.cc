@@ -122,6 +122,11 @@ void RaftCore::step_follower(const Message& m) {
       lead_ = m.from;
       handle_heartbeat(m);
       break;
+    case MessageType::kSnapshot:
+      election_elapsed_ = 0;
+      lead_ = m.from;
+      handle_snapshot(m);
+      break;
     case MessageType::kTimeoutNow:
       start_campaign(CampaignKind::kTransfer);  // skips pre-vote: the leader asked us
       break;
@@ -146,6 +151,10 @@ void RaftCore::step_candidate(const Message& m) {
     case MessageType::kHeartbeat:
       become_follower(m.term, m.from);
       handle_heartbeat(m);
+      break;
+    case MessageType::kSnapshot:
+      become_follower(m.term, m.from);
+      handle_snapshot(m);
       break;
     case MessageType::kReadIndexResp:
       read_states_.push_back({m.index, m.context});  // confirmed by a leader: still valid
@@ -186,6 +195,26 @@ void RaftCore::handle_append(const Message& m) {
     resp.reject = true;
     resp.reject_hint = hint_index;
     resp.log_term = hint_term;
+  }
+  send(std::move(resp));
+}
+
+void RaftCore::handle_snapshot(const Message& m) {
+  if (pending_snapshot_ && m.index <= pending_snapshot_->index) return;  // ack follows install
+  Message resp;
+  resp.type = MessageType::kAppendResp;
+  resp.to = m.from;
+  if (m.index <= log_.committed()) {
+    resp.index = log_.committed();  // nothing new in it
+  } else if (log_.match_term(m.index, m.log_term)) {
+    log_.commit_to(m.index);  // we hold that entry already: no need to install anything
+    resp.index = m.index;
+  } else {
+    // Install it: the driver replaces the state machine and the log (Ready::snapshot), and
+    // advance() restores the in-memory log and acknowledges.
+    pending_snapshot_ = SnapshotToInstall{m.index, m.log_term, m.snapshot};
+    snapshot_handed_out_ = false;
+    return;
   }
   send(std::move(resp));
 }

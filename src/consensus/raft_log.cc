@@ -141,6 +141,17 @@ std::vector<Entry> RaftLog::entries_to_apply(uint64_t max_bytes) const {
   return slice(applied_ + 1, apply_limit() + 1, max_bytes);
 }
 
+void RaftLog::restore(uint64_t index, uint64_t term) {
+  if (storage_.first_index() != index + 1 || storage_.term(index) != term) {
+    raft_fatal("restore: storage does not hold the installed snapshot");
+  }
+  unstable_.clear();
+  offset_ = index + 1;
+  in_progress_ = offset_;
+  committed_ = std::max(committed_, index);
+  applied_ = std::max(applied_, index);
+}
+
 void RaftLog::applied_to(uint64_t i) {
   if (i <= applied_) return;
   if (i > committed_) raft_fatal("applied index beyond commit");

@@ -60,6 +60,9 @@ class RaftLog {
   bool has_entries_to_apply() const { return applied_ < apply_limit(); }
   std::vector<Entry> entries_to_apply(uint64_t max_bytes) const;
   void applied_to(uint64_t i);
+  // A snapshot up to (index, term) was installed in the state machine and in storage
+  // (storage.first_index() == index + 1): drop the unstable part and move commit/applied.
+  void restore(uint64_t index, uint64_t term);
 
  private:
   uint64_t last_unstable_index() const { return offset_ + unstable_.size() - 1; }

@@ -2,8 +2,11 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <chrono>
+#include <future>
+#include <iostream>
 
 #include "util/v2_error.h"
 
@@ -11,6 +14,12 @@ namespace larch::server {
 
 namespace asio = boost::asio;
 using consensus::RequestOutcome;
+
+namespace {
+void log_line(const std::string& text) {
+  std::cerr << "larch: " << text << std::endl;
+}
+}  // namespace
 
 RaftLoop::RaftLoop(RaftLoopOptions options, consensus::LogStorage& log, store::KeyStore& keys,
                    store::WatchHub& hub, StoreCounters& counters, ReaderPool& readers, Clock clock)
@@ -24,10 +33,16 @@ RaftLoop::RaftLoop(RaftLoopOptions options, consensus::LogStorage& log, store::K
       tick_timer_(ioc_),
       ttl_timer_(ioc_),
       apply_work_(apply_ioc_.get_executor()),
+      snapshot_work_(snapshot_ioc_.get_executor()),
       expiry_(clock_()),
       // Request ids only need to be unique among this member's in-flight requests and
       // unlikely to collide with other members' ids: start from a per-process random point.
       next_request_id_((options_.seed * 0x9e3779b97f4a7c15ULL) ^ static_cast<uint64_t>(clock_())) {
+  if (keys_.applied_index() > log_.last_index() && keys_.applied_term() != 0) {
+    // A snapshot install was interrupted after the key space took it but before the log
+    // did (install order: key space, then log). Finish it.
+    log_.install_snapshot(keys_.applied_index(), keys_.applied_term());
+  }
   consensus::HardState hs = log_.hard_state();
   if (hs.commit < keys_.applied_index() && keys_.applied_index() <= log_.last_index()) {
     hs.commit = keys_.applied_index();
@@ -65,6 +80,10 @@ void RaftLoop::start() {
     pthread_setname_np(pthread_self(), "larch-raft");
     ioc_.run();
   });
+  snapshot_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "larch-snap");
+    snapshot_ioc_.run();
+  });
 }
 
 void RaftLoop::stop() {
@@ -86,6 +105,9 @@ void RaftLoop::stop() {
   // Entries already handed over are still applied (they are committed and persisted).
   apply_work_.reset();
   apply_thread_.join();
+  snapshot_work_.reset();
+  snapshot_ioc_.stop();  // an image being made is abandoned
+  snapshot_thread_.join();
 }
 
 void RaftLoop::propose(store::Command cmd, PendingTable::Done done) {
@@ -175,6 +197,8 @@ void RaftLoop::process_ready() {
     if (needs_persist(rd)) {
       log_.persist(rd.hard_state.value_or(core_->hard_state()), rd.entries);
     }
+    if (rd.snapshot && !install_snapshot(*rd.snapshot)) rd.snapshot.reset();
+    take_snapshot_messages(rd.messages);
     if (!rd.messages.empty() && options_.send) options_.send(std::move(rd.messages));
     if (rd.soft_state) on_soft_state(*rd.soft_state);
     if (!rd.read_states.empty()) serve_read_states(rd.read_states);
@@ -243,10 +267,10 @@ void RaftLoop::apply_entries(const std::vector<consensus::Entry>& entries) {
                    ? store::decode_command(e.data)
                    : std::nullopt;
     if (!cmd) {
-      keys_.skip(e.index);
+      keys_.skip(e.index, e.term);
       continue;
     }
-    store::ApplyResult res = keys_.apply(e.index, *cmd);
+    store::ApplyResult res = keys_.apply(e.index, e.term, *cmd);
     counters_.count_apply(cmd->op, res.error_code == 0, res.events.size());
     if (!res.ttl_set.empty() || cmd->op == store::OpType::kExpire) {
       std::lock_guard lock(expiry_mu_);
@@ -288,6 +312,87 @@ void RaftLoop::maybe_compact() {
 
 void RaftLoop::compact_log(uint64_t upto) {
   if (auto term = log_.term(upto)) options_.compact_log(upto, *term);
+}
+
+void RaftLoop::take_snapshot_messages(std::vector<consensus::Message>& msgs) {
+  auto is_snap = [](const consensus::Message& m) {
+    return m.type == consensus::MessageType::kSnapshot;
+  };
+  if (std::none_of(msgs.begin(), msgs.end(), is_snap)) return;
+  std::vector<consensus::Message> rest;
+  for (auto& m : msgs) {
+    if (!is_snap(m)) {
+      rest.push_back(std::move(m));
+      continue;
+    }
+    asio::post(snapshot_ioc_, [this, m = std::move(m)]() mutable {
+      std::string error;
+      auto image = store::make_snapshot_image(options_.keys_db_path, &error);
+      asio::post(ioc_, [this, m = std::move(m), image = std::move(image), error]() mutable {
+        finish_snapshot(std::move(m), std::move(image), error);
+      });
+    });
+  }
+  msgs = std::move(rest);
+}
+
+void RaftLoop::finish_snapshot(consensus::Message m, std::optional<store::SnapshotImage> image,
+                               const std::string& error) {
+  if (stopped_) return;
+  if (!image || image->applied_term == 0) {
+    log_line("cannot make a snapshot for member " + std::to_string(m.to) + ": " +
+             (image ? std::string("applied term unknown") : error));
+    core_->report_snapshot_failure(m.to);
+    process_ready();
+    return;
+  }
+  m.index = image->applied_index;
+  m.log_term = image->applied_term;
+  m.snapshot = std::move(image->bytes);
+  if (options_.send) options_.send({std::move(m)});
+}
+
+bool RaftLoop::install_snapshot(const consensus::SnapshotToInstall& snap) {
+  // The key space first, then the log: a crash in between is finished at startup (the key
+  // space then knows more than the log; see the constructor).
+  std::promise<std::optional<std::string>> done;
+  auto result = done.get_future();
+  asio::post(apply_ioc_, [this, &snap, &done] {
+    try {
+      auto err = keys_.install_snapshot(snap.image);
+      if (!err) after_install();
+      done.set_value(std::move(err));
+    } catch (const std::exception& e) {
+      done.set_value(std::string(e.what()));
+    }
+  });
+  if (auto err = result.get()) {
+    log_line("rejected a snapshot at index " + std::to_string(snap.index) + ": " + *err);
+    return false;
+  }
+  log_.install_snapshot(snap.index, snap.term);
+  log_line("installed a snapshot of the leader's key space at index " + std::to_string(snap.index) +
+           " (" + std::to_string(snap.image.size()) + " bytes)");
+  return true;
+}
+
+void RaftLoop::after_install() {
+  readers_.store_changed();
+  // Watchers cannot be told what happened in between: end them (clients re-watch from
+  // their index and are answered from the installed history).
+  hub_.close_all();
+  hub_.publish(keys_.etcd_index(), {});
+  {
+    std::lock_guard lock(expiry_mu_);
+    expiry_.rebuild(keys_.ttl_nodes());
+  }
+  if (options_.on_member_attributes) {
+    for (const auto& [id, attrs] : keys_.member_attributes()) {
+      options_.on_member_attributes(id, attrs);
+    }
+  }
+  last_compaction_ = keys_.applied_index();
+  applied_index_.store(keys_.applied_index(), std::memory_order_release);
 }
 
 void RaftLoop::on_soft_state(const consensus::SoftState& ss) {

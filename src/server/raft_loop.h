@@ -31,6 +31,7 @@
 #include "server/reader_pool.h"
 #include "server/store_counters.h"
 #include "store/key_store.h"
+#include "store/snapshot_image.h"
 #include "store/watch_hub.h"
 #include "ttl/expiry_scheduler.h"
 
@@ -49,8 +50,11 @@ struct RaftLoopOptions {
   // carries them: etcd's /0/members/<id>/attributes), retried until applied.
   int bootstrap_entries = 2;
   std::optional<store::Command> publish;
-  // Called on the apply thread for every applied member-attributes entry.
+  // Called on the apply thread for every applied member-attributes entry (and for every
+  // member after a snapshot install).
   std::function<void(uint64_t, const std::string&)> on_member_attributes;
+  // The key-space file the leader images for a member behind the compacted log.
+  std::string keys_db_path;
   uint64_t seed = 1;
   // Log compaction: every compact_every applied entries the key space is made durable and
   // compact_log(index, term) drops the raft log up to index (--snapshot-count).
@@ -126,6 +130,14 @@ class RaftLoop {
   void publish_status();
   void maybe_compact();             // apply thread
   void compact_log(uint64_t upto);  // raft thread
+  // Snapshots. Leader: kSnapshot messages from the core get an image of the key space made
+  // on the snapshot thread, then are sent. Follower: install_snapshot replaces the key space
+  // (on the apply thread, waited for) and then the raft log; false if the image was bad.
+  void take_snapshot_messages(std::vector<consensus::Message>& msgs);  // raft thread
+  void finish_snapshot(consensus::Message m, std::optional<store::SnapshotImage> image,
+                       const std::string& error);                   // raft thread
+  bool install_snapshot(const consensus::SnapshotToInstall& snap);  // raft thread
+  void after_install();                                             // apply thread
 
   RaftLoopOptions options_;
   consensus::LogStorage& log_;
@@ -144,6 +156,9 @@ class RaftLoop {
   std::thread apply_thread_;
   std::mutex apply_mu_;
   std::vector<consensus::Entry> apply_queue_;  // committed, not yet applied, in log order
+  boost::asio::io_context snapshot_ioc_;       // makes leader-side images, one at a time
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> snapshot_work_;
+  std::thread snapshot_thread_;
 
   std::mutex inbox_mu_;
   std::vector<Proposal> inbox_proposals_;

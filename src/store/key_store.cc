@@ -1,5 +1,8 @@
 #include "store/key_store.h"
 
+#include <sqlite3.h>
+
+#include <cstring>
 #include <stdexcept>
 
 #include "store/applier.h"
@@ -21,6 +24,8 @@ struct KeyStore::Impl {
   Impl(const std::string& path, uint64_t limit)
       : db(path, SqliteDb::Mode::kReadWriteCreate), history_limit(limit) {
     ensure_format(db, kKeySpaceFormat, true);
+    // Files created before applied_term existed gain its row (term unknown: 0).
+    db.exec("INSERT OR IGNORE INTO meta VALUES('applied_term', 0)");
     db.exec("PRAGMA journal_mode=WAL");
     db.exec("PRAGMA synchronous=NORMAL");
     // Fewer, larger checkpoints (each one fsyncs the main file) and a page cache that holds
@@ -35,7 +40,12 @@ struct KeyStore::Impl {
     commit = db.prepare("COMMIT");
     rollback = db.prepare("ROLLBACK");
     write_meta = db.prepare("UPDATE meta SET value=?2 WHERE name=?1");
+    load_meta();
+  }
+
+  void load_meta() {
     applied_index = read_meta("applied_index");
+    applied_term = read_meta("applied_term");
     etcd_index = read_meta("etcd_index");
   }
 
@@ -66,6 +76,7 @@ struct KeyStore::Impl {
   void commit_batch() {
     if (!in_batch) return;
     set_meta("applied_index", applied_index);
+    set_meta("applied_term", applied_term);
     set_meta("etcd_index", etcd_index);
     if (etcd_index > history_limit) history->trim_before(etcd_index - history_limit + 1);
     commit.use().run();
@@ -75,7 +86,8 @@ struct KeyStore::Impl {
   SqliteDb db;
   uint64_t history_limit;
   uint64_t applied_index = 0;
-  uint64_t etcd_index = 0;
+  uint64_t applied_term = 0;
+  uint64_t etcd_index = 0;  // the Applier holds a reference to it
   bool in_batch = false;
   // Constructed after the schema check (their statements need the tables).
   std::optional<NodeTable> nodes;
@@ -103,7 +115,11 @@ void KeyStore::begin_batch() {
   impl_->ensure_batch();
 }
 
-ApplyResult KeyStore::apply(uint64_t raft_index, const Command& cmd) {
+uint64_t KeyStore::applied_term() const {
+  return impl_->applied_term;
+}
+
+ApplyResult KeyStore::apply(uint64_t raft_index, uint64_t raft_term, const Command& cmd) {
   if (raft_index <= impl_->applied_index) {  // already applied (replay overlap): ignore
     ApplyResult r;
     r.etcd_index = impl_->etcd_index;
@@ -112,13 +128,23 @@ ApplyResult KeyStore::apply(uint64_t raft_index, const Command& cmd) {
   impl_->ensure_batch();
   ApplyResult r = impl_->applier->apply(cmd);
   impl_->applied_index = raft_index;
+  impl_->applied_term = raft_term;
   return r;
 }
 
-void KeyStore::skip(uint64_t raft_index) {
+void KeyStore::skip(uint64_t raft_index, uint64_t raft_term) {
   if (raft_index <= impl_->applied_index) return;
   impl_->ensure_batch();
   impl_->applied_index = raft_index;
+  impl_->applied_term = raft_term;
+}
+
+ApplyResult KeyStore::apply(uint64_t raft_index, const Command& cmd) {
+  return apply(raft_index, impl_->applied_term, cmd);
+}
+
+void KeyStore::skip(uint64_t raft_index) {
+  skip(raft_index, impl_->applied_term);
 }
 
 void KeyStore::commit_batch() {
@@ -134,6 +160,107 @@ void KeyStore::sync() {
   im.set_meta("applied_index", im.applied_index);
   im.db.exec("COMMIT");
   im.db.exec("PRAGMA synchronous=NORMAL");
+}
+
+namespace {
+
+// Header offsets 18/19: file format write/read version, 1 = rollback journal, 2 = WAL. An
+// image copied from a WAL-mode file says 2; an in-memory (memdb) database cannot open a
+// WAL-mode image (no shared memory), so the copy is switched to rollback mode. The page
+// content is identical in both modes.
+void force_rollback_mode(unsigned char* header, size_t size) {
+  if (size < 100) return;
+  for (size_t off : {size_t{18}, size_t{19}}) {
+    if (header[off] == 2) header[off] = 1;
+  }
+}
+
+// The image loaded into a private in-memory database and checked, ready to be copied.
+struct CheckedImage {
+  std::unique_ptr<SqliteDb> db;
+  int64_t page_size = 0;
+};
+
+// Loads image into an in-memory database and checks it is a complete, sound Larch key space
+// this build can use. Normalises the copy the way KeyStore::open normalises a file (rows and
+// tables added by later builds), so the installed file needs no further upgrade. Throws
+// std::runtime_error describing the problem.
+CheckedImage check_image(const std::string& image) {
+  CheckedImage out;
+  out.db = std::make_unique<SqliteDb>(":memory:", SqliteDb::Mode::kReadWriteCreate);
+  SqliteDb& db = *out.db;
+  auto size = static_cast<sqlite3_int64>(image.size());
+  auto* buf = static_cast<unsigned char*>(sqlite3_malloc64(image.empty() ? 1 : image.size()));
+  if (buf == nullptr) throw std::runtime_error("out of memory");
+  std::memcpy(buf, image.data(), image.size());
+  force_rollback_mode(buf, image.size());
+  // FREEONCLOSE: SQLite owns buf from here on, even if deserialize fails.
+  int rc = sqlite3_deserialize(db.handle(), "main", buf, size, size,
+                               SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE);
+  if (rc != SQLITE_OK) throw std::runtime_error(std::string("cannot load: ") + sqlite3_errstr(rc));
+  ensure_format(db, kKeySpaceFormat, false);  // header, application_id, user_version, not empty
+  {
+    Statement st = db.prepare("PRAGMA quick_check");
+    auto q = st.use();
+    if (!q.step() || q.col_blob(0) != "ok") {
+      throw std::runtime_error("integrity check failed: " +
+                               std::string(q.col_null(0) ? "" : q.col_blob(0)));
+    }
+  }
+  for (const char* name : {"applied_index", "etcd_index"}) {
+    Statement st = db.prepare("SELECT value FROM meta WHERE name=?1");
+    auto q = st.use();
+    q.bind_text(1, name);
+    if (!q.step()) throw std::runtime_error(std::string("meta row '") + name + "' missing");
+  }
+  db.exec("INSERT OR IGNORE INTO meta VALUES('applied_term', 0)");
+  // Preparing the tables' statements checks the tables and columns they use exist (the
+  // member table is created if missing, as on open).
+  NodeTable nodes(db);
+  HistoryTable history(db);
+  MemberTable members(db);
+  out.page_size = db.query_int("PRAGMA page_size");
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> KeyStore::install_snapshot(const std::string& image) {
+  Impl& im = *impl_;
+  if (im.in_batch) throw std::logic_error("KeyStore::install_snapshot inside a batch");
+  CheckedImage src;
+  try {
+    src = check_image(image);
+  } catch (const std::exception& e) {
+    return std::string("snapshot image rejected: ") + e.what();
+  }
+  // A WAL-mode destination cannot change its page size in a backup (SQLITE_READONLY). Larch
+  // always uses SQLite's default, so a mismatch means a foreign image.
+  int64_t page_size = im.db.query_int("PRAGMA page_size");
+  if (src.page_size != page_size) {
+    return "snapshot image rejected: page size " + std::to_string(src.page_size) +
+           " differs from the store's " + std::to_string(page_size);
+  }
+
+  // One backup step of all pages = one write transaction on the live file: readers on other
+  // connections keep their old snapshot and see the new key space only once it commits.
+  // synchronous=FULL for that commit fsyncs the WAL (and, with it, every earlier frame).
+  im.db.exec("PRAGMA synchronous=FULL");
+  sqlite3_backup* b = sqlite3_backup_init(im.db.handle(), "main", src.db->handle(), "main");
+  if (b == nullptr) {
+    std::string msg = sqlite3_errmsg(im.db.handle());
+    im.db.exec("PRAGMA synchronous=NORMAL");
+    throw std::runtime_error(im.db.path() + ": snapshot install: " + msg);
+  }
+  int step_rc = sqlite3_backup_step(b, -1);
+  int rc = sqlite3_backup_finish(b);  // rolls back on failure
+  im.db.exec("PRAGMA synchronous=NORMAL");
+  if (step_rc != SQLITE_DONE || rc != SQLITE_OK) {
+    throw std::runtime_error(im.db.path() + ": snapshot install failed: " +
+                             sqlite3_errstr(step_rc != SQLITE_DONE ? step_rc : rc));
+  }
+  im.load_meta();
+  return std::nullopt;
 }
 
 std::vector<std::pair<std::string, int64_t>> KeyStore::ttl_nodes() const {

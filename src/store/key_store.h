@@ -1,7 +1,7 @@
 #pragma once
-// The key space on SQLite: nodes, event history and applied_index, written only by the raft
-// thread, one transaction per applied batch. Apply never reads a clock: all times come in
-// the Command. Crash-safe: after a crash, replay from applied_index()+1.
+// The key space on SQLite: nodes, event history and applied_index/applied_term, written only
+// by the raft thread, one transaction per applied batch. Apply never reads a clock: all times come
+// in the Command. Crash-safe: after a crash, replay from applied_index()+1.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -37,14 +37,24 @@ class KeyStore {
   ~KeyStore();
 
   uint64_t applied_index() const;  // last raft index applied (0 on a fresh store)
-  uint64_t etcd_index() const;     // current etcd index
+  // Raft term of the entry at applied_index() as last recorded by the 3-argument apply/skip
+  // or an installed snapshot (0 on a fresh store; unchanged by the 2-argument overloads).
+  uint64_t applied_term() const;
+  uint64_t etcd_index() const;  // current etcd index
 
   void begin_batch();  // start the batch transaction
   // Applies cmd as raft entry raft_index (inside the batch; opens one if needed). An entry
   // with raft_index <= applied_index() (replay overlap) is ignored: empty result. Throws
   // std::runtime_error on a SQLite failure; the store must then be abandoned (fail fast).
+  // raft_term is the entry's term; it becomes applied_term() and is persisted with
+  // applied_index in the same transaction (commit_batch), so a snapshot of the key space
+  // always knows the (index, term) it corresponds to.
+  ApplyResult apply(uint64_t raft_index, uint64_t raft_term, const Command& cmd);
+  // Marks raft_index (of term raft_term) applied without changing the key space (no-op /
+  // conf-change entries). Ignored when raft_index <= applied_index().
+  void skip(uint64_t raft_index, uint64_t raft_term);
+  // Legacy overloads: as above but leave applied_term() unchanged.
   ApplyResult apply(uint64_t raft_index, const Command& cmd);
-  // Marks raft_index applied without changing the key space (no-op / conf-change entries).
   void skip(uint64_t raft_index);
   void commit_batch();  // commit (also trims history beyond history_limit); no-op if none open
 
@@ -52,6 +62,23 @@ class KeyStore {
   // dropped. Outside a batch only. Costs one fsync; called once per log compaction.
   void sync();
   // Destroying the store with a batch open discards the batch (as a crash would).
+
+  // Replaces the whole key space (nodes, history, members, meta) with `image`, the bytes of
+  // a key-space database made by make_snapshot_image() (snapshot_image.h). Apply thread,
+  // outside a batch (std::logic_error otherwise).
+  // - The image is validated first in a private in-memory copy (SQLite header, Larch
+  //   key-space application_id / format version, integrity, tables, meta rows). Any problem:
+  //   returns the error message and the store is untouched.
+  // - Then the live file is overwritten in ONE write transaction (SQLite backup API), so
+  //   other connections (KeyReader, WAL) see either the old or the new key space, never a
+  //   mix. The commit is fsynced before returning; applied_index(), applied_term() and
+  //   etcd_index() then report the image's values.
+  // - Throws std::runtime_error if writing the live file fails (the transaction is rolled
+  //   back; treat it like a failed apply: fail fast).
+  // Returns std::nullopt on success. The caller must then make readers drop their open
+  // read snapshots (server::ReaderPool generation bump) and rebuild anything derived from
+  // the key space (TTL timing wheel from ttl_nodes(), member attributes, watchers).
+  std::optional<std::string> install_snapshot(const std::string& image);
 
   // Every node with a TTL: (key, expiration_ns); used to rebuild the timing wheel at startup.
   std::vector<std::pair<std::string, int64_t>> ttl_nodes() const;

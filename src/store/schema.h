@@ -16,7 +16,8 @@ struct FileFormat {
   std::string_view ddl;     // schema created on an empty database
 };
 
-// Key space: nodes, event history, meta (applied_index, etcd_index).
+// Key space: nodes, event history, meta (applied_index, applied_term, etcd_index).
+// Files created before applied_term existed gain its row (0) when KeyStore opens them.
 extern const FileFormat kKeySpaceFormat;
 // Raft log: entries + hard state + snapshot marker.
 extern const FileFormat kRaftLogFormat;

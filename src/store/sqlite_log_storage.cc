@@ -224,4 +224,20 @@ void SqliteLogStorage::compact(uint64_t upto_index, uint64_t upto_term) {
   im.snap_term = upto_term;
 }
 
+void SqliteLogStorage::install_snapshot(uint64_t index, uint64_t term) {
+  Impl& im = *impl_;
+  uint64_t commit = std::max(im.hs.commit, index);
+  im.transaction([&] {
+    im.truncate_from.use().bind_int(1, 0).run();
+    im.put_state("snapshot_index", index);
+    im.put_state("snapshot_term", term);
+    if (commit != im.hs.commit) im.put_state("commit", commit);
+  });
+  im.runs.clear();
+  im.last = index;
+  im.snap_index = index;
+  im.snap_term = term;
+  im.hs.commit = commit;
+}
+
 }  // namespace larch::store

@@ -39,6 +39,9 @@ class SqliteLogStorage final : public consensus::LogStorage {
   // installed snapshot from the leader) the whole log is discarded (Raft §7). No-op when
   // upto_index <= snapshot_index(). Durable when it returns.
   void compact(uint64_t upto_index, uint64_t upto_term);
+  // See consensus::LogStorage: drops every entry, snapshot point := (index, term), commit
+  // raised to >= index; one transaction (synchronous=FULL: durable when it returns).
+  void install_snapshot(uint64_t index, uint64_t term) override;
   uint64_t snapshot_index() const;
   uint64_t snapshot_term() const;
 

@@ -530,8 +530,6 @@ def test_python_etcd_client_survives_leader_kill(make_cluster):
 
 # ---- 7. catching up past the compacted log ------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="snapshot transfer to a member behind the compacted "
-                   "log is not implemented yet (issue 3 leftover)")
 @pytest.mark.timeout(90)
 def test_member_behind_compacted_log_catches_up(make_cluster):
     """A member that was down while the others committed (and compacted) more entries
@@ -563,3 +561,4 @@ def test_member_behind_compacted_log_catches_up(make_cluster):
     wait_caught_up(lagging, "/c7", expected, timeout=20)
     assert_has_all(read_tree(lagging, "/c7", quorum=True), expected, f"{lagging.name} quorum")
     assert_set(lagging.put("/c7/last", "y"), "/c7/last", "y")
+    assert "installed a snapshot" in lagging.log_text(), "caught up without a snapshot?"
