@@ -5,8 +5,6 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <chrono>
-#include <future>
-#include <iostream>
 
 #include "util/v2_error.h"
 
@@ -14,12 +12,6 @@ namespace larch::server {
 
 namespace asio = boost::asio;
 using consensus::RequestOutcome;
-
-namespace {
-void log_line(const std::string& text) {
-  std::cerr << "larch: " << text << std::endl;
-}
-}  // namespace
 
 RaftLoop::RaftLoop(RaftLoopOptions options, consensus::LogStorage& log, store::KeyStore& keys,
                    store::WatchHub& hub, StoreCounters& counters, ReaderPool& readers, Clock clock)
@@ -312,87 +304,6 @@ void RaftLoop::maybe_compact() {
 
 void RaftLoop::compact_log(uint64_t upto) {
   if (auto term = log_.term(upto)) options_.compact_log(upto, *term);
-}
-
-void RaftLoop::take_snapshot_messages(std::vector<consensus::Message>& msgs) {
-  auto is_snap = [](const consensus::Message& m) {
-    return m.type == consensus::MessageType::kSnapshot;
-  };
-  if (std::none_of(msgs.begin(), msgs.end(), is_snap)) return;
-  std::vector<consensus::Message> rest;
-  for (auto& m : msgs) {
-    if (!is_snap(m)) {
-      rest.push_back(std::move(m));
-      continue;
-    }
-    asio::post(snapshot_ioc_, [this, m = std::move(m)]() mutable {
-      std::string error;
-      auto image = store::make_snapshot_image(options_.keys_db_path, &error);
-      asio::post(ioc_, [this, m = std::move(m), image = std::move(image), error]() mutable {
-        finish_snapshot(std::move(m), std::move(image), error);
-      });
-    });
-  }
-  msgs = std::move(rest);
-}
-
-void RaftLoop::finish_snapshot(consensus::Message m, std::optional<store::SnapshotImage> image,
-                               const std::string& error) {
-  if (stopped_) return;
-  if (!image || image->applied_term == 0) {
-    log_line("cannot make a snapshot for member " + std::to_string(m.to) + ": " +
-             (image ? std::string("applied term unknown") : error));
-    core_->report_snapshot_failure(m.to);
-    process_ready();
-    return;
-  }
-  m.index = image->applied_index;
-  m.log_term = image->applied_term;
-  m.snapshot = std::move(image->bytes);
-  if (options_.send) options_.send({std::move(m)});
-}
-
-bool RaftLoop::install_snapshot(const consensus::SnapshotToInstall& snap) {
-  // The key space first, then the log: a crash in between is finished at startup (the key
-  // space then knows more than the log; see the constructor).
-  std::promise<std::optional<std::string>> done;
-  auto result = done.get_future();
-  asio::post(apply_ioc_, [this, &snap, &done] {
-    try {
-      auto err = keys_.install_snapshot(snap.image);
-      if (!err) after_install();
-      done.set_value(std::move(err));
-    } catch (const std::exception& e) {
-      done.set_value(std::string(e.what()));
-    }
-  });
-  if (auto err = result.get()) {
-    log_line("rejected a snapshot at index " + std::to_string(snap.index) + ": " + *err);
-    return false;
-  }
-  log_.install_snapshot(snap.index, snap.term);
-  log_line("installed a snapshot of the leader's key space at index " + std::to_string(snap.index) +
-           " (" + std::to_string(snap.image.size()) + " bytes)");
-  return true;
-}
-
-void RaftLoop::after_install() {
-  readers_.store_changed();
-  // Watchers cannot be told what happened in between: end them (clients re-watch from
-  // their index and are answered from the installed history).
-  hub_.close_all();
-  hub_.publish(keys_.etcd_index(), {});
-  {
-    std::lock_guard lock(expiry_mu_);
-    expiry_.rebuild(keys_.ttl_nodes());
-  }
-  if (options_.on_member_attributes) {
-    for (const auto& [id, attrs] : keys_.member_attributes()) {
-      options_.on_member_attributes(id, attrs);
-    }
-  }
-  last_compaction_ = keys_.applied_index();
-  applied_index_.store(keys_.applied_index(), std::memory_order_release);
 }
 
 void RaftLoop::on_soft_state(const consensus::SoftState& ss) {
