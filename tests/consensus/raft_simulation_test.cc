@@ -3,6 +3,7 @@
 // checks the Raft safety invariants after every step; at the end the network heals and the
 // cluster must make progress again (liveness) with all members converging.
 #include <catch2/catch.hpp>
+#include <cstdlib>
 
 #include "sim_network.h"
 
@@ -115,14 +116,22 @@ void simulate(uint64_t seed, size_t nodes, int steps, SimNetwork::Config tweak =
   REQUIRE(net.violations() == std::vector<std::string>{});
 }
 
+// Runs per test case: the CI default, times LARCH_SIM_SCALE when set (e.g. 20 for a long
+// soak; seeds stay disjoint between the cases below up to a scale of 40).
+uint64_t runs(uint64_t base) {
+  const char* scale = std::getenv("LARCH_SIM_SCALE");
+  uint64_t k = scale ? std::strtoull(scale, nullptr, 10) : 1;
+  return base * (k == 0 ? 1 : k);
+}
+
 }  // namespace
 
 TEST_CASE("randomized simulation: 3 members, default config", "[raft][sim]") {
-  for (uint64_t seed = 1; seed <= 250; ++seed) simulate(seed, 3, 1000);
+  for (uint64_t seed = 1; seed <= runs(1500); ++seed) simulate(seed, 3, 1000);
 }
 
 TEST_CASE("randomized simulation: 5 members, small messages and windows", "[raft][sim]") {
-  for (uint64_t seed = 1000; seed < 1150; ++seed) {
+  for (uint64_t seed = 100'000; seed < 100'000 + runs(600); ++seed) {
     simulate(seed, 5, 1000, [](RaftConfig& c) {
       c.max_inflight_msgs = 2;
       c.max_size_per_msg = 4;
@@ -131,7 +140,7 @@ TEST_CASE("randomized simulation: 5 members, small messages and windows", "[raft
 }
 
 TEST_CASE("randomized simulation: without pre-vote / check-quorum", "[raft][sim]") {
-  for (uint64_t seed = 2000; seed < 2100; ++seed) {
+  for (uint64_t seed = 200'000; seed < 200'000 + runs(400); ++seed) {
     simulate(seed, 3, 1000, [](RaftConfig& c) {
       c.pre_vote = (c.id % 2) == 0;  // mixed is allowed too
       c.check_quorum = false;
