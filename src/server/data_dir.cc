@@ -156,6 +156,14 @@ OpenedDataDir open_data_dir(const DataDir& dir, const config::Config& cfg) {
       return out;
     }
   } else {
+    if (cfg.joining_existing()) {
+      // Bootstrapping as "new" instead would silently found a second cluster.
+      out.error =
+          "--initial-cluster-state existing: joining a running cluster is not supported yet "
+          "(data dir " +
+          dir.path + " is empty); start with --initial-cluster-state new";
+      return out;
+    }
     out.fresh = true;
     out.identity = identity_from_config(cfg);
     if (auto err = write_durably(dir.path, dir.identity_file(), identity_json(out.identity));

@@ -76,3 +76,20 @@ TEST_CASE("data dir: foreign content, a missing identity or missing databases ar
   r = server::open_data_dir(corrupt, single("default", 22380));
   REQUIRE(r.error.find("corrupt identity record") != std::string::npos);
 }
+
+TEST_CASE(
+    "data dir: joining an existing cluster with an empty data dir is refused, not bootstrapped") {
+  TempDir t;
+  server::DataDir dir{(t.path / "d").string()};
+  auto cfg = single("default", 22380);
+  cfg.initial_cluster_state = "existing";
+  auto opened = server::open_data_dir(dir, cfg);
+  REQUIRE(opened.error.find("not supported yet") != std::string::npos);
+  REQUIRE_FALSE(fs::exists(dir.identity_file()));
+
+  // With data already there the flag is ignored, as etcd ignores initial-cluster flags.
+  REQUIRE(server::open_data_dir(dir, single("default", 22380)).error.empty());
+  std::ofstream(dir.raft_db()) << "";
+  std::ofstream(dir.keys_db()) << "";
+  REQUIRE(server::open_data_dir(dir, cfg).error.empty());
+}
