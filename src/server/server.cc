@@ -1,6 +1,7 @@
 #include "server/server.h"
 
 #include <pthread.h>
+#include <sqlite3.h>
 #include <sys/resource.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -126,6 +127,9 @@ void raise_open_file_limit() {
 
 int run_server(const config::Config& cfg) {
   int64_t start_ns = unix_now_ns();
+  // SQLite's allocation statistics take a process-wide mutex on every allocation; Larch never
+  // reads them. Must precede any other SQLite call.
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   raise_open_file_limit();
   DataDir dir{cfg.data_dir};
   OpenedDataDir opened = open_data_dir(dir, cfg);
