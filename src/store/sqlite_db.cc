@@ -19,6 +19,9 @@ SqliteDb::SqliteDb(const std::string& path, Mode mode) : path_(path) {
     throw std::runtime_error(msg);
   }
   sqlite3_extended_result_codes(db_, 1);
+  // A larger per-connection lookaside pool (default 100 slots of 1200 bytes) keeps the many
+  // small allocations of a prepared statement's run out of malloc.
+  sqlite3_db_config(db_, SQLITE_DBCONFIG_LOOKASIDE, nullptr, 1200, 1000);
   // Readers may briefly meet the writer's WAL checkpoint / recovery locks.
   sqlite3_busy_timeout(db_, 5000);
 }
