@@ -115,6 +115,8 @@ void RaftCore::become_leader() {
   Progress& self = progress_.at(config_.id);
   self.maybe_update(log_.persisted_index());  // only what is durable counts (see advance)
   self.set_recent_active(true);
+  // Any configuration change still uncommitted in our log counts as pending.
+  pending_conf_index_ = log_.last_index();
   // §5.4.2 / §8: an entry of the new term lets earlier entries commit and gives ReadIndex
   // its "committed in this term" point.
   append_entries({Entry{}});

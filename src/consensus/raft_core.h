@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "consensus/conf_change.h"
 #include "consensus/log_storage.h"
 #include "consensus/message.h"
 #include "consensus/progress.h"
@@ -49,6 +50,16 @@ class RaftCore {
   // Follower with a leader: forwards (kForwarded). Otherwise kNoLeader; kDropped while a
   // leadership transfer is in progress or the uncommitted-bytes budget is exhausted.
   RequestResult propose(std::string data);
+  // Replicates a configuration change (one at a time). Leader: kAccepted, or kDropped while
+  // an earlier change is not yet applied (or during a leadership transfer). Follower with a
+  // leader: kForwarded (the leader drops it the same way). It takes effect when the driver
+  // applies the committed entry and calls apply_conf_change.
+  RequestResult propose_conf_change(const ConfChange& cc);
+  // The driver applied a committed kConfChange entry (in log order, on every member, also
+  // when replaying after a restart): updates the voters and, on a leader, the followers'
+  // progress. A leader that removed itself steps down. Returns the voters now.
+  std::vector<NodeId> apply_conf_change(const ConfChange& cc);
+
   // Requests a linearizable read point tagged `context` (unique per call). The answer is a
   // ReadState in a later Ready on this node. Leader: kAccepted; follower: kForwarded.
   RequestResult read_index(std::string context);
@@ -151,7 +162,8 @@ class RaftCore {
   int election_elapsed_ = 0;   // ticks since the last valid leader contact / timeout reset
   int heartbeat_elapsed_ = 0;  // leader only
   int randomized_election_timeout_ = 0;
-  uint64_t uncommitted_bytes_ = 0;  // leader: payload appended but not yet applied
+  uint64_t uncommitted_bytes_ = 0;   // leader: payload appended but not yet applied
+  uint64_t pending_conf_index_ = 0;  // leader: last conf change appended (one at a time)
   ReadOnly read_only_;
   std::vector<ReadRequest> reads_awaiting_commit_;  // leader before its first commit
   std::vector<Message> msgs_;

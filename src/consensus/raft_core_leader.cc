@@ -25,6 +25,54 @@ RequestResult RaftCore::propose(std::string data) {
   return {RequestOutcome::kAccepted, lead_, log_.last_index(), term_};
 }
 
+RequestResult RaftCore::propose_conf_change(const ConfChange& cc) {
+  Entry e{0, 0, EntryType::kConfChange, encode_conf_change(cc)};
+  if (role_ != Role::kLeader) {
+    if (lead_ == kNoNode) return {RequestOutcome::kNoLeader, kNoNode};
+    Message m;
+    m.type = MessageType::kPropose;
+    m.entries.push_back(std::move(e));
+    forward_to_leader(std::move(m));
+    return {RequestOutcome::kForwarded, lead_};
+  }
+  if (lead_transferee_ != kNoNode || pending_conf_index_ > log_.applied()) {
+    return {RequestOutcome::kDropped, lead_};
+  }
+  if (!append_entries({std::move(e)})) return {RequestOutcome::kDropped, lead_};
+  pending_conf_index_ = log_.last_index();
+  bcast_append();
+  return {RequestOutcome::kAccepted, lead_, log_.last_index(), term_};
+}
+
+std::vector<NodeId> RaftCore::apply_conf_change(const ConfChange& cc) {
+  auto& voters = config_.voters;
+  bool present = std::find(voters.begin(), voters.end(), cc.node) != voters.end();
+  if (cc.type == ConfChangeType::kAddNode && !present) {
+    voters.push_back(cc.node);
+    std::sort(voters.begin(), voters.end());
+    if (role_ == Role::kLeader) {
+      Progress pr(log_.last_index() + 1, config_.max_inflight_msgs);
+      pr.set_recent_active(true);  // give it an election timeout to answer
+      progress_.emplace(cc.node, std::move(pr));
+      send_append(cc.node, true);
+    }
+  } else if (cc.type == ConfChangeType::kRemoveNode && present) {
+    voters.erase(std::find(voters.begin(), voters.end(), cc.node));
+    if (role_ == Role::kLeader) {
+      progress_.erase(cc.node);
+      if (lead_transferee_ == cc.node) abort_leader_transfer();
+      if (cc.node == config_.id) {
+        become_follower(term_, kNoNode);  // the others elect a leader among themselves
+      } else if (maybe_commit()) {
+        // A smaller quorum may already hold entries the old one did not.
+        on_commit_advanced();
+        bcast_append();
+      }
+    }
+  }
+  return voters;
+}
+
 RequestResult RaftCore::transfer_leadership(NodeId target) {
   if (role_ != Role::kLeader) return {RequestOutcome::kNotLeader, lead_};
   if (target == config_.id) return {RequestOutcome::kAccepted, lead_};
@@ -45,8 +93,22 @@ void RaftCore::step_leader(const Message& m) {
   if (m.type == MessageType::kPropose) {
     if (lead_transferee_ != kNoNode || m.entries.empty()) return;
     std::vector<Entry> ents;
-    for (const Entry& e : m.entries) ents.push_back(Entry{0, 0, e.type, e.data});
-    if (append_entries(std::move(ents))) bcast_append();
+    uint64_t conf_index = 0;
+    for (const Entry& e : m.entries) {
+      if (e.type == EntryType::kConfChange) {
+        // One change at a time: a second one becomes a no-op, as in etcd.
+        if (pending_conf_index_ > log_.applied() || conf_index != 0) {
+          ents.push_back(Entry{});
+          continue;
+        }
+        conf_index = log_.last_index() + ents.size() + 1;
+      }
+      ents.push_back(Entry{0, 0, e.type, e.data});
+    }
+    if (append_entries(std::move(ents))) {
+      if (conf_index != 0) pending_conf_index_ = conf_index;
+      bcast_append();
+    }
     return;
   }
   if (m.type == MessageType::kReadIndex) {
