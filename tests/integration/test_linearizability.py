@@ -35,7 +35,7 @@ import urllib.parse
 import pytest
 
 import linearizability as lin
-from lin_cluster import Cluster
+from cluster import Cluster
 from linearizability import CAS, FAIL, OK, READ, UNKNOWN, UNSEEN, WRITE, cas, read, write
 
 
@@ -393,10 +393,10 @@ class Worker(threading.Thread):
     def _http(self, member, method: str, path: str, body: str | None):
         """(status, parsed JSON or None); status None on timeout / connection error."""
         timeout = self.rng.choice(REQUEST_TIMEOUTS)
-        conn = self.conns.get(member.idx)
+        conn = self.conns.get(member.index)
         if conn is None:
             conn = http.client.HTTPConnection("127.0.0.1", member.client_port)
-            self.conns[member.idx] = conn
+            self.conns[member.index] = conn
         conn.timeout = timeout                # used when (re)connecting ...
         if conn.sock is not None:
             conn.sock.settimeout(timeout)     # ... and for a kept-alive socket
@@ -407,10 +407,10 @@ class Worker(threading.Thread):
             data = r.read()
             if r.will_close:
                 conn.close()
-                del self.conns[member.idx]
+                del self.conns[member.index]
         except (OSError, http.client.HTTPException) as e:
             conn.close()
-            self.conns.pop(member.idx, None)
+            self.conns.pop(member.index, None)
             self.statuses[type(e).__name__] += 1
             return None, None
         self.statuses[r.status] += 1
@@ -521,7 +521,7 @@ class FaultInjector(threading.Thread):
             while not self.halt.is_set() and time.monotonic() < self.until:
                 if self.halt.wait(self.rng.uniform(1.0, 1.8)):
                     break
-                leader = self.cluster.leader(timeout=3.0)
+                leader = _leader_or_none(self.cluster, timeout=3.0)
                 if leader is None:
                     self.no_leader += 1
                     continue
@@ -536,7 +536,7 @@ class FaultInjector(threading.Thread):
                 if kind == "kill-leader":
                     victim.kill9()
                     time.sleep(self.rng.uniform(1.0, 2.0))
-                    victim.start()
+                    victim.spawn()
                 else:
                     victim.pause()
                     time.sleep(1.5)
@@ -549,10 +549,18 @@ class FaultInjector(threading.Thread):
 
     def heal(self):
         for m in self.cluster.members:
-            if m.stopped:
+            if m.paused:
                 m.resume()
             if not m.running():
-                m.start()
+                m.spawn()
+
+
+def _leader_or_none(cluster: Cluster, timeout: float):
+    """The agreed leader of the running, unpaused members, or None within ``timeout``."""
+    try:
+        return cluster.wait_leader(timeout=timeout)
+    except AssertionError:
+        return None
 
 
 def _final_reads(cluster: Cluster, keys: list) -> list:
@@ -652,9 +660,10 @@ def _run_workload(cluster: Cluster, keys: list):
 @pytest.mark.timeout(120)
 def test_cluster_linearizable_under_faults(target, tmp_path):
     assert target == "larch"
-    cluster = Cluster(str(tmp_path / "cluster"))
+    cluster = Cluster(str(tmp_path / "cluster"), 3, token="lin")
     try:
         cluster.start()
+        cluster.wait_leader()
         keys = [f"/lin/k{i}" for i in range(NKEYS)]
         workers, injector = _run_workload(cluster, keys)
         _check_run(cluster, keys, workers, injector)
@@ -663,7 +672,7 @@ def test_cluster_linearizable_under_faults(target, tmp_path):
             print(f"--- {m.name} log tail\n{m.log_tail()}")
         raise
     finally:
-        cluster.stop()
+        cluster.cleanup()
 
 
 def _check_run(cluster: Cluster, keys: list, workers: list, injector: FaultInjector):
@@ -672,7 +681,7 @@ def _check_run(cluster: Cluster, keys: list, workers: list, injector: FaultInjec
     for w in workers:
         assert not w.is_alive(), f"{w.name} did not stop"
         assert w.error is None, f"{w.name} failed: {w.error!r}"
-    assert cluster.leader(timeout=15) is not None, "no leader after healing"
+    cluster.wait_leader(timeout=15)  # raises "no agreed leader" with every member's view
     history = [o for w in workers for o in w.ops]
     final = _final_reads(cluster, keys)
 
