@@ -225,10 +225,7 @@ void RaftLoop::send_before_persist(consensus::Ready& rd) {
   // advance()). Only while term and vote are already durable: everything else (votes, acks)
   // promises durable state and waits for the fsync.
   if (core_->role() != consensus::Role::kLeader || rd.messages.empty()) return;
-  if (rd.hard_state) {
-    consensus::HardState stored = log_.hard_state();
-    if (rd.hard_state->term != stored.term || rd.hard_state->vote != stored.vote) return;
-  }
+  if (changes_term_or_vote(rd)) return;
   std::vector<consensus::Message> early, later;
   for (auto& m : rd.messages) {
     bool replication =
@@ -239,14 +236,17 @@ void RaftLoop::send_before_persist(consensus::Ready& rd) {
   if (!early.empty()) options_.send(std::move(early));
 }
 
-bool RaftLoop::needs_persist(const consensus::Ready& rd) const {
-  if (!rd.entries.empty()) return true;
+bool RaftLoop::changes_term_or_vote(const consensus::Ready& rd) const {
   if (!rd.hard_state) return false;
+  consensus::HardState stored = log_.hard_state();
+  return rd.hard_state->term != stored.term || rd.hard_state->vote != stored.vote;
+}
+
+bool RaftLoop::needs_persist(const consensus::Ready& rd) const {
   // A change of the commit index alone is not fsynced on its own (Raft keeps commitIndex
   // volatile; it rides along with the next persist). Term and vote must be durable before
   // any message of this Ready is sent.
-  consensus::HardState stored = log_.hard_state();
-  return rd.hard_state->term != stored.term || rd.hard_state->vote != stored.vote;
+  return !rd.entries.empty() || changes_term_or_vote(rd);
 }
 
 void RaftLoop::apply_entries(const std::vector<consensus::Entry>& entries) {

@@ -117,6 +117,8 @@ class RaftLoop {
   void start_read_round(std::vector<ReadWaiter> waiters);
   void process_ready();
   bool needs_persist(const consensus::Ready& rd) const;
+  // rd's hard state differs from the stored one in term or vote (not just commit).
+  bool changes_term_or_vote(const consensus::Ready& rd) const;
   void send_before_persist(consensus::Ready& rd);
   void hand_to_apply(std::vector<consensus::Entry> entries);         // raft thread
   void drain_apply_queue();                                          // apply thread
