@@ -4,13 +4,14 @@
 
 #include "config/config_loader.h"
 #include "server/server.h"
+#include "util/log_line.h"
 
 extern char** environ;
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   auto result = larch::config::load_config(args, larch::config::environment_map(environ));
-  for (const auto& line : result.log) std::cerr << "larch: " << line.text << "\n";
+  for (const auto& line : result.log) larch::util::log_line(line.text);
   switch (result.action) {
     case larch::config::LoadAction::kPrintVersion:
       std::cout << "larch Version: " << LARCH_VERSION << "\netcd API Version: 3.4.23 (v2)\n";
@@ -19,7 +20,7 @@ int main(int argc, char** argv) {
       std::cout << result.usage;
       return 0;
     case larch::config::LoadAction::kFail:
-      std::cerr << "larch: " << result.error << "\n";
+      larch::util::log_line(result.error);
       return 1;  // the brief: every configuration error exits with 1
     case larch::config::LoadAction::kRun:
       break;

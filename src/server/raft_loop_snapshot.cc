@@ -4,19 +4,15 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <future>
-#include <iostream>
 
 #include "server/raft_loop.h"
+#include "util/log_line.h"
 
 namespace larch::server {
 
 namespace asio = boost::asio;
 
-namespace {
-void log_line(const std::string& text) {
-  std::cerr << "larch: " << text << std::endl;
-}
-}  // namespace
+using util::log_line;
 
 void RaftLoop::take_snapshot_messages(std::vector<consensus::Message>& msgs) {
   auto is_snap = [](const consensus::Message& m) {

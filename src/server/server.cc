@@ -9,7 +9,6 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <iostream>
 #include <list>
 #include <thread>
 
@@ -25,17 +24,16 @@
 #include "store/sqlite_log_storage.h"
 #include "transport/peer_handler.h"
 #include "transport/transport.h"
+#include "util/log_line.h"
 #include "util/member_id.h"
 
 namespace larch::server {
 
 namespace asio = boost::asio;
 
-namespace {
+using util::log_line;
 
-void log_line(const std::string& text) {
-  std::cerr << "larch: " << text << std::endl;
-}
+namespace {
 
 RaftLoopOptions raft_options(const config::Config& cfg, const Identity& id,
                              store::SqliteLogStorage& log) {
