@@ -136,6 +136,15 @@ Message read_message(Reader& r) {
 
 }  // namespace
 
+size_t approx_encoded_size(const Message& m) {
+  constexpr size_t kVarint = 10;  // LEB128 of a uint64_t
+  // type, flags, 7 fixed varints, context length + bytes, entry count.
+  size_t n = 2 + 7 * kVarint + kVarint + m.context.size() + kVarint;
+  for (const Entry& e : m.entries) n += 2 * kVarint + 1 + kVarint + e.data.size();
+  if (!m.snapshot.empty()) n += kVarint + m.snapshot.size();
+  return n;
+}
+
 std::string encode_messages(const std::vector<Message>& messages) {
   std::string out(kMagic);
   out.push_back(static_cast<char>(kMessageCodecVersion));

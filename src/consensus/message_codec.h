@@ -17,6 +17,10 @@ namespace larch::consensus {
 
 constexpr uint8_t kMessageCodecVersion = 1;
 
+// An upper bound of m's share of encode_messages' output (every varint at its widest), for
+// queue budgets and traffic statistics without encoding. O(number of entries).
+size_t approx_encoded_size(const Message& m);
+
 // Encodes `messages` into one self-contained buffer.
 std::string encode_messages(const std::vector<Message>& messages);
 

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "config/url.h"
+#include "consensus/message_codec.h"
 #include "http/api_handler.h"
 #include "http/listener.h"
 #include "server/data_dir.h"
@@ -80,8 +81,7 @@ void count_appends(TrafficMeter& meter, const std::vector<consensus::Message>& m
   for (const auto& m : msgs) {
     if (m.type != consensus::MessageType::kAppend) continue;
     ++n;
-    bytes += 64;
-    for (const auto& e : m.entries) bytes += 24 + e.data.size();
+    bytes += consensus::approx_encoded_size(m);
   }
   if (n != 0) meter.add(n, bytes, unix_now_ns());
 }

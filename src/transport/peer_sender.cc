@@ -23,12 +23,6 @@ namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr auto kIoTimeout = 5s;
 
-size_t approx_size(const consensus::Message& m) {
-  size_t n = 64 + m.context.size();
-  for (const auto& e : m.entries) n += 24 + e.data.size();
-  return n;
-}
-
 }  // namespace
 
 PeerSender::PeerSender(asio::io_context& ioc, std::string host, uint16_t port, std::string target,
@@ -48,7 +42,7 @@ void PeerSender::enqueue(std::vector<consensus::Message> msgs) {
 void PeerSender::push(std::vector<consensus::Message> msgs) {
   if (stopped_) return;
   for (auto& m : msgs) {
-    size_t n = approx_size(m);
+    size_t n = consensus::approx_encoded_size(m);
     if (queued_bytes_ + n > kMaxQueuedBytes) {
       dropped_messages_.fetch_add(1, std::memory_order_relaxed);
       continue;
