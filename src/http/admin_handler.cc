@@ -17,6 +17,22 @@ Response json_response(int status, std::string body) {
   return r;
 }
 
+// Appends one numeric JSON member, `<open>"name":value`; open is '{' for the first member
+// of an object and ',' for the others.
+void append_member(std::string& out, char open, std::string_view name, uint64_t v) {
+  out += open;
+  util::append_json_string(out, name);
+  out += ':';
+  util::append_uint(out, v);
+}
+
+void append_member(std::string& out, char open, std::string_view name, double v) {
+  out += open;
+  util::append_json_string(out, name);
+  out += ':';
+  util::append_go_float(out, v);
+}
+
 }  // namespace
 
 Response AdminHandler::handle(const Request& req, const Dispatch& d) const {
@@ -118,23 +134,18 @@ Response AdminHandler::stats_self() const {
   util::append_json_string(body, util::format_go_duration(lead ? service_.now_ns() - since : 0));
   body += ",\"startTime\":";
   util::append_json_string(body, util::format_rfc3339_nano(since));
+  body += '}';
   PeerTraffic t = service_.peer_traffic();
-  auto rate = [&body](const char* name, double v) {
-    if (v == 0) return;
-    body += ",\"";
-    body += name;
-    body += "\":";
-    util::append_go_float(body, v);
+  auto rate = [&body](std::string_view name, double v) {
+    if (v != 0) append_member(body, ',', name, v);  // etcd omits zero rates
   };
-  body += "},\"recvAppendRequestCnt\":";
-  util::append_uint(body, t.recv_append_count);
+  append_member(body, ',', "recvAppendRequestCnt", t.recv_append_count);
   rate("recvPkgRate", t.recv_pkg_rate);
   rate("recvBandwidthRate", t.recv_bandwidth_rate);
-  body += ",\"sendAppendRequestCnt\":";
-  util::append_uint(body, t.send_append_count);
+  append_member(body, ',', "sendAppendRequestCnt", t.send_append_count);
   rate("sendPkgRate", t.send_pkg_rate);
   rate("sendBandwidthRate", t.send_bandwidth_rate);
-  body += "}";
+  body += '}';
   return json_response(200, std::move(body));
 }
 
@@ -148,20 +159,15 @@ Response AdminHandler::stats_leader() const {
     if (!first) body += ',';
     first = false;
     util::append_json_string(body, util::id_hex(f.id));
-    body += ":{\"latency\":{\"current\":";
-    util::append_go_float(body, f.current_ms);
-    body += ",\"average\":";
-    util::append_go_float(body, f.average_ms);
-    body += ",\"standardDeviation\":";
-    util::append_go_float(body, f.stddev_ms);
-    body += ",\"minimum\":";
-    util::append_go_float(body, f.min_ms);
-    body += ",\"maximum\":";
-    util::append_go_float(body, f.max_ms);
-    body += "},\"counts\":{\"fail\":";
-    util::append_uint(body, f.fail);
-    body += ",\"success\":";
-    util::append_uint(body, f.success);
+    body += ":{\"latency\":";
+    append_member(body, '{', "current", f.current_ms);
+    append_member(body, ',', "average", f.average_ms);
+    append_member(body, ',', "standardDeviation", f.stddev_ms);
+    append_member(body, ',', "minimum", f.min_ms);
+    append_member(body, ',', "maximum", f.max_ms);
+    body += "},\"counts\":";
+    append_member(body, '{', "fail", f.fail);
+    append_member(body, ',', "success", f.success);
     body += "}}";
   }
   body += "}}";
@@ -171,11 +177,8 @@ Response AdminHandler::stats_leader() const {
 Response AdminHandler::stats_store() const {
   StoreCounters c = service_.counters();
   std::string b;
-  auto field = [&](const char* name, uint64_t v) {
-    b += b.empty() ? "{\"" : ",\"";
-    b += name;
-    b += "\":";
-    util::append_uint(b, v);
+  auto field = [&b](std::string_view name, uint64_t v) {
+    append_member(b, b.empty() ? '{' : ',', name, v);
   };
   field("getsSuccess", c.gets_success);
   field("getsFail", c.gets_fail);
