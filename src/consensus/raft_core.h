@@ -59,6 +59,10 @@ class RaftCore {
   // when replaying after a restart): updates the voters and, on a leader, the followers'
   // progress. A leader that removed itself steps down. Returns the voters now.
   std::vector<NodeId> apply_conf_change(const ConfChange& cc);
+  // Replaces the voters wholesale: after the driver installed a snapshot (the image carries
+  // the configuration as of its index). A leader adds/drops followers' progress to match and
+  // steps down if it is no longer a voter. Invalid sets (empty, id 0, duplicates) are ignored.
+  void set_voters(std::vector<NodeId> voters);
 
   // Requests a linearizable read point tagged `context` (unique per call). The answer is a
   // ReadState in a later Ready on this node. Leader: kAccepted; follower: kForwarded.

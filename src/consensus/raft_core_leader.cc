@@ -73,6 +73,20 @@ std::vector<NodeId> RaftCore::apply_conf_change(const ConfChange& cc) {
   return voters;
 }
 
+void RaftCore::set_voters(std::vector<NodeId> voters) {
+  RaftConfig next = config_;
+  next.voters = std::move(voters);
+  if (validate(next)) return;
+  std::sort(next.voters.begin(), next.voters.end());
+  std::vector<NodeId> before = config_.voters;
+  for (NodeId v : before) {
+    if (!std::binary_search(next.voters.begin(), next.voters.end(), v)) {
+      apply_conf_change(ConfChange{ConfChangeType::kRemoveNode, v, {}});
+    }
+  }
+  for (NodeId v : next.voters) apply_conf_change(ConfChange{ConfChangeType::kAddNode, v, {}});
+}
+
 RequestResult RaftCore::transfer_leadership(NodeId target) {
   if (role_ != Role::kLeader) return {RequestOutcome::kNotLeader, lead_};
   if (target == config_.id) return {RequestOutcome::kAccepted, lead_};

@@ -44,7 +44,7 @@ Response AdminHandler::handle(const Request& req, const Dispatch& d) const {
     case Endpoint::kMachines:
       return machines(req.method == "HEAD");
     case Endpoint::kMembers:
-      return members_.handle(req, d.route.sub);
+      return members_.handle(d.route.sub);
     case Endpoint::kStatsSelf:
       return stats_self();
     case Endpoint::kStatsLeader:

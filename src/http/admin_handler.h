@@ -16,6 +16,7 @@ class AdminHandler {
       : service_(service), options_(options), members_(service) {}
 
   Response handle(const Request& req, const Dispatch& d) const;
+  const MembersHandler& members() const { return members_; }
 
  private:
   Response version() const;

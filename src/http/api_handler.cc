@@ -84,6 +84,10 @@ boost::asio::awaitable<Outcome> ApiHandler::handle(const Request& req) {
     Outcome out = co_await keys_.handle(req, d);  // named local: see keys_handler.cc
     co_return out;
   }
+  if (d.route.endpoint == Endpoint::kMembers && req.method != "GET" && req.method != "HEAD") {
+    Response r = co_await admin_.members().write(req, d.route.sub);
+    co_return Outcome{std::move(r), {}};
+  }
   co_return Outcome{admin_.handle(req, d), {}};
 }
 

@@ -57,6 +57,14 @@ struct FollowerStats {
   uint64_t success = 0, fail = 0;
 };
 
+// A runtime membership change (/v2/members POST, PUT, DELETE).
+enum class MemberChangeKind { kAdd, kUpdate, kRemove };
+struct MemberChange {
+  MemberChangeKind kind = MemberChangeKind::kAdd;
+  uint64_t id = 0;
+  std::vector<std::string> peer_urls;  // add and update
+};
+
 class KvService {
  public:
   virtual ~KvService() = default;
@@ -87,6 +95,19 @@ class KvService {
   virtual int64_t now_ns() const = 0;  // wall clock, for TTLs parsed at the edge
   virtual PeerTraffic peer_traffic() const { return {}; }
   virtual std::vector<FollowerStats> follower_stats() const { return {}; }
+  // Replicates a membership change; done (any thread) once it was applied here, or with
+  // internal_error (refused, another change pending, timeout).
+  virtual void change_member(MemberChange change, std::function<void(WriteReply)> done) {
+    (void)change;
+    WriteReply r;
+    r.internal_error = true;
+    done(std::move(r));
+  }
+  // True for a member that was removed from the cluster (ids are never reused).
+  virtual bool member_removed(uint64_t id) const {
+    (void)id;
+    return false;
+  }
 };
 
 }  // namespace larch::http

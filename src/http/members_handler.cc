@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "http/await_callback.h"
 #include "http/parse_media_type.h"
 #include "util/go_json.h"
 #include "util/member_id.h"
@@ -48,8 +49,7 @@ Response MembersHandler::with_cluster(Response r) const {
   return r;
 }
 
-Response MembersHandler::handle(const Request& req, const std::string& sub) const {
-  if (req.method != "GET") return with_cluster(write(req, sub));
+Response MembersHandler::handle(const std::string& sub) const {
   if (sub.empty()) return with_cluster(list());
   if (sub == "leader") return with_cluster(leader());
   return with_cluster(json_message(404, "Not found"));
@@ -80,7 +80,8 @@ Response MembersHandler::leader() const {
   return json_message(503, "During election");
 }
 
-std::optional<Response> MembersHandler::check_peer_urls(const Request& req) const {
+std::optional<Response> MembersHandler::check_peer_urls(const Request& req, uint64_t self,
+                                                        std::vector<std::string>& urls) const {
   MediaType mt = parse_media_type(req.content_type);
   if (mt.error || mt.type != "application/json") {
     return json_message(
@@ -91,37 +92,79 @@ std::optional<Response> MembersHandler::check_peer_urls(const Request& req) cons
   if (ec)
     return json_message(400, req.body.empty() ? "unexpected end of JSON input" : ec.message());
   const auto* obj = v.if_object();
-  const auto* urls = obj ? obj->if_contains("peerURLs") : nullptr;
-  if (!urls || !urls->is_array() || urls->as_array().empty()) {
+  const auto* list = obj ? obj->if_contains("peerURLs") : nullptr;
+  if (!list || !list->is_array() || list->as_array().empty()) {
     return json_message(400, "no valid URLs given");
   }
-  for (const auto& u : urls->as_array()) {
+  auto members = service_.members();
+  for (const auto& u : list->as_array()) {
     if (!u.is_string()) return json_message(400, "no valid URLs given");
     std::string url(u.as_string());
     if (!valid_scheme(url)) {
       return json_message(400, "URL scheme must be http, https, unix, or unixs: " + url);
     }
-    for (const auto& m : service_.members()) {
+    for (const auto& m : members) {
+      if (m.id == self) continue;
       if (std::find(m.peer_urls.begin(), m.peer_urls.end(), url) != m.peer_urls.end()) {
         return json_message(409, "membership: peerURL exists");
       }
     }
+    urls.push_back(std::move(url));
   }
   return std::nullopt;
 }
 
-Response MembersHandler::write(const Request& req, const std::string& sub) const {
-  if (req.method == "PUT" || req.method == "DELETE") {
-    auto id = util::parse_id_hex(sub);
-    auto ms = service_.members();
-    bool known = id && std::any_of(ms.begin(), ms.end(), [&](auto& m) { return m.id == *id; });
-    if (!known) return json_message(404, "No such member: " + sub);
+std::optional<Response> MembersHandler::prepare(const Request& req, const std::string& sub,
+                                                MemberChange& change) const {
+  auto ms = service_.members();
+  auto known = [&](uint64_t id) {
+    return std::any_of(ms.begin(), ms.end(), [&](auto& m) { return m.id == id; });
+  };
+  if (req.method == "POST") {
+    change.kind = MemberChangeKind::kAdd;
+    if (auto err = check_peer_urls(req, 0, change.peer_urls)) return err;
+    // etcd: a runtime-added member's id hashes its URLs, an empty token and the add time.
+    change.id = util::member_id(change.peer_urls, "", service_.now_ns() / 1'000'000'000);
+    if (known(change.id) || service_.member_removed(change.id)) {
+      return json_message(409, "membership: ID exists");
+    }
+    return std::nullopt;
   }
-  if (req.method != "DELETE") {
-    if (auto err = check_peer_urls(req)) return *err;
+  auto id = util::parse_id_hex(sub);
+  if (id && service_.member_removed(*id)) {
+    if (req.method == "DELETE") return json_message(410, "Member permanently removed: " + sub);
+    return json_message(500, "Internal Server Error");
   }
-  // A valid membership change: supported once members replicate (next milestone).
-  return json_message(500, "Internal Server Error");
+  if (!id || !known(*id)) return json_message(404, "No such member: " + sub);
+  change.id = *id;
+  if (req.method == "DELETE") {
+    change.kind = MemberChangeKind::kRemove;
+    return std::nullopt;
+  }
+  change.kind = MemberChangeKind::kUpdate;
+  return check_peer_urls(req, *id, change.peer_urls);
+}
+
+boost::asio::awaitable<Response> MembersHandler::write(const Request& req,
+                                                       const std::string& sub) const {
+  MemberChange change;
+  if (auto err = prepare(req, sub, change)) co_return with_cluster(std::move(*err));
+  MemberChange sent = change;
+  WriteReply reply = co_await await_callback<WriteReply>(
+      [&](std::function<void(WriteReply)> cb) { service_.change_member(sent, std::move(cb)); });
+  if (reply.internal_error) co_return with_cluster(json_message(500, "Internal Server Error"));
+  Response r;
+  if (change.kind == MemberChangeKind::kAdd) {
+    MemberInfo added;
+    added.id = change.id;
+    added.peer_urls = change.peer_urls;
+    r.status = 201;
+    r.body = member_json(added) + "\n";
+  } else {
+    r.status = 204;
+    r.content_type.clear();
+  }
+  co_return with_cluster(std::move(r));
 }
 
 }  // namespace larch::http

@@ -1,8 +1,10 @@
 #pragma once
-// /v2/members: GET of the member list and members/leader, and the validation of member
-// writes (POST/PUT/DELETE) with etcd's status codes and messages (spec §8.5). Runtime
-// membership changes themselves arrive with replication; a valid change is refused with 500.
+// /v2/members: GET of the member list and members/leader (synchronous), and member writes
+// (POST adds, PUT changes peer URLs, DELETE removes) validated with etcd's status codes and
+// messages (spec §8.5), then replicated as a configuration change and answered once applied.
+#include <boost/asio/awaitable.hpp>
 #include <string>
+#include <vector>
 
 #include "http/kv_service.h"
 #include "http/request_handler.h"
@@ -13,15 +15,21 @@ class MembersHandler {
  public:
   explicit MembersHandler(KvService& service) : service_(service) {}
 
-  // sub: the path after "/v2/members/" ("" for the collection).
-  Response handle(const Request& req, const std::string& sub) const;
+  // GET. sub: the path after "/v2/members/" ("" for the collection).
+  Response handle(const std::string& sub) const;
+  // POST, PUT and DELETE.
+  boost::asio::awaitable<Response> write(const Request& req, const std::string& sub) const;
 
  private:
   Response list() const;
   Response leader() const;
-  Response write(const Request& req, const std::string& sub) const;
-  // Checks Content-Type and the {"peerURLs":[...]} body; an error response, or nullopt.
-  std::optional<Response> check_peer_urls(const Request& req) const;
+  // Validates the request and fills `change`; an error response, or nullopt.
+  std::optional<Response> prepare(const Request& req, const std::string& sub,
+                                  MemberChange& change) const;
+  // Checks Content-Type and the {"peerURLs":[...]} body (URLs of member `self`, which may
+  // keep its own) into `urls`; an error response, or nullopt.
+  std::optional<Response> check_peer_urls(const Request& req, uint64_t self,
+                                          std::vector<std::string>& urls) const;
   Response with_cluster(Response r) const;
 
   KvService& service_;

@@ -10,6 +10,7 @@
 #include <map>
 #include <sstream>
 
+#include "server/cluster_join.h"
 #include "util/member_id.h"
 
 namespace larch::server {
@@ -62,6 +63,7 @@ std::string identity_json(const Identity& id) {
                  {"cluster_id", util::id_hex(id.cluster_id)},
                  {"member_id", util::id_hex(id.self.id)},
                  {"members", members}};
+  if (id.conf_index != 0) o["conf_index"] = id.conf_index;
   return json::serialize(o) + "\n";
 }
 
@@ -89,6 +91,7 @@ std::string parse_identity(const std::string& text, Identity& id) {
       if (m.id == self) id.self = m;
     }
     if (id.self.id == 0) return "member id not among members";
+    if (auto* ci = o.if_contains("conf_index")) id.conf_index = ci->to_number<uint64_t>();
   } catch (const std::exception& e) {
     return e.what();
   }
@@ -157,15 +160,16 @@ OpenedDataDir open_data_dir(const DataDir& dir, const config::Config& cfg) {
     }
   } else {
     if (cfg.joining_existing()) {
-      // Bootstrapping as "new" instead would silently found a second cluster.
-      out.error =
-          "--initial-cluster-state existing: joining a running cluster is not supported yet "
-          "(data dir " +
-          dir.path + " is empty); start with --initial-cluster-state new";
-      return out;
+      JoinResult joined = join_cluster(cfg);
+      if (!joined.error.empty()) {
+        out.error = joined.error;
+        return out;
+      }
+      out.identity = std::move(joined.identity);
+    } else {
+      out.identity = identity_from_config(cfg);
     }
     out.fresh = true;
-    out.identity = identity_from_config(cfg);
     if (auto err = write_durably(dir.path, dir.identity_file(), identity_json(out.identity));
         !err.empty()) {
       out.error = err;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "store/member_table.h"
+
 namespace larch::server {
 
 int64_t unix_now_ns() {
@@ -54,6 +56,31 @@ std::vector<http::FollowerStats> KvServer::follower_stats() const {
     out.push_back(f);
   }
   return out;
+}
+
+void KvServer::change_member(http::MemberChange change,
+                             std::function<void(http::WriteReply)> done) {
+  // The entry carries etcd's own store record of the change (an internal command, one etcd
+  // index), so the key space and every member's table follow the log.
+  consensus::ConfChange cc;
+  cc.node = change.id;
+  store::Command cmd;
+  cmd.op = store::OpType::kInternal;
+  cmd.now_ns = now_ns();
+  switch (change.kind) {
+    case http::MemberChangeKind::kAdd:
+    case http::MemberChangeKind::kUpdate:
+      cc.type = change.kind == http::MemberChangeKind::kAdd ? consensus::ConfChangeType::kAddNode
+                                                            : consensus::ConfChangeType::kUpdateNode;
+      cmd.key = store::member_raft_attributes_key(change.id);
+      cmd.value = raft_attributes_json(change.peer_urls);
+      break;
+    case http::MemberChangeKind::kRemove:
+      cc.type = consensus::ConfChangeType::kRemoveNode;
+      cmd.key = store::removed_member_key(change.id);
+      break;
+  }
+  raft_.propose_conf_change(std::move(cc), std::move(cmd), std::move(done));
 }
 
 http::PeerTraffic KvServer::peer_traffic() const {

@@ -24,6 +24,9 @@ struct Identity {
   uint64_t cluster_id = 0;
   http::MemberInfo self;
   std::vector<http::MemberInfo> members;
+  // The raft index the member list reflects: 0 for a founding member; for one that joined
+  // a running cluster, the index its list was fetched at (later changes come from the log).
+  uint64_t conf_index = 0;
 };
 
 class KvServer : public http::KvService {
@@ -64,6 +67,9 @@ class KvServer : public http::KvService {
   int64_t now_ns() const override;
   http::PeerTraffic peer_traffic() const override;
   std::vector<http::FollowerStats> follower_stats() const override;
+  void change_member(http::MemberChange change,
+                     std::function<void(http::WriteReply)> done) override;
+  bool member_removed(uint64_t id) const override { return directory_.is_removed(id); }
 
  private:
   RaftLoop& raft_;

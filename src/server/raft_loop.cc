@@ -47,6 +47,10 @@ RaftLoop::RaftLoop(RaftLoopOptions options, consensus::LogStorage& log, store::K
   rc.heartbeat_tick = 1;
   rc.applied = keys_.applied_index();
   core_ = std::make_unique<consensus::RaftCore>(rc, log_, options_.seed);
+  voter_count_.store(rc.voters.size());
+  // Conf changes up to here are already in the voters the driver passed in (read from the key
+  // space, which a joining member seeded at conf_index).
+  conf_applied_ = std::max(keys_.applied_index(), keys_.conf_index());
   expiry_.rebuild(keys_.ttl_nodes());
   last_compaction_ = keys_.applied_index();
   applied_index_.store(keys_.applied_index());
@@ -59,7 +63,7 @@ RaftLoop::~RaftLoop() {
 
 void RaftLoop::start() {
   asio::post(ioc_, [this] {
-    if (options_.voters.size() == 1) core_->campaign();
+    if (core_->config().voters == std::vector<consensus::NodeId>{options_.id}) core_->campaign();
     process_ready();
     schedule_tick();
     schedule_ttl_poll();
@@ -104,7 +108,14 @@ void RaftLoop::stop() {
 
 void RaftLoop::propose(store::Command cmd, PendingTable::Done done) {
   std::lock_guard lock(inbox_mu_);
-  inbox_proposals_.push_back(Proposal{std::move(cmd), std::move(done)});
+  inbox_proposals_.push_back(Proposal{std::move(cmd), std::move(done), std::nullopt});
+  schedule_drain_locked();
+}
+
+void RaftLoop::propose_conf_change(consensus::ConfChange cc, store::Command cmd,
+                                   PendingTable::Done done) {
+  std::lock_guard lock(inbox_mu_);
+  inbox_proposals_.push_back(Proposal{std::move(cmd), std::move(done), std::move(cc)});
   schedule_drain_locked();
 }
 
@@ -155,20 +166,34 @@ void RaftLoop::drain_inbox() {
     for (auto& w : reads) w.done(false);
     return;
   }
-  int64_t deadline = clock_() + options_.request_timeout_ns;
-  for (auto& p : proposals) {
-    uint64_t id = ++next_request_id_;
-    p.cmd.request_id = id;
-    pending_.add(id, std::move(p.done), deadline);
-    // A proposal the core refuses (no leader) simply stays pending until its deadline,
-    // matching etcd, which answers "request timed out" when there is no quorum.
-    core_->propose(store::encode_command(p.cmd));
-  }
+  for (auto& p : proposals) propose_pending(p);
   if (!reads.empty()) {
+    int64_t deadline = clock_() + options_.request_timeout_ns;
     for (auto& w : reads) w.deadline_ns = deadline;
     start_read_round(std::move(reads));
   }
   process_ready();
+}
+
+void RaftLoop::propose_pending(Proposal& p) {
+  uint64_t id = ++next_request_id_;
+  p.cmd.request_id = id;
+  pending_.add(id, std::move(p.done), clock_() + options_.request_timeout_ns);
+  // A proposal the core refuses for lack of a leader simply stays pending until its deadline,
+  // matching etcd, which answers "request timed out" when there is no quorum.
+  if (!p.conf) {
+    core_->propose(store::encode_command(p.cmd));
+    return;
+  }
+  p.conf->context = store::encode_command(p.cmd);
+  if (core_->propose_conf_change(*p.conf).outcome == RequestOutcome::kDropped) {
+    if (auto done = pending_.take(id)) {
+      http::WriteReply r;
+      r.internal_error = true;
+      r.internal_cause = "etcdserver: another membership change is in progress";
+      done(std::move(r));
+    }
+  }
 }
 
 void RaftLoop::start_read_round(std::vector<ReadWaiter> waiters) {
@@ -195,7 +220,10 @@ void RaftLoop::process_ready() {
     if (rd.soft_state) on_soft_state(*rd.soft_state);
     if (!rd.read_states.empty()) serve_read_states(rd.read_states);
     core_->advance(rd);
-    if (!rd.committed_entries.empty()) hand_to_apply(std::move(rd.committed_entries));
+    if (!rd.committed_entries.empty()) {
+      apply_conf_changes(rd.committed_entries);
+      hand_to_apply(std::move(rd.committed_entries));
+    }
   }
   release_reads();
   publish_status();
@@ -255,9 +283,7 @@ void RaftLoop::apply_entries(const std::vector<consensus::Entry>& entries) {
   keys_.begin_batch();
   for (const auto& e : entries) {
     if (e.index <= keys_.applied_index()) continue;
-    auto cmd = e.type == consensus::EntryType::kNormal && !e.data.empty()
-                   ? store::decode_command(e.data)
-                   : std::nullopt;
+    auto cmd = entry_command(e);
     if (!cmd) {
       keys_.skip(e.index, e.term);
       continue;
@@ -268,6 +294,9 @@ void RaftLoop::apply_entries(const std::vector<consensus::Entry>& entries) {
       std::lock_guard lock(expiry_mu_);
       for (const auto& [key, exp] : res.ttl_set) expiry_.on_applied_ttl(key, exp);
       if (cmd->op == store::OpType::kExpire) expiry_.on_expire_applied(cmd->now_ns);
+    }
+    if (res.member_peers && options_.on_member_peers) {
+      options_.on_member_peers(e.index, *res.member_peers);
     }
     if (res.member_attributes) {
       if (res.member_attributes->first == options_.id) published_.store(true);
@@ -318,7 +347,7 @@ void RaftLoop::on_soft_state(const consensus::SoftState& ss) {
   }
   if (leader_now != was_leader) {
     std::lock_guard lock(expiry_mu_);
-    if (leader_now && options_.voters.size() > 1) {
+    if (leader_now && voter_count_.load() > 1) {
       // Clients could not refresh TTLs while there was no leader: from the moment this member
       // stopped hearing one (an election timeout before it noticed) until now.
       int64_t noticed = leaderless_since_ns_ != 0 ? leaderless_since_ns_ : now;
@@ -447,11 +476,11 @@ void RaftLoop::on_ttl_poll() {
 }
 
 bool RaftLoop::hand_over_leadership(int64_t timeout_ns) {
-  if (!is_leader_.load() || options_.voters.size() < 2) return false;
+  if (!is_leader_.load() || voter_count_.load() < 2) return false;
   asio::post(ioc_, [this] {
     consensus::NodeId best = consensus::kNoNode;
     uint64_t best_match = 0;
-    for (consensus::NodeId v : options_.voters) {
+    for (consensus::NodeId v : core_->config().voters) {
       const consensus::Progress* pr = v == options_.id ? nullptr : core_->progress(v);
       if (pr && (best == consensus::kNoNode || pr->match() > best_match)) {
         best = v;

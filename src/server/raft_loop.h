@@ -61,10 +61,24 @@ struct RaftLoopOptions {
   uint64_t compact_every = 100000;
   uint64_t compact_keep = 1000;  // entries kept below the applied index
   std::function<void(uint64_t, uint64_t)> compact_log;
+  // Membership. on_conf_change: raft thread, when a committed configuration change takes
+  // effect (before the core's voters change, so an added member is reachable first);
+  // raft_attributes is the change's {"peerURLs":[..]} JSON ("" for a removal).
+  std::function<void(const consensus::ConfChange&, const std::string& raft_attributes)>
+      on_conf_change;
+  // Apply thread: a membership change was applied to the key space at raft index `index`.
+  std::function<void(uint64_t index, const store::MemberPeers&)> on_member_peers;
+  // Apply thread, after a snapshot install replaced the membership: the members as of `index`
+  // (called before on_member_attributes is called for every installed member).
+  std::function<void(uint64_t index, const std::vector<store::MemberPeers>&)> on_members_reset;
   // Hands messages for other members to the peer transport (called on the raft thread, after
   // the Ready's state is durable; must not block). Unset: a single member, nothing to send.
   std::function<void(std::vector<consensus::Message>)> send;
 };
+
+// The command an entry carries: a normal entry's data, or the one in a conf change's context;
+// nullopt for empty (no-op) and malformed entries.
+std::optional<store::Command> entry_command(const consensus::Entry& e);
 
 class RaftLoop {
  public:
@@ -83,6 +97,10 @@ class RaftLoop {
 
   // Any thread. done is called exactly once, on the raft thread.
   void propose(store::Command cmd, PendingTable::Done done);
+  // Any thread: replicates a membership change whose entry carries `cmd` (an internal
+  // command naming the member's store key); done as for propose(), or at once with an
+  // internal error when the leader refuses it (another change still pending).
+  void propose_conf_change(consensus::ConfChange cc, store::Command cmd, PendingTable::Done done);
   void read_barrier(std::function<void(bool)> done);
   // Any thread: messages from peers (already checked to be for this member and cluster).
   void receive(std::vector<consensus::Message> msgs);
@@ -100,6 +118,7 @@ class RaftLoop {
   struct Proposal {
     store::Command cmd;
     PendingTable::Done done;
+    std::optional<consensus::ConfChange> conf;  // set: a membership change carrying cmd
   };
   struct ReadWaiter {
     std::function<void(bool)> done;
@@ -120,6 +139,8 @@ class RaftLoop {
   // rd's hard state differs from the stored one in term or vote (not just commit).
   bool changes_term_or_vote(const consensus::Ready& rd) const;
   void send_before_persist(consensus::Ready& rd);
+  void propose_pending(Proposal& p);                                 // raft thread
+  void apply_conf_changes(const std::vector<consensus::Entry>& entries);  // raft thread
   void hand_to_apply(std::vector<consensus::Entry> entries);         // raft thread
   void drain_apply_queue();                                          // apply thread
   void apply_entries(const std::vector<consensus::Entry>& entries);  // apply thread
@@ -139,7 +160,9 @@ class RaftLoop {
   void finish_snapshot(consensus::Message m, std::optional<store::SnapshotImage> image,
                        const std::string& error);                   // raft thread
   bool install_snapshot(const consensus::SnapshotToInstall& snap);  // raft thread
-  void after_install();                                             // apply thread
+  // Apply thread: refreshes caches after an install; returns the installed membership.
+  std::vector<store::MemberPeers> after_install();
+  void install_membership(uint64_t index, const std::vector<store::MemberPeers>& members);
 
   RaftLoopOptions options_;
   consensus::LogStorage& log_;
@@ -183,6 +206,7 @@ class RaftLoop {
   int64_t leaderless_since_ns_ = 0;  // when this member last lost its leader (0: has one)
   std::atomic<bool> published_{false};
   uint64_t last_compaction_ = 0;
+  uint64_t conf_applied_ = 0;  // raft thread: last conf-change index the core has taken
   bool stopped_ = false;
 
   std::atomic<uint64_t> applied_index_{0};
@@ -190,6 +214,7 @@ class RaftLoop {
   std::atomic<uint64_t> term_{0};
   std::atomic<uint64_t> leader_{0};
   std::atomic<bool> is_leader_{false};
+  std::atomic<size_t> voter_count_{1};
   std::atomic<int64_t> leader_since_ns_{0};
 };
 

@@ -57,10 +57,11 @@ bool RaftLoop::install_snapshot(const consensus::SnapshotToInstall& snap) {
   // space then knows more than the log; see the constructor).
   std::promise<std::optional<std::string>> done;
   auto result = done.get_future();
-  asio::post(apply_ioc_, [this, &snap, &done] {
+  std::vector<store::MemberPeers> members;
+  asio::post(apply_ioc_, [this, &snap, &done, &members] {
     try {
       auto err = keys_.install_snapshot(snap.image);
-      if (!err) after_install();
+      if (!err) members = after_install();
       done.set_value(std::move(err));
     } catch (const std::exception& e) {
       done.set_value(std::string(e.what()));
@@ -71,12 +72,25 @@ bool RaftLoop::install_snapshot(const consensus::SnapshotToInstall& snap) {
     return false;
   }
   log_.install_snapshot(snap.index, snap.term);
+  // The image carries the configuration as of its index; later changes come from the log.
+  install_membership(snap.index, members);
   log_line("installed a snapshot of the leader's key space at index " + std::to_string(snap.index) +
            " (" + std::to_string(snap.image.size()) + " bytes)");
   return true;
 }
 
-void RaftLoop::after_install() {
+void RaftLoop::install_membership(uint64_t index, const std::vector<store::MemberPeers>& members) {
+  conf_applied_ = std::max(conf_applied_, index);
+  if (members.empty()) return;  // an image from before member tables: keep what we have
+  std::vector<consensus::NodeId> voters;
+  for (const auto& m : members) {
+    if (!m.removed) voters.push_back(m.id);
+  }
+  core_->set_voters(voters);
+  voter_count_.store(core_->config().voters.size());
+}
+
+std::vector<store::MemberPeers> RaftLoop::after_install() {
   readers_.store_changed();
   // Watchers cannot be told what happened in between: end them (clients re-watch from
   // their index and are answered from the installed history).
@@ -86,6 +100,10 @@ void RaftLoop::after_install() {
     std::lock_guard lock(expiry_mu_);
     expiry_.rebuild(keys_.ttl_nodes());
   }
+  auto members = keys_.member_peers();
+  if (options_.on_members_reset && !members.empty()) {
+    options_.on_members_reset(keys_.applied_index(), members);
+  }
   if (options_.on_member_attributes) {
     for (const auto& [id, attrs] : keys_.member_attributes()) {
       options_.on_member_attributes(id, attrs);
@@ -93,6 +111,7 @@ void RaftLoop::after_install() {
   }
   last_compaction_ = keys_.applied_index();
   applied_index_.store(keys_.applied_index(), std::memory_order_release);
+  return members;
 }
 
 }  // namespace larch::server

@@ -9,12 +9,15 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <list>
+#include <set>
 #include <thread>
 
 #include "config/url.h"
 #include "consensus/message_codec.h"
 #include "http/api_handler.h"
+#include "http/members_handler.h"
 #include "http/listener.h"
 #include "server/data_dir.h"
 #include "server/kv_server.h"
@@ -37,16 +40,20 @@ using util::log_line;
 namespace {
 
 RaftLoopOptions raft_options(const config::Config& cfg, const Identity& id,
+                             const std::vector<store::MemberPeers>& members,
                              store::SqliteLogStorage& log) {
   RaftLoopOptions o;
   o.id = id.self.id;
-  for (const auto& m : id.members) o.voters.push_back(m.id);
+  for (const auto& m : members) {
+    if (!m.removed) o.voters.push_back(m.id);
+  }
   o.tick_ns = static_cast<int64_t>(cfg.heartbeat_interval_ms) * 1'000'000;
   o.election_ticks = static_cast<int>(cfg.election_timeout_ms / cfg.heartbeat_interval_ms);
   o.request_timeout_ns = static_cast<int64_t>(cfg.request_timeout_ms()) * 1'000'000;
   // etcd's bootstrap writes: one member add per initial member plus the cluster version
   // (measured: first write at index 4 for one member, 9 for three, with the publishes).
-  o.bootstrap_entries = static_cast<int>(id.members.size()) + 1;
+  // A member that joined a running cluster never bootstraps.
+  o.bootstrap_entries = id.conf_index != 0 ? 0 : static_cast<int>(id.members.size()) + 1;
   store::Command publish;
   publish.op = store::OpType::kInternal;
   publish.key = store::member_attributes_key(id.self.id);
@@ -59,19 +66,66 @@ RaftLoopOptions raft_options(const config::Config& cfg, const Identity& id,
   return o;
 }
 
-// Where to reach every other member: the first peer URL each one announced.
-std::vector<transport::PeerAddress> peer_addresses(const Identity& id) {
-  std::vector<transport::PeerAddress> out;
-  for (const auto& m : id.members) {
-    if (m.id == id.self.id || m.peer_urls.empty()) continue;
-    auto url = config::parse_url(m.peer_urls.front(), config::UrlRole::kAdvertise);
-    if (!url.ok()) {
-      log_line("warning: member " + util::id_hex(m.id) + " has an unusable peer URL " +
-               m.peer_urls.front());
-      continue;
+// Where to reach a member: its peer URLs in the order announced (the sender moves on to the
+// next when one cannot be connected); nullopt if it has none usable.
+std::optional<transport::PeerAddress> peer_address(uint64_t id,
+                                                   const std::vector<std::string>& peer_urls) {
+  std::vector<transport::PeerEndpoint> endpoints;
+  for (const auto& text : peer_urls) {
+    auto url = config::parse_url(text, config::UrlRole::kAdvertise);
+    if (url.ok()) {
+      endpoints.push_back({url.value->host, url.value->port});
+    } else {
+      log_line("warning: member " + util::id_hex(id) + " has an unusable peer URL " + text);
     }
-    out.push_back({m.id, url.value->host, url.value->port});
   }
+  if (endpoints.empty()) return std::nullopt;
+  transport::PeerAddress a(id, endpoints.front().host, endpoints.front().port);
+  a.more.assign(endpoints.begin() + 1, endpoints.end());
+  return a;
+}
+
+std::vector<transport::PeerAddress> peer_addresses(const std::vector<http::MemberInfo>& members) {
+  std::vector<transport::PeerAddress> out;
+  for (const auto& m : members) {
+    if (auto a = peer_address(m.id, m.peer_urls)) out.push_back(*a);
+  }
+  return out;
+}
+
+// The replicated member table; seeded from the identity record on the first start (and for
+// data dirs made before the table existed).
+std::vector<store::MemberPeers> load_members(store::KeyStore& keys, const Identity& id) {
+  auto rows = keys.member_peers();
+  if (!rows.empty()) return rows;
+  for (const auto& m : id.members) rows.push_back({m.id, raft_attributes_json(m.peer_urls), false});
+  keys.seed_member_peers(rows, id.conf_index);
+  return keys.member_peers();
+}
+
+// The directory's starting view: peer URLs from the table, names from the identity record
+// (the initial cluster's names), then whatever members published through the log.
+std::unique_ptr<MemberDirectory> make_directory(const Identity& id,
+                                                const std::vector<store::MemberPeers>& rows,
+                                                store::KeyStore& keys) {
+  auto dir = std::make_unique<MemberDirectory>(id.members);
+  dir->reset(std::max(keys.applied_index(), keys.conf_index()), rows);
+  for (const auto& [member, attrs] : keys.member_attributes()) dir->update(member, attrs);
+  return dir;
+}
+
+// The peer endpoint's GET /members body (what a joining member reads).
+transport::MembersSnapshot members_snapshot(const MemberDirectory& directory) {
+  auto [members, index] = directory.members_at();
+  std::sort(members.begin(), members.end(), [](auto& a, auto& b) { return a.id < b.id; });
+  transport::MembersSnapshot out;
+  out.conf_index = index;
+  out.members_json = "[";
+  for (size_t i = 0; i < members.size(); ++i) {
+    if (i) out.members_json += ',';
+    out.members_json += http::member_json(members[i]);
+  }
+  out.members_json += ']';
   return out;
 }
 
@@ -145,19 +199,83 @@ int run_server(const config::Config& cfg) {
     return 1;
   }
   const Identity& id = opened.identity;
+  std::vector<store::MemberPeers> member_rows;
+  try {
+    member_rows = load_members(*keys, id);
+  } catch (const std::exception& e) {
+    log_line(std::string("error: ") + e.what());
+    return 1;
+  }
+  for (const auto& r : member_rows) {
+    if (r.id == id.self.id && r.removed) {
+      log_line("error: member " + util::id_hex(id.self.id) +
+               " was removed from the cluster; its data dir cannot be used to rejoin (add it "
+               "again as a new member with an empty data dir)");
+      return 1;
+    }
+  }
   log_line("member " + util::id_hex(id.self.id) + " (" + cfg.name + ") of cluster " +
            util::id_hex(id.cluster_id) + ", data dir " + cfg.data_dir + ", applied index " +
            std::to_string(keys->applied_index()));
 
+  // One io_context per I/O thread (concurrency hint 1): no strands, no cross-thread wakeups.
+  constexpr int kIoThreads = 2;
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<asio::io_context*> context_ptrs;
+  for (int i = 0; i < kIoThreads; ++i) {
+    contexts.push_back(std::make_unique<asio::io_context>(1));
+    context_ptrs.push_back(contexts.back().get());
+  }
+  asio::io_context& main_ioc = *contexts[0];
+  std::function<void(const std::string&)> begin_shutdown;  // set below; main_ioc only
+  // Any thread: this member learnt it was removed from the cluster; it stops (as etcd does).
+  // Like etcd, after a delay of one election timeout: the answer to the DELETE that removed
+  // it is still being written, and the others may still be learning the entry's commit.
+  asio::steady_timer removal_delay(main_ioc);
+  auto election_timeout = std::chrono::milliseconds(cfg.election_timeout_ms);
+  auto removed_from_cluster = [&main_ioc, &begin_shutdown, &removal_delay, election_timeout] {
+    asio::post(main_ioc, [&begin_shutdown, &removal_delay, election_timeout] {
+      removal_delay.expires_after(election_timeout);
+      removal_delay.async_wait([&begin_shutdown](boost::system::error_code ec) {
+        if (!ec) begin_shutdown("this member has been permanently removed from the cluster");
+      });
+    });
+  };
+
   store::WatchHub hub(keys->etcd_index());
   StoreCounters counters;
   ReaderPool readers(dir.keys_db());
-  transport::Transport peers(id.cluster_id, id.self.id, peer_addresses(id), log_line);
-  MemberDirectory directory(id.members);
-  for (const auto& [member, attrs] : keys->member_attributes()) directory.update(member, attrs);
-  RaftLoopOptions raft_opts = raft_options(cfg, id, *log);
+  std::unique_ptr<MemberDirectory> directory_ptr = make_directory(id, member_rows, *keys);
+  MemberDirectory& directory = *directory_ptr;
+  transport::Transport peers(id.cluster_id, id.self.id, peer_addresses(directory.members()),
+                             log_line);
+  peers.set_on_removed(removed_from_cluster);
+  RaftLoopOptions raft_opts = raft_options(cfg, id, member_rows, *log);
   raft_opts.on_member_attributes = [&directory](uint64_t member, const std::string& attrs) {
     directory.update(member, attrs);
+  };
+  raft_opts.on_conf_change = [&peers](const consensus::ConfChange& cc,
+                                      const std::string& raft_attributes) {
+    if (cc.type == consensus::ConfChangeType::kRemoveNode) {
+      peers.remove_peer(cc.node);
+    } else if (auto a = peer_address(cc.node, parse_raft_attributes(raft_attributes))) {
+      peers.add_peer(*a);
+    }
+  };
+  uint64_t self_id = id.self.id;
+  raft_opts.on_member_peers = [&directory, self_id, removed_from_cluster](
+                                  uint64_t index, const store::MemberPeers& change) {
+    directory.apply(index, change);
+    if (change.removed) log_line("member " + util::id_hex(change.id) + " removed");
+    if (change.id == self_id && change.removed) removed_from_cluster();
+  };
+  raft_opts.on_members_reset = [&directory, &peers, self_id, removed_from_cluster](
+                                   uint64_t index, const std::vector<store::MemberPeers>& rows) {
+    directory.reset(index, rows);
+    peers.set_peers(peer_addresses(directory.members()));
+    for (const auto& r : rows) {
+      if (r.id == self_id && r.removed) removed_from_cluster();
+    }
   };
   PeerMeters meters;
   meters.transport = &peers;
@@ -171,21 +289,14 @@ int run_server(const config::Config& cfg) {
                                         count_appends(meters.received, msgs);
                                         raft.receive(std::move(msgs));
                                       });
+  peer_handler.set_is_removed([&directory](uint64_t member) { return directory.is_removed(member); });
+  peer_handler.set_members_provider([&directory] { return members_snapshot(directory); });
   KvServer service(raft, readers, hub, counters, id, directory, meters, start_ns);
   http::ApiHandler api(service, api_options(cfg));
   http::SessionLimits limits;
   limits.max_body_bytes = cfg.max_request_bytes;
   limits.idle_timeout = std::chrono::seconds(cfg.client_idle_timeout_s);
 
-  // One io_context per I/O thread (concurrency hint 1): no strands, no cross-thread wakeups.
-  constexpr int kIoThreads = 2;
-  std::vector<std::unique_ptr<asio::io_context>> contexts;
-  std::vector<asio::io_context*> context_ptrs;
-  for (int i = 0; i < kIoThreads; ++i) {
-    contexts.push_back(std::make_unique<asio::io_context>(1));
-    context_ptrs.push_back(contexts.back().get());
-  }
-  asio::io_context& main_ioc = *contexts[0];
   std::list<asio::ip::tcp::acceptor> acceptors, peer_acceptors;
   if (!open_listeners(main_ioc, cfg.listen_client_urls, "client requests", acceptors) ||
       !open_listeners(main_ioc, cfg.listen_peer_urls, "peer traffic", peer_acceptors)) {
@@ -213,8 +324,12 @@ int run_server(const config::Config& cfg) {
     peers.stop();
     for (auto& c : contexts) c->stop();
   };
-  signals.async_wait([&](boost::system::error_code, int sig) {
-    log_line("received signal " + std::to_string(sig) + ", shutting down");
+  bool shutting_down = false;
+  begin_shutdown = [&](const std::string& why) {
+    if (shutting_down) return;
+    shutting_down = true;
+    log_line(why + ", shutting down");
+    signals.cancel();
     // A leader hands over first (off the I/O threads, which keep serving peer traffic
     // meanwhile); bounded by the election timeout, after which we stop regardless.
     handover = std::thread([&] {
@@ -223,6 +338,9 @@ int run_server(const config::Config& cfg) {
       }
       asio::post(main_ioc, shut_down);
     });
+  };
+  signals.async_wait([&](boost::system::error_code ec, int sig) {
+    if (!ec) begin_shutdown("received signal " + std::to_string(sig));
   });
   std::vector<std::thread> threads;
   for (size_t i = 1; i < contexts.size(); ++i) {

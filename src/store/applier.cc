@@ -59,11 +59,11 @@ Applier::Applier(NodeTable& nodes, HistoryTable& history, MemberTable& members,
                  uint64_t& etcd_index)
     : nodes_(nodes), history_(history), members_(members), etcd_index_(etcd_index) {}
 
-ApplyResult Applier::apply(const Command& cmd) {
+ApplyResult Applier::apply(const Command& cmd, bool apply_membership) {
   if (cmd.key.empty()) {  // tolerate an un-normalised root
     Command copy = cmd;
     copy.key = key_path::kRoot;
-    return apply(copy);
+    return apply(copy, apply_membership);
   }
   switch (cmd.op) {
     case OpType::kSet:
@@ -83,7 +83,7 @@ ApplyResult Applier::apply(const Command& cmd) {
     case OpType::kExpire:
       return expire(cmd);
     case OpType::kInternal:
-      return internal(cmd);
+      return internal(cmd, apply_membership);
   }
   return error(ec::kRaftInternal, "unknown command");
 }
@@ -250,7 +250,7 @@ ApplyResult Applier::expire(const Command& cmd) {
   return out;
 }
 
-ApplyResult Applier::internal(const Command& cmd) {
+ApplyResult Applier::internal(const Command& cmd, bool apply_membership) {
   Event ev;
   ev.index = etcd_index_ + 1;
   ev.key = cmd.key;
@@ -262,8 +262,19 @@ ApplyResult Applier::internal(const Command& cmd) {
   if (auto member = parse_member_attributes_key(cmd.key)) {
     members_.put(*member, cmd.value);
     r.member_attributes.emplace(*member, cmd.value);
+  } else if (apply_membership) {
+    membership(cmd, r);
   }
   return r;
+}
+
+void Applier::membership(const Command& cmd, ApplyResult& r) {
+  if (auto id = parse_raft_attributes_key(cmd.key)) {
+    members_.put_peers(*id, cmd.value);
+    r.member_peers = MemberPeers{*id, cmd.value, false};
+  } else if (auto removed = parse_removed_member_key(cmd.key)) {
+    r.member_peers = members_.mark_removed(*removed);
+  }
 }
 
 }  // namespace larch::store

@@ -20,7 +20,11 @@ class Applier {
   // etcd_index is the store's in-memory etcd index; apply advances it.
   Applier(NodeTable& nodes, HistoryTable& history, MemberTable& members, uint64_t& etcd_index);
 
-  ApplyResult apply(const Command& cmd);
+  // Applies cmd. apply_membership = false: a raftAttributes / removed_members internal
+  // command still consumes its etcd index and history slot, but leaves member_peers alone
+  // and the result's member_peers unset (the table already reflects it: KeyStore's
+  // conf_index rule).
+  ApplyResult apply(const Command& cmd, bool apply_membership);
 
  private:
   ApplyResult set(const Command& cmd);
@@ -30,7 +34,9 @@ class Applier {
   ApplyResult remove(const Command& cmd);
   ApplyResult compare_and_delete(const Command& cmd);
   ApplyResult expire(const Command& cmd);
-  ApplyResult internal(const Command& cmd);
+  ApplyResult internal(const Command& cmd, bool apply_membership);
+  // raftAttributes / removed_members: updates member_peers and sets r.member_peers.
+  void membership(const Command& cmd, ApplyResult& r);
 
   ApplyResult error(int code, const std::optional<std::string>& cause) const;
   // Records a change at index etcd_index+1 and builds the success result.

@@ -13,6 +13,15 @@
 #include "store/sqlite_db.h"
 
 namespace larch::store {
+namespace {
+
+// Meta rows later builds added; old files (and snapshot images made from them) lack them.
+void add_missing_meta(SqliteDb& db) {
+  db.exec("INSERT OR IGNORE INTO meta VALUES('applied_term', 0)");
+  db.exec("INSERT OR IGNORE INTO meta VALUES('conf_index', 0)");
+}
+
+}  // namespace
 
 // Durability note: the key-space file runs with journal_mode=WAL and synchronous=NORMAL.
 // A power loss can drop the last committed batches, but never corrupts the file, and the
@@ -24,8 +33,9 @@ struct KeyStore::Impl {
   Impl(const std::string& path, uint64_t limit)
       : db(path, SqliteDb::Mode::kReadWriteCreate), history_limit(limit) {
     ensure_format(db, kKeySpaceFormat, true);
-    // Files created before applied_term existed gain its row (term unknown: 0).
-    db.exec("INSERT OR IGNORE INTO meta VALUES('applied_term', 0)");
+    // Files created before applied_term / conf_index existed gain their rows (0: term
+    // unknown; no membership seeded).
+    add_missing_meta(db);
     db.exec("PRAGMA journal_mode=WAL");
     db.exec("PRAGMA synchronous=NORMAL");
     // Fewer, larger checkpoints (each one fsyncs the main file) and a page cache that holds
@@ -47,6 +57,7 @@ struct KeyStore::Impl {
     applied_index = read_meta("applied_index");
     applied_term = read_meta("applied_term");
     etcd_index = read_meta("etcd_index");
+    conf_index = read_meta("conf_index");
   }
 
   ~Impl() {
@@ -88,6 +99,7 @@ struct KeyStore::Impl {
   uint64_t applied_index = 0;
   uint64_t applied_term = 0;
   uint64_t etcd_index = 0;  // the Applier holds a reference to it
+  uint64_t conf_index = 0;
   bool in_batch = false;
   // Constructed after the schema check (their statements need the tables).
   std::optional<NodeTable> nodes;
@@ -119,6 +131,10 @@ uint64_t KeyStore::applied_term() const {
   return impl_->applied_term;
 }
 
+uint64_t KeyStore::conf_index() const {
+  return impl_->conf_index;
+}
+
 ApplyResult KeyStore::apply(uint64_t raft_index, uint64_t raft_term, const Command& cmd) {
   if (raft_index <= impl_->applied_index) {  // already applied (replay overlap): ignore
     ApplyResult r;
@@ -126,7 +142,8 @@ ApplyResult KeyStore::apply(uint64_t raft_index, uint64_t raft_term, const Comma
     return r;
   }
   impl_->ensure_batch();
-  ApplyResult r = impl_->applier->apply(cmd);
+  // Membership changes up to conf_index are already in member_peers (seeded).
+  ApplyResult r = impl_->applier->apply(cmd, raft_index > impl_->conf_index);
   impl_->applied_index = raft_index;
   impl_->applied_term = raft_term;
   return r;
@@ -213,9 +230,9 @@ CheckedImage check_image(const std::string& image) {
     q.bind_text(1, name);
     if (!q.step()) throw std::runtime_error(std::string("meta row '") + name + "' missing");
   }
-  db.exec("INSERT OR IGNORE INTO meta VALUES('applied_term', 0)");
+  add_missing_meta(db);
   // Preparing the tables' statements checks the tables and columns they use exist (the
-  // member table is created if missing, as on open).
+  // member tables are created if missing, as on open).
   NodeTable nodes(db);
   HistoryTable history(db);
   MemberTable members(db);
@@ -269,6 +286,40 @@ std::vector<std::pair<std::string, int64_t>> KeyStore::ttl_nodes() const {
 
 std::vector<std::pair<uint64_t, std::string>> KeyStore::member_attributes() const {
   return impl_->members->all();
+}
+
+std::vector<MemberPeers> KeyStore::member_peers() const {
+  return impl_->members->peers();
+}
+
+void KeyStore::seed_member_peers(const std::vector<MemberPeers>& members, uint64_t conf_index) {
+  Impl& im = *impl_;
+  if (im.in_batch) throw std::logic_error("KeyStore::seed_member_peers inside a batch");
+  // As in sync(): a commit under synchronous=FULL fsyncs the WAL.
+  im.db.exec("PRAGMA synchronous=FULL");
+  try {
+    im.begin.use().run();
+    try {
+      im.members->clear_peers();
+      for (const MemberPeers& m : members) {
+        im.members->put_peers(m.id, m.peer_urls_json);
+        if (m.removed) im.members->mark_removed(m.id);
+      }
+      im.set_meta("conf_index", conf_index);
+      im.commit.use().run();
+    } catch (...) {
+      try {
+        im.rollback.use().run();
+      } catch (...) {  // e.g. SQLite already rolled back; report the first error
+      }
+      throw;
+    }
+  } catch (...) {
+    im.db.exec("PRAGMA synchronous=NORMAL");
+    throw;
+  }
+  im.db.exec("PRAGMA synchronous=NORMAL");
+  im.conf_index = conf_index;
 }
 
 std::optional<int64_t> KeyStore::next_expiration() const {

@@ -1,6 +1,7 @@
 #pragma once
-// The key space on SQLite: nodes, event history and applied_index/applied_term, written only
-// by the raft thread, one transaction per applied batch. Apply never reads a clock: all times come
+// The key space on SQLite: nodes, event history, replicated membership and
+// applied_index/applied_term/conf_index, written only by the raft thread, one transaction
+// per applied batch. Apply never reads a clock: all times come
 // in the Command. Crash-safe: after a crash, replay from applied_index()+1.
 #include <cstdint>
 #include <memory>
@@ -10,6 +11,7 @@
 
 #include "store/command.h"
 #include "store/event.h"
+#include "store/member_peers.h"
 
 namespace larch::store {
 
@@ -26,6 +28,10 @@ struct ApplyResult {
   std::vector<std::pair<std::string, int64_t>> ttl_set;
   // kInternal carrying a member's attributes: (member id, attributes JSON).
   std::optional<std::pair<uint64_t, std::string>> member_attributes;
+  // kInternal that changed the member set (conf-change payloads): raftAttributes gives
+  // {id, the value, removed=false}; removed_members gives {id, last known peer URLs JSON or
+  // "", removed=true}. Unset for entries at or below conf_index() (already reflected).
+  std::optional<MemberPeers> member_peers;
 };
 
 class KeyStore {
@@ -41,6 +47,11 @@ class KeyStore {
   // or an installed snapshot (0 on a fresh store; unchanged by the 2-argument overloads).
   uint64_t applied_term() const;
   uint64_t etcd_index() const;  // current etcd index
+  // The member_peers table already reflects every membership change (raftAttributes /
+  // removed_members internal command) up to this raft index: apply() leaves the table alone
+  // for such commands at or below it (they still consume their etcd index). 0 on a fresh
+  // store; set by seed_member_peers() or an installed snapshot, never by apply().
+  uint64_t conf_index() const;
 
   void begin_batch();  // start the batch transaction
   // Applies cmd as raft entry raft_index (inside the batch; opens one if needed). An entry
@@ -71,13 +82,14 @@ class KeyStore {
   //   returns the error message and the store is untouched.
   // - Then the live file is overwritten in ONE write transaction (SQLite backup API), so
   //   other connections (KeyReader, WAL) see either the old or the new key space, never a
-  //   mix. The commit is fsynced before returning; applied_index(), applied_term() and
-  //   etcd_index() then report the image's values.
+  //   mix. The commit is fsynced before returning; applied_index(), applied_term(),
+  //   etcd_index(), conf_index() and member_peers() then report the image's values.
   // - Throws std::runtime_error if writing the live file fails (the transaction is rolled
   //   back; treat it like a failed apply: fail fast).
   // Returns std::nullopt on success. The caller must then make readers drop their open
   // read snapshots (server::ReaderPool generation bump) and rebuild anything derived from
-  // the key space (TTL timing wheel from ttl_nodes(), member attributes, watchers).
+  // the key space (TTL timing wheel from ttl_nodes(), member attributes and peers,
+  // watchers).
   std::optional<std::string> install_snapshot(const std::string& image);
 
   // Every node with a TTL: (key, expiration_ns); used to rebuild the timing wheel at startup.
@@ -86,6 +98,14 @@ class KeyStore {
   std::optional<int64_t> next_expiration() const;
   // Every member's last published attributes JSON, by member id.
   std::vector<std::pair<uint64_t, std::string>> member_attributes() const;
+  // Every member ever added (removed ones flagged), sorted by id.
+  std::vector<MemberPeers> member_peers() const;
+  // Startup only, outside a batch (std::logic_error otherwise): replaces the whole
+  // member_peers table with `members` and sets conf_index() to conf_index, in one
+  // transaction that is durable (fsynced) when this returns. Used by a member joining a
+  // running cluster, which learns the member set as of conf_index from a peer. Throws
+  // std::runtime_error on a SQLite failure (the transaction is rolled back).
+  void seed_member_peers(const std::vector<MemberPeers>& members, uint64_t conf_index);
 
  private:
   struct Impl;

@@ -28,7 +28,8 @@ CREATE TABLE events(
   key BLOB NOT NULL,
   json BLOB NOT NULL);
 CREATE TABLE meta(name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL) WITHOUT ROWID;
-INSERT INTO meta VALUES('applied_index', 0), ('etcd_index', 0), ('applied_term', 0);
+INSERT INTO meta VALUES('applied_index', 0), ('etcd_index', 0), ('applied_term', 0),
+                       ('conf_index', 0);
 )";
 
 constexpr std::string_view kRaftLogDdl = R"(

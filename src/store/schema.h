@@ -16,8 +16,9 @@ struct FileFormat {
   std::string_view ddl;     // schema created on an empty database
 };
 
-// Key space: nodes, event history, meta (applied_index, applied_term, etcd_index).
-// Files created before applied_term existed gain its row (0) when KeyStore opens them.
+// Key space: nodes, event history, meta (applied_index, applied_term, etcd_index,
+// conf_index); the member tables are created by MemberTable. Files created before
+// applied_term / conf_index existed gain their rows (0) when KeyStore opens them.
 extern const FileFormat kKeySpaceFormat;
 // Raft log: entries + hard state + snapshot marker.
 extern const FileFormat kRaftLogFormat;

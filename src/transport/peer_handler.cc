@@ -22,7 +22,19 @@ http::Response PeerHandler::serve(const http::Request& req) const {
     r.head = req.method == "HEAD";
     return r;
   }
+  if (path == "/members" && members_) return members(req);
   return http::not_found_page();
+}
+
+http::Response PeerHandler::members(const http::Request& req) const {
+  if (req.method != "GET" && req.method != "HEAD") return http::method_not_allowed("GET, HEAD");
+  MembersSnapshot snap = members_();
+  http::Response r;
+  r.add("X-Etcd-Cluster-ID", util::id_hex(cluster_id_));
+  r.add("X-Larch-Conf-Index", std::to_string(snap.conf_index));
+  r.body = std::move(snap.members_json);
+  r.head = req.method == "HEAD";
+  return r;
 }
 
 http::Response PeerHandler::receive(const http::Request& req, std::string_view query) const {
@@ -31,6 +43,9 @@ http::Response PeerHandler::receive(const http::Request& req, std::string_view q
   if (params->cluster_id != cluster_id_) {
     return http::json_message(
         412, "cluster ID mismatch: this member belongs to cluster " + util::id_hex(cluster_id_));
+  }
+  if (is_removed_ && is_removed_(params->from)) {
+    return http::json_message(410, "the member has been permanently removed from the cluster");
   }
   std::string error;
   auto batch = consensus::decode_messages(req.body, &error);

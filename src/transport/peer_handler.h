@@ -2,25 +2,43 @@
 // Serves the peer URL (--listen-peer-urls). Routes:
 //   POST /raft?cluster=<hex>&from=<hex>   body: a batch of raft messages (message_codec.h)
 //                                         -> 204; 412 when the sender belongs to another
-//                                         cluster; 400 on a malformed batch
+//                                         cluster; 410 when the sender has been removed
+//                                         from the cluster; 400 on a malformed batch
 //   GET  /version                         -> {"etcdserver":...,"etcdcluster":...}
+//   GET  /members                         -> the member list (MembersSnapshot) with headers
+//                                         X-Etcd-Cluster-ID and X-Larch-Conf-Index; 404
+//                                         when no provider is set
 // A batch is handed to `deliver` (which must not block: it queues for the raft thread).
 // Messages addressed to another member are dropped, so a misrouted batch cannot confuse the
-// core.
+// core; nothing is delivered when the request is refused.
+//
+// Threading: serve()/handle() may run on several I/O threads at once; the callbacks must be
+// safe for that. The setters must be called before the handler serves its first request.
 #include <functional>
 #include <vector>
 
 #include "consensus/message.h"
 #include "http/request_handler.h"
+#include "transport/members_snapshot.h"
 
 namespace larch::transport {
 
 class PeerHandler : public http::RequestHandler {
  public:
   using Deliver = std::function<void(std::vector<consensus::Message>)>;
+  // True when the member has been removed from the cluster for good.
+  using IsRemoved = std::function<bool(consensus::NodeId)>;
+  using MembersProvider = std::function<MembersSnapshot()>;
 
-  PeerHandler(uint64_t cluster_id, consensus::NodeId self, Deliver deliver)
-      : cluster_id_(cluster_id), self_(self), deliver_(std::move(deliver)) {}
+  PeerHandler(uint64_t cluster_id, consensus::NodeId self, Deliver deliver,
+              IsRemoved is_removed = {})
+      : cluster_id_(cluster_id),
+        self_(self),
+        deliver_(std::move(deliver)),
+        is_removed_(std::move(is_removed)) {}
+
+  void set_is_removed(IsRemoved is_removed) { is_removed_ = std::move(is_removed); }
+  void set_members_provider(MembersProvider provider) { members_ = std::move(provider); }
 
   // The whole request -> response mapping; synchronous, used by handle().
   http::Response serve(const http::Request& req) const;
@@ -34,10 +52,13 @@ class PeerHandler : public http::RequestHandler {
 
  private:
   http::Response receive(const http::Request& req, std::string_view query) const;
+  http::Response members(const http::Request& req) const;
 
   uint64_t cluster_id_;
   consensus::NodeId self_;
   Deliver deliver_;
+  IsRemoved is_removed_;
+  MembersProvider members_;
 };
 
 }  // namespace larch::transport

@@ -26,17 +26,24 @@ constexpr auto kIoTimeout = 5s;
 }  // namespace
 
 PeerSender::PeerSender(asio::io_context& ioc, std::string host, uint16_t port, std::string target,
-                       Logger log)
+                       Logger log, OnRemoved on_removed)
+    : PeerSender(ioc, std::vector<PeerEndpoint>{{std::move(host), port}}, std::move(target),
+                 std::move(log), std::move(on_removed)) {}
+
+PeerSender::PeerSender(asio::io_context& ioc, std::vector<PeerEndpoint> endpoints,
+                       std::string target, Logger log, OnRemoved on_removed)
     : ioc_(ioc),
-      host_(std::move(host)),
-      port_(port),
+      endpoints_(std::move(endpoints)),
       target_(std::move(target)),
       log_(std::move(log)),
+      on_removed_(std::move(on_removed)),
       wake_(ioc),
       backoff_(ioc) {}
 
 void PeerSender::enqueue(std::vector<consensus::Message> msgs) {
-  asio::post(ioc_, [this, msgs = std::move(msgs)]() mutable { push(std::move(msgs)); });
+  asio::post(ioc_, [self = shared_from_this(), msgs = std::move(msgs)]() mutable {
+    self->push(std::move(msgs));
+  });
 }
 
 void PeerSender::push(std::vector<consensus::Message> msgs) {
@@ -54,7 +61,11 @@ void PeerSender::push(std::vector<consensus::Message> msgs) {
 }
 
 void PeerSender::start() {
-  asio::co_spawn(ioc_, run(), asio::detached);
+  asio::co_spawn(ioc_, run_owned(shared_from_this()), asio::detached);
+}
+
+asio::awaitable<void> PeerSender::run_owned(std::shared_ptr<PeerSender> self) {
+  co_await self->run();
 }
 
 void PeerSender::stop() {
@@ -111,9 +122,11 @@ asio::awaitable<void> PeerSender::run() {
 
 asio::awaitable<bool> PeerSender::connect() {
   asio::ip::tcp::resolver resolver(ioc_);
-  auto [rec, results] = co_await resolver.async_resolve(host_, std::to_string(port_), kTuple);
+  const PeerEndpoint& to = endpoints_[current_];
+  auto [rec, results] = co_await resolver.async_resolve(to.host, std::to_string(to.port), kTuple);
   if (rec) {
     note_failure("resolve: " + rec.message());
+    current_ = (current_ + 1) % endpoints_.size();
     co_return false;
   }
   // stop() cannot cancel the resolver: do not start a connect it would have to wait out.
@@ -127,6 +140,7 @@ asio::awaitable<bool> PeerSender::connect() {
   auto [cec, ep] = co_await stream_->async_connect(results, kTuple);
   if (cec) {
     note_failure("connect: " + cec.message());
+    current_ = (current_ + 1) % endpoints_.size();  // try the member's next peer URL
     co_return false;
   }
   boost::system::error_code ignored;  // Nagle off is an optimisation, not a requirement
@@ -141,7 +155,7 @@ asio::awaitable<bool> PeerSender::post(std::string body) {
   if (stopped_) co_return false;
   auto started = std::chrono::steady_clock::now();
   bhttp::request<bhttp::string_body> req{bhttp::verb::post, target_, 11};
-  req.set(bhttp::field::host, host_ + ":" + std::to_string(port_));
+  req.set(bhttp::field::host, where());
   req.set(bhttp::field::content_type, "application/octet-stream");
   req.keep_alive(true);
   req.body() = std::move(body);
@@ -159,6 +173,7 @@ asio::awaitable<bool> PeerSender::post(std::string body) {
     note_failure("receive: " + rec.message());
     co_return false;
   }
+  if (res.result_int() == 410 && on_removed_) on_removed_();
   if (res.result_int() != 204) {
     note_failure("HTTP " + std::to_string(res.result_int()) + " " + res.body());
     co_return false;
@@ -169,7 +184,7 @@ asio::awaitable<bool> PeerSender::post(std::string body) {
                .count());
   if (reported_down_) {
     reported_down_ = false;
-    log_("peer " + host_ + ":" + std::to_string(port_) + " is reachable again");
+    log_("peer " + where() + " is reachable again");
   }
   co_return true;
 }
@@ -188,7 +203,11 @@ void PeerSender::note_failure(const std::string& what) {
   // One line per outage, not one per retry.
   if (reported_down_) return;
   reported_down_ = true;
-  log_("cannot reach peer " + host_ + ":" + std::to_string(port_) + " (" + what + ")");
+  log_("cannot reach peer " + where() + " (" + what + ")");
+}
+
+std::string PeerSender::where() const {
+  return endpoints_[current_].host + ":" + std::to_string(endpoints_[current_].port);
 }
 
 }  // namespace larch::transport

@@ -4,7 +4,12 @@
 // is in flight per peer, and the core's inflight window bounds the appends beyond that.
 // A failed POST drops its batch (Raft retransmits what matters), closes the connection and
 // backs off 50 ms doubling to 1 s. The queue is bounded in bytes; overflow drops messages.
+// A POST answered 410 Gone means this member was removed from the cluster: `on_removed` is
+// called (on the io_context thread) and the batch counts as failed.
 //
+// Lifetime: always owned by a shared_ptr (make_shared). The run() coroutine and every
+// handler enqueue() posts hold a reference, so Transport may drop its own reference right
+// after stop(): the sender is destroyed only once its loop has ended.
 // Threading: enqueue() from any thread; everything else runs on the transport's io_context.
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
@@ -13,6 +18,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -34,13 +40,30 @@ struct PeerSenderStats {
   int64_t rtt_min_ns = 0, rtt_max_ns = 0;
 };
 
-class PeerSender {
+// One address of a member's peer URL.
+struct PeerEndpoint {
+  std::string host;
+  uint16_t port = 0;
+  bool operator==(const PeerEndpoint&) const = default;
+};
+
+class PeerSender : public std::enable_shared_from_this<PeerSender> {
  public:
   using Logger = std::function<void(const std::string&)>;
+  using OnRemoved = std::function<void()>;
   static constexpr size_t kMaxQueuedBytes = 64u << 20;
 
   PeerSender(boost::asio::io_context& ioc, std::string host, uint16_t port, std::string target,
-             Logger log);
+             Logger log, OnRemoved on_removed = {});
+  // A member with several peer URLs: connects to them in turn, moving on after a failed
+  // resolve or connect. `endpoints` must not be empty.
+  PeerSender(boost::asio::io_context& ioc, std::vector<PeerEndpoint> endpoints, std::string target,
+             Logger log, OnRemoved on_removed = {});
+
+  // The first address (immutable, any thread) and all of them.
+  const std::string& host() const { return endpoints_.front().host; }
+  uint16_t port() const { return endpoints_.front().port; }
+  const std::vector<PeerEndpoint>& endpoints() const { return endpoints_; }
 
   void enqueue(std::vector<consensus::Message> msgs);  // any thread
   void start();                                        // io_context thread (or before run)
@@ -50,17 +73,22 @@ class PeerSender {
 
  private:
   void push(std::vector<consensus::Message> msgs);
+  // Runs self->run(); the parameter keeps the sender alive until the loop has ended.
+  static boost::asio::awaitable<void> run_owned(std::shared_ptr<PeerSender> self);
   boost::asio::awaitable<void> run();
   boost::asio::awaitable<bool> connect();
   boost::asio::awaitable<bool> post(std::string body);
   void note_failure(const std::string& what);
   void note_rtt(int64_t ns);
 
+  std::string where() const;  // "host:port" of the current endpoint
+
   boost::asio::io_context& ioc_;
-  std::string host_;
-  uint16_t port_;
+  const std::vector<PeerEndpoint> endpoints_;
+  size_t current_ = 0;  // io_context thread: the endpoint connected or tried next
   std::string target_;
   Logger log_;
+  OnRemoved on_removed_;
   std::optional<boost::beast::tcp_stream> stream_;
   boost::beast::flat_buffer buffer_;
   boost::asio::steady_timer wake_;     // cancelled when messages arrive

@@ -11,30 +11,62 @@ namespace larch::transport {
 namespace asio = boost::asio;
 
 Transport::Transport(uint64_t cluster_id, consensus::NodeId self,
-                     const std::vector<PeerAddress>& peers, PeerSender::Logger log) {
-  std::string target = raft_target(cluster_id, self);
-  for (const auto& p : peers) {
-    if (p.id == self) continue;
-    senders_[p.id] = std::make_unique<PeerSender>(ioc_, p.host, p.port, target, log);
-  }
+                     const std::vector<PeerAddress>& peers, PeerSender::Logger log)
+    : self_(self), target_(raft_target(cluster_id, self)), log_(std::move(log)) {
+  std::lock_guard lock(mu_);
+  for (const auto& p : peers) add_locked(p);
+}
+
+std::vector<PeerEndpoint> PeerAddress::endpoints() const {
+  std::vector<PeerEndpoint> out{{host, port}};
+  out.insert(out.end(), more.begin(), more.end());
+  return out;
 }
 
 Transport::~Transport() {
   stop();
+  {
+    std::lock_guard lock(mu_);
+    senders_.clear();
+  }
+  // Handlers queued while no thread ran the io_context (never started, or posted after
+  // stop) hold senders: run them here so nothing is destroyed inside ~io_context. Every
+  // sender loop has ended (or never began) and no work guard is left, so this returns.
+  ioc_.restart();
+  ioc_.run();
+}
+
+void Transport::set_on_removed(std::function<void()> on_removed) {
+  std::lock_guard lock(mu_);
+  on_removed_ = std::move(on_removed);
 }
 
 void Transport::start() {
+  std::lock_guard lock(mu_);
+  if (started_) return;
+  started_ = true;
+  work_.emplace(ioc_.get_executor());
   for (auto& [id, s] : senders_) s->start();
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "larch-peer");
-    ioc_.run();  // returns once every sender's loop has ended (after stop)
+    ioc_.run();  // returns once the work guard is gone and every sender's loop has ended
   });
 }
 
 void Transport::stop() {
-  if (!thread_.joinable()) return;
+  {
+    std::lock_guard lock(mu_);
+    if (!started_ || !thread_.joinable()) return;
+    stopped_ = true;  // from now on no sender is added, so the set below is final
+  }
   asio::post(ioc_, [this] {
-    for (auto& [id, s] : senders_) s->stop();
+    std::vector<SenderPtr> all;
+    {
+      std::lock_guard lock(mu_);
+      for (auto& [id, s] : senders_) all.push_back(s);
+    }
+    for (auto& s : all) s->stop();
+    work_.reset();
   });
   thread_.join();
 }
@@ -45,13 +77,83 @@ void Transport::send(std::vector<consensus::Message> msgs) {
   // so each sender gets one post.
   std::map<consensus::NodeId, std::vector<consensus::Message>> by_peer;
   for (auto& m : msgs) by_peer[m.to].push_back(std::move(m));
-  for (auto& [to, batch] : by_peer) {
-    auto it = senders_.find(to);
-    if (it != senders_.end()) it->second->enqueue(std::move(batch));
+  std::vector<std::pair<SenderPtr, std::vector<consensus::Message>>> work;
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return;  // nobody would send them; do not pile them up on ioc_
+    for (auto& [to, batch] : by_peer) {
+      auto it = senders_.find(to);
+      if (it != senders_.end()) work.emplace_back(it->second, std::move(batch));
+    }
   }
+  for (auto& [s, batch] : work) s->enqueue(std::move(batch));
+}
+
+void Transport::add_peer(const PeerAddress& p) {
+  std::lock_guard lock(mu_);
+  if (stopped_) return;
+  add_locked(p);
+}
+
+void Transport::remove_peer(consensus::NodeId id) {
+  std::lock_guard lock(mu_);
+  remove_locked(id);
+}
+
+void Transport::set_peers(const std::vector<PeerAddress>& peers) {
+  std::lock_guard lock(mu_);
+  if (stopped_) return;
+  std::vector<consensus::NodeId> absent;
+  for (const auto& [id, s] : senders_) {
+    bool listed = false;
+    for (const auto& p : peers) listed = listed || p.id == id;
+    if (!listed) absent.push_back(id);
+  }
+  for (auto id : absent) remove_locked(id);
+  for (const auto& p : peers) add_locked(p);
+}
+
+void Transport::add_locked(const PeerAddress& p) {
+  if (p.id == self_) return;
+  auto it = senders_.find(p.id);
+  if (it != senders_.end()) {
+    if (it->second->endpoints() == p.endpoints()) return;
+    remove_locked(p.id);
+  }
+  auto s = std::make_shared<PeerSender>(ioc_, p.endpoints(), target_, log_,
+                                        [this] { notify_removed(); });
+  senders_[p.id] = s;
+  // Before start() the sender is started by start(); afterwards on the io_context, which
+  // owns the sender's state.
+  if (started_) asio::post(ioc_, [s] { s->start(); });
+}
+
+void Transport::remove_locked(consensus::NodeId id) {
+  auto it = senders_.find(id);
+  if (it == senders_.end()) return;
+  SenderPtr s = std::move(it->second);
+  senders_.erase(it);
+  retire(std::move(s));
+}
+
+void Transport::retire(SenderPtr s) {
+  // Never started: no loop to end; the last reference (maybe a queued push) frees it.
+  if (!started_) return;
+  asio::post(ioc_, [s = std::move(s)] { s->stop(); });
+}
+
+void Transport::notify_removed() {
+  if (removed_notified_.exchange(true)) return;
+  std::function<void()> cb;
+  {
+    std::lock_guard lock(mu_);
+    cb = on_removed_;
+  }
+  if (cb) cb();
 }
 
 std::map<consensus::NodeId, PeerSenderStats> Transport::stats() const {
+  std::lock_guard lock(mu_);
   std::map<consensus::NodeId, PeerSenderStats> out;
   for (const auto& [id, s] : senders_) out[id] = s->stats();
   return out;

@@ -124,3 +124,26 @@ TEST_CASE("a follower forwards a conf change to the leader", "[raft][membership]
   REQUIRE(voters(c, 1) == std::vector<NodeId>{1, 2, 3, 4});
   REQUIRE(voters(c, 2) == std::vector<NodeId>{1, 2, 3, 4});
 }
+
+TEST_CASE("set_voters replaces the configuration (after a snapshot install)",
+          "[raft][membership]") {
+  MiniCluster c({1, 2, 3});
+  c.campaign(1);
+  c.add_node(4, {1, 2, 3, 4});
+  // As if every member had installed an image taken after 4 was added and 3 removed.
+  for (NodeId id : {1, 2, 3, 4}) c.node(id).core->set_voters({4, 2, 1});
+  REQUIRE(voters(c, 1) == std::vector<NodeId>{1, 2, 4});
+  REQUIRE(c.node(1).core->progress(3) == nullptr);
+  REQUIRE(c.node(1).core->progress(4) != nullptr);
+  c.tick(1, 3);
+  c.down = {3};
+  c.propose(1, "new-config");
+  REQUIRE(c.node(4).applied.back() == "new-config");
+  // Invalid sets are ignored.
+  c.node(2).core->set_voters({});
+  c.node(2).core->set_voters({1, 1});
+  REQUIRE(voters(c, 2) == std::vector<NodeId>{1, 2, 4});
+  // A leader that is no voter any more steps down.
+  c.node(1).core->set_voters({2, 4});
+  REQUIRE(c.node(1).core->role() != Role::kLeader);
+}

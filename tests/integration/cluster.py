@@ -37,6 +37,9 @@ class Member(harness.Server):
         self.client_port, self.peer_port = client_port, peer_port
         self.paused = False          # SIGSTOPped by us and not yet resumed
         self.member_id: str | None = None
+        # A member added at runtime joins with its own --initial-cluster and state "existing".
+        self.initial_cluster: str | None = None
+        self.cluster_state = "new"
 
     def argv(self) -> list[str]:
         c, p, cl = self.client_url, self.peer_url, self.cluster
@@ -44,8 +47,8 @@ class Member(harness.Server):
                 "--data-dir", self.data_dir,
                 "--listen-client-urls", c, "--advertise-client-urls", c,
                 "--listen-peer-urls", p, "--initial-advertise-peer-urls", p,
-                "--initial-cluster", cl.initial_cluster,
-                "--initial-cluster-state", "new",
+                "--initial-cluster", self.initial_cluster or cl.initial_cluster,
+                "--initial-cluster-state", self.cluster_state,
                 "--initial-cluster-token", cl.token,
                 "--heartbeat-interval", str(cl.heartbeat_ms),
                 "--election-timeout", str(cl.election_ms)] + self.extra_args
@@ -171,6 +174,17 @@ class Cluster:
             if m.proc is not None:
                 if m._reap(5) is None:
                     m.kill9()
+
+    def new_member(self) -> Member:
+        """A further member on fresh ports, set up to join this (running) cluster with
+        ``--initial-cluster-state existing``; not added (POST /v2/members) nor started."""
+        client_port, peer_port = free_ports(2)
+        m = Member(self, len(self.members), client_port, peer_port)
+        current = [x for x in self.members if x.running()] or self.members
+        m.initial_cluster = ",".join(f"{x.name}={x.peer_url}" for x in current + [m])
+        m.cluster_state = "existing"
+        self.members.append(m)
+        return m
 
     # ---- views ---------------------------------------------------------------------------
     def alive(self) -> list[Member]:

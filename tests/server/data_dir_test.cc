@@ -78,13 +78,13 @@ TEST_CASE("data dir: foreign content, a missing identity or missing databases ar
 }
 
 TEST_CASE(
-    "data dir: joining an existing cluster with an empty data dir is refused, not bootstrapped") {
+    "data dir: joining needs another member to ask; never bootstraps a cluster of its own") {
   TempDir t;
   server::DataDir dir{(t.path / "d").string()};
   auto cfg = single("default", 22380);
   cfg.initial_cluster_state = "existing";
   auto opened = server::open_data_dir(dir, cfg);
-  REQUIRE(opened.error.find("not supported yet") != std::string::npos);
+  REQUIRE(opened.error.find("names no other member") != std::string::npos);
   REQUIRE_FALSE(fs::exists(dir.identity_file()));
 
   // With data already there the flag is ignored, as etcd ignores initial-cluster flags.

@@ -6,8 +6,10 @@
 #include <chrono>
 #include <filesystem>
 #include <future>
+#include <mutex>
 
 #include "consensus/memory_log_storage.h"
+#include "store/member_table.h"
 
 using namespace larch;
 using namespace std::chrono_literals;
@@ -141,4 +143,52 @@ TEST_CASE("raft loop: the log is compacted every compact_every entries") {
     std::this_thread::sleep_for(1ms);
   }
   REQUIRE(compacted_to.load() >= 40);
+}
+
+TEST_CASE("raft loop: a membership change reaches transport, core and key space in order") {
+  std::mutex mu;
+  std::vector<std::string> calls;
+  server::RaftLoopOptions o;
+  o.request_timeout_ns = 300'000'000;
+  o.on_conf_change = [&](const consensus::ConfChange& cc, const std::string& attrs) {
+    std::lock_guard lock(mu);
+    calls.push_back("conf " + std::to_string(cc.node) + " " + attrs);
+  };
+  o.on_member_peers = [&](uint64_t index, const store::MemberPeers& p) {
+    std::lock_guard lock(mu);
+    calls.push_back("peers " + std::to_string(p.id) + " " + p.peer_urls_json + " " +
+                    std::to_string(index > 0));
+  };
+  Member m(o);
+  REQUIRE_FALSE(m.write(set("/a", "1")).internal_error);
+  uint64_t before = m.keys->etcd_index();
+
+  store::Command add;
+  add.op = store::OpType::kInternal;
+  add.key = store::member_raft_attributes_key(2);
+  add.value = R"({"peerURLs":["http://127.0.0.1:9"]})";
+  consensus::ConfChange cc{consensus::ConfChangeType::kAddNode, 2, ""};
+  std::promise<http::WriteReply> p;
+  auto f = p.get_future();
+  m.loop->propose_conf_change(cc, add, [&p](http::WriteReply r) { p.set_value(std::move(r)); });
+  REQUIRE(f.wait_for(10s) == std::future_status::ready);
+  auto reply = f.get();
+  REQUIRE_FALSE(reply.internal_error);
+  REQUIRE(reply.result.etcd_index == before + 1);  // one etcd index, like etcd's store write
+  {
+    std::lock_guard lock(mu);
+    REQUIRE(calls == std::vector<std::string>{"conf 2 " + add.value, "peers 2 " + add.value + " 1"});
+  }
+  // Two voters now and member 2 never answers: a write cannot commit and times out (the
+  // test clock is moved past the request timeout).
+  std::promise<http::WriteReply> p2;
+  auto f2 = p2.get_future();
+  m.loop->propose(set("/b", "2"), [&p2](http::WriteReply r) { p2.set_value(std::move(r)); });
+  REQUIRE(f2.wait_for(200ms) == std::future_status::timeout);
+  m.now += 1'000'000'000;
+  REQUIRE(f2.wait_for(10s) == std::future_status::ready);
+  REQUIRE(f2.get().internal_error);
+  m.loop->stop();
+  auto rows = m.keys->member_peers();
+  REQUIRE(rows == std::vector<store::MemberPeers>{{2, add.value, false}});
 }

@@ -29,6 +29,7 @@
 #include "consensus/message.h"
 #include "http/listener.h"
 #include "transport/peer_handler.h"
+#include "transport/transport.h"
 
 namespace larch::transport::testing {
 
@@ -96,13 +97,18 @@ class LogLines {
 };
 
 // Member `self` of `cluster_id`: the production PeerHandler served by http::accept_loop on
-// 127.0.0.1:`port` (0 = any free port), delivering into `inbox`.
+// 127.0.0.1:`port` (0 = any free port), delivering into `inbox`. `configure` (optional)
+// sets up the handler (is_removed, members provider) before it serves anything.
 class PeerListener {
  public:
-  PeerListener(uint64_t cluster_id, consensus::NodeId self, Inbox& inbox, uint16_t port = 0)
+  using Configure = std::function<void(PeerHandler&)>;
+
+  PeerListener(uint64_t cluster_id, consensus::NodeId self, Inbox& inbox, uint16_t port = 0,
+               const Configure& configure = {})
       : handler_(cluster_id, self,
                  [&inbox](std::vector<consensus::Message> m) { inbox.deliver(std::move(m)); }),
         ioc_(std::make_unique<boost::asio::io_context>(1)) {
+    if (configure) configure(handler_);
     acceptor_.emplace(*ioc_);
     std::string err = http::open_acceptor(*acceptor_, "127.0.0.1", port);
     REQUIRE(err.empty());
@@ -255,6 +261,36 @@ inline uint16_t closed_port() {
   boost::asio::ip::tcp::acceptor acc(ioc);
   REQUIRE(http::open_acceptor(acc, "127.0.0.1", 0).empty());
   return acc.local_endpoint().port();  // closed when acc goes out of scope
+}
+
+// Distinct, fully populated message number `i` from `from` to `to`.
+inline consensus::Message numbered_message(consensus::NodeId from, consensus::NodeId to,
+                                           uint64_t i) {
+  consensus::Message m;
+  m.type = i % 2 ? consensus::MessageType::kAppend : consensus::MessageType::kHeartbeat;
+  m.from = from;
+  m.to = to;
+  m.term = 7;
+  m.log_term = 6;
+  m.index = i;
+  m.commit = i / 2;
+  m.reject = i % 3 == 0;
+  m.reject_hint = i * 3;
+  m.context = "ctx-" + std::to_string(i);
+  if (m.type == consensus::MessageType::kAppend) {
+    m.entries = {
+        consensus::Entry{7, i + 1, consensus::EntryType::kNormal, "payload-" + std::to_string(i)},
+        consensus::Entry{7, i + 2, consensus::EntryType::kConfChange, std::string(1, '\0')}};
+  }
+  return m;
+}
+
+// Runs t.stop() and returns how long it took.
+inline std::chrono::milliseconds timed_stop(Transport& t) {
+  auto started = std::chrono::steady_clock::now();
+  t.stop();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               started);
 }
 
 }  // namespace larch::transport::testing

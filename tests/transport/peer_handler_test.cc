@@ -239,3 +239,93 @@ TEST_CASE("peer handler: handle() answers like serve() and the peer port serves 
   CHECK(refused->status == 404);
   CHECK(id == 0);
 }
+
+TEST_CASE("peer handler: a removed sender gets 410 and nothing is delivered", "[peer_handler]") {
+  Fixture f;
+  std::vector<consensus::NodeId> asked;
+  f.handler.set_is_removed([&asked](consensus::NodeId id) {
+    asked.push_back(id);
+    return id == kSender;
+  });
+  std::string body = consensus::encode_messages({msg(MessageType::kAppend, kSender, kSelf, 1)});
+  auto r = f.serve("POST", transport::raft_target(kCluster, kSender), body);
+  CHECK(r.status == 410);
+  CHECK(r.body == R"({"message":"the member has been permanently removed from the cluster"})");
+  CHECK(json_message_of(r) == "the member has been permanently removed from the cluster");
+  CHECK(f.delivered.empty());
+  CHECK(asked == std::vector<consensus::NodeId>{kSender});
+
+  // A member that was not removed is served as before.
+  Message from3 = msg(MessageType::kAppend, 3, kSelf, 1);
+  auto ok =
+      f.serve("POST", transport::raft_target(kCluster, 3), consensus::encode_messages({from3}));
+  CHECK(ok.status == 204);
+  REQUIRE(f.delivered.size() == 1);
+  CHECK(f.delivered[0] == std::vector<Message>{from3});
+
+  // Another cluster's sender is told about the cluster mismatch first.
+  CHECK(f.serve("POST", transport::raft_target(kCluster + 1, kSender), body).status == 412);
+}
+
+TEST_CASE("peer handler: the predicate can be given to the constructor", "[peer_handler]") {
+  std::vector<std::vector<Message>> delivered;
+  transport::PeerHandler handler(
+      kCluster, kSelf, [&delivered](std::vector<Message> m) { delivered.push_back(m); },
+      [](consensus::NodeId id) { return id == kSender; });
+  std::string target = transport::raft_target(kCluster, kSender);
+  http::Request req;
+  req.method = "POST";
+  req.target = target;
+  req.body = consensus::encode_messages({msg(MessageType::kAppend, kSender, kSelf, 1)});
+  CHECK(handler.serve(req).status == 410);
+  CHECK(delivered.empty());
+}
+
+TEST_CASE("peer handler: GET /members serves the provider's snapshot with both headers",
+          "[peer_handler]") {
+  Fixture f;
+  const std::string members = R"([{"id":"1","name":"a","peerURLs":["http://127.0.0.1:2380"],)"
+                              R"("clientURLs":["http://127.0.0.1:2379"]}])";
+  int calls = 0;
+  f.handler.set_members_provider([&] {
+    ++calls;
+    return transport::MembersSnapshot{members, 12345678901ULL};
+  });
+  auto r = f.serve("GET", "/members");
+  CHECK(r.status == 200);
+  CHECK(r.content_type == "application/json");
+  CHECK(r.body == members);
+  CHECK_FALSE(r.head);
+  CHECK(header(r, "X-Etcd-Cluster-ID") == "c1c1c1c1");
+  CHECK(header(r, "X-Larch-Conf-Index") == "12345678901");
+  CHECK(calls == 1);
+
+  auto h = f.serve("HEAD", "/members");  // headers only; body kept for Content-Length
+  CHECK(h.status == 200);
+  CHECK(h.head);
+  CHECK(h.body == members);
+  CHECK(header(h, "X-Etcd-Cluster-ID") == "c1c1c1c1");
+  CHECK(header(h, "X-Larch-Conf-Index") == "12345678901");
+
+  CHECK(f.serve("GET", "/members?x=1").status == 200);  // the query is not the path
+  CHECK(f.serve("GET", "/members/").status == 404);
+
+  for (const char* method : {"POST", "PUT", "DELETE"}) {
+    INFO(method);
+    auto bad = f.serve(method, "/members");
+    CHECK(bad.status == 405);
+    CHECK(header(bad, "Allow") == "GET, HEAD");
+  }
+  CHECK(calls == 3);  // a refused method does not ask the provider
+  CHECK(f.delivered.empty());
+}
+
+TEST_CASE("peer handler: GET /members without a provider -> 404", "[peer_handler]") {
+  Fixture f;
+  for (const char* method : {"GET", "HEAD", "POST"}) {
+    INFO(method);
+    auto r = f.serve(method, "/members");
+    CHECK(r.status == 404);
+    CHECK(r.body == "404 page not found\n");
+  }
+}

@@ -34,14 +34,6 @@ transport::PeerSenderStats stats_of(const transport::Transport& t, consensus::No
   return t.stats().at(id);
 }
 
-// Runs t.stop() and returns how long it took.
-std::chrono::milliseconds timed_stop(transport::Transport& t) {
-  auto started = std::chrono::steady_clock::now();
-  t.stop();
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                               started);
-}
-
 }  // namespace
 
 TEST_CASE("transport stop: start and stop without peers or traffic, stop is idempotent",

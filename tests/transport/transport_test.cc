@@ -22,25 +22,8 @@ namespace {
 constexpr uint64_t kCluster = 0x5eed5eed5eedULL;
 constexpr consensus::NodeId kSelf = 1;
 
-// Distinct, fully populated message number `i` from kSelf to `to`.
 Message make_message(consensus::NodeId to, uint64_t i) {
-  Message m;
-  m.type = i % 2 ? MessageType::kAppend : MessageType::kHeartbeat;
-  m.from = kSelf;
-  m.to = to;
-  m.term = 7;
-  m.log_term = 6;
-  m.index = i;
-  m.commit = i / 2;
-  m.reject = i % 3 == 0;
-  m.reject_hint = i * 3;
-  m.context = "ctx-" + std::to_string(i);
-  if (m.type == MessageType::kAppend) {
-    m.entries = {
-        consensus::Entry{7, i + 1, consensus::EntryType::kNormal, "payload-" + std::to_string(i)},
-        consensus::Entry{7, i + 2, consensus::EntryType::kConfChange, std::string(1, '\0')}};
-  }
-  return m;
+  return numbered_message(kSelf, to, i);
 }
 
 transport::PeerSenderStats stats_of(const transport::Transport& t, consensus::NodeId id) {

@@ -1,0 +1,22 @@
+#pragma once
+// Joining a running cluster (--initial-cluster-state existing, after `etcdctl member add` /
+// POST /v2/members): asks the other members named in --initial-cluster for the cluster's
+// current member list over their peer URLs (GET /members) and finds this member in it by its
+// --initial-advertise-peer-urls. The list comes with the raft index it reflects, so the
+// member can seed its member table and take only later changes from the log.
+#include <string>
+
+#include "config/config.h"
+#include "server/kv_server.h"
+
+namespace larch::server {
+
+struct JoinResult {
+  std::string error;  // non-empty: cannot join (no member reachable, not added, ...)
+  Identity identity;  // cluster id, this member, every member, conf_index
+};
+
+// Tries each other member in turn until one answers or `timeout_ms` has passed.
+JoinResult join_cluster(const config::Config& cfg, int timeout_ms = 10'000);
+
+}  // namespace larch::server
