@@ -2,6 +2,7 @@
 #include "consensus/raft_core.h"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 
 namespace larch::consensus {
@@ -47,11 +48,14 @@ void RaftCore::tick_heartbeat() {
     // Check-quorum: a leader that has not heard from a quorum for a whole election
     // timeout may have been replaced; stepping down stops it from serving stale reads
     // and lets its clients find the new leader.
-    if (config_.check_quorum && !quorum_active()) {
+    // (Not a leader that removed itself: it leads on, without counting itself, until a
+    // voter has taken over, so the others learn that its removal committed.)
+    if (config_.check_quorum && promotable() && !quorum_active()) {
       become_follower(term_, kNoNode);
       return;
     }
     abort_leader_transfer();  // the transferee did not take over in time
+    hand_over_if_removed();   // ... and try again while this leader is no voter
   }
   for (auto& [id, pr] : progress_) {
     // A snapshot that was never acknowledged (lost, or the member went down) is retried.
@@ -79,6 +83,7 @@ void RaftCore::reset(uint64_t term) {
   read_only_.reset();
   reads_awaiting_commit_.clear();
   uncommitted_bytes_ = 0;
+  removing_self_ = false;
 }
 
 void RaftCore::reset_randomized_election_timeout() {
@@ -117,6 +122,8 @@ void RaftCore::become_leader() {
   self.set_recent_active(true);
   // Any configuration change still uncommitted in our log counts as pending.
   pending_conf_index_ = log_.last_index();
+  note_pending_self_removal(
+      log_.slice(log_.applied() + 1, log_.last_index() + 1, std::numeric_limits<uint64_t>::max()));
   // §5.4.2 / §8: an entry of the new term lets earlier entries commit and gives ReadIndex
   // its "committed in this term" point.
   append_entries({Entry{}});

@@ -57,7 +57,9 @@ class RaftCore {
   RequestResult propose_conf_change(const ConfChange& cc);
   // The driver applied a committed kConfChange entry (in log order, on every member, also
   // when replaying after a restart): updates the voters and, on a leader, the followers'
-  // progress. A leader that removed itself steps down. Returns the voters now.
+  // progress. A leader that removed itself stops taking proposals and hands leadership to
+  // the most caught-up voter. Removing the last voter is ignored.
+  // Returns the voters now.
   std::vector<NodeId> apply_conf_change(const ConfChange& cc);
   // Replaces the voters wholesale: after the driver installed a snapshot (the image carries
   // the configuration as of its index). A leader adds/drops followers' progress to match and
@@ -131,6 +133,14 @@ class RaftCore {
 
   // Leader side (raft_core_leader.cc).
   void step_leader(const Message& m);
+  // A leader that is no voter any more (it removed itself) hands over to the most caught-up
+  // voter; no-op otherwise or while a transfer is in progress.
+  void hand_over_if_removed();
+  // Leader: sets removing_self_ if `entries` (appended, not yet applied) remove this node.
+  void note_pending_self_removal(const std::vector<Entry>& entries);
+  bool accepts_proposals() const {
+    return lead_transferee_ == kNoNode && promotable() && !removing_self_;
+  }
   void handle_append_resp(const Message& m, Progress& pr);
   void handle_heartbeat_resp(const Message& m, Progress& pr);
   bool append_entries(std::vector<Entry> entries);
@@ -168,6 +178,10 @@ class RaftCore {
   int randomized_election_timeout_ = 0;
   uint64_t uncommitted_bytes_ = 0;   // leader: payload appended but not yet applied
   uint64_t pending_conf_index_ = 0;  // leader: last conf change appended (one at a time)
+  // Leader: the pending conf change removes this node. From then on no proposals, so that
+  // when it commits, this log is no longer than the remaining voters that acknowledged it
+  // (they can then win an election without a vote this node would refuse).
+  bool removing_self_ = false;
   ReadOnly read_only_;
   std::vector<ReadRequest> reads_awaiting_commit_;  // leader before its first commit
   std::vector<Message> msgs_;

@@ -17,7 +17,7 @@ RequestResult RaftCore::propose(std::string data) {
     return {RequestOutcome::kForwarded, lead_};
   }
   // During a transfer new entries would keep the transferee from catching up.
-  if (lead_transferee_ != kNoNode) return {RequestOutcome::kDropped, lead_};
+  if (!accepts_proposals()) return {RequestOutcome::kDropped, lead_};
   if (!append_entries({Entry{0, 0, EntryType::kNormal, std::move(data)}})) {
     return {RequestOutcome::kDropped, lead_};
   }
@@ -35,7 +35,7 @@ RequestResult RaftCore::propose_conf_change(const ConfChange& cc) {
     forward_to_leader(std::move(m));
     return {RequestOutcome::kForwarded, lead_};
   }
-  if (lead_transferee_ != kNoNode || pending_conf_index_ > log_.applied()) {
+  if (!accepts_proposals() || pending_conf_index_ > log_.applied()) {
     return {RequestOutcome::kDropped, lead_};
   }
   if (!append_entries({std::move(e)})) return {RequestOutcome::kDropped, lead_};
@@ -45,6 +45,7 @@ RequestResult RaftCore::propose_conf_change(const ConfChange& cc) {
 }
 
 std::vector<NodeId> RaftCore::apply_conf_change(const ConfChange& cc) {
+  removing_self_ = false;  // the one pending change is applied (if it removed us: !promotable)
   auto& voters = config_.voters;
   bool present = std::find(voters.begin(), voters.end(), cc.node) != voters.end();
   if (cc.type == ConfChangeType::kAddNode && !present) {
@@ -56,18 +57,22 @@ std::vector<NodeId> RaftCore::apply_conf_change(const ConfChange& cc) {
       progress_.emplace(cc.node, std::move(pr));
       send_append(cc.node, true);
     }
-  } else if (cc.type == ConfChangeType::kRemoveNode && present) {
+  } else if (cc.type == ConfChangeType::kRemoveNode && present && voters.size() > 1) {
+    // (Removing the last voter would leave no configuration at all: ignored, on every member
+    // alike since they all apply the same entries to the same voters.)
     voters.erase(std::find(voters.begin(), voters.end(), cc.node));
     if (role_ == Role::kLeader) {
       progress_.erase(cc.node);
       if (lead_transferee_ == cc.node) abort_leader_transfer();
-      if (cc.node == config_.id) {
-        become_follower(term_, kNoNode);  // the others elect a leader among themselves
-      } else if (maybe_commit()) {
+      if (maybe_commit()) {
         // A smaller quorum may already hold entries the old one did not.
         on_commit_advanced();
         bcast_append();
       }
+      // A leader that removed itself keeps leading (without counting itself) until a
+      // remaining voter takes over: stepping down at once could leave the others unaware that
+      // the removal committed, still needing its vote, which its longer log would refuse.
+      hand_over_if_removed();
     }
   }
   return voters;
@@ -85,6 +90,30 @@ void RaftCore::set_voters(std::vector<NodeId> voters) {
     }
   }
   for (NodeId v : next.voters) apply_conf_change(ConfChange{ConfChangeType::kAddNode, v, {}});
+}
+
+void RaftCore::note_pending_self_removal(const std::vector<Entry>& entries) {
+  for (const Entry& e : entries) {
+    if (e.type != EntryType::kConfChange) continue;
+    auto cc = decode_conf_change(e.data);
+    if (cc && cc->type == ConfChangeType::kRemoveNode && cc->node == config_.id) {
+      removing_self_ = true;
+    }
+  }
+}
+
+void RaftCore::hand_over_if_removed() {
+  if (role_ != Role::kLeader || promotable() || lead_transferee_ != kNoNode) return;
+  NodeId best = kNoNode;
+  uint64_t best_match = 0;
+  for (NodeId v : config_.voters) {
+    uint64_t match = progress_.at(v).match();
+    if (best == kNoNode || match > best_match) {
+      best = v;
+      best_match = match;
+    }
+  }
+  if (best != kNoNode) transfer_leadership(best);
 }
 
 RequestResult RaftCore::transfer_leadership(NodeId target) {
@@ -105,7 +134,7 @@ RequestResult RaftCore::transfer_leadership(NodeId target) {
 
 void RaftCore::step_leader(const Message& m) {
   if (m.type == MessageType::kPropose) {
-    if (lead_transferee_ != kNoNode || m.entries.empty()) return;
+    if (!accepts_proposals() || m.entries.empty()) return;
     std::vector<Entry> ents;
     uint64_t conf_index = 0;
     for (const Entry& e : m.entries) {
@@ -183,6 +212,7 @@ bool RaftCore::append_entries(std::vector<Entry> entries) {
     e.term = term_;
     e.index = ++index;
   }
+  note_pending_self_removal(entries);
   uncommitted_bytes_ += bytes;
   // The leader's own progress is NOT advanced here: only advance(), after the driver
   // persisted the entries, counts them, so a commit never relies on an unsynced copy.
@@ -272,7 +302,8 @@ void RaftCore::on_commit_advanced() {
 
 void RaftCore::on_self_persisted() {
   if (role_ != Role::kLeader) return;
-  if (!progress_.at(config_.id).maybe_update(log_.persisted_index())) return;
+  auto self = progress_.find(config_.id);  // absent once this leader removed itself
+  if (self == progress_.end() || !self->second.maybe_update(log_.persisted_index())) return;
   if (maybe_commit()) {
     on_commit_advanced();
     bcast_append();  // tell followers the new commit index

@@ -28,7 +28,7 @@ void RaftCore::handle_read_request(NodeId from, std::string context) {
     return;
   }
   ReadRequest request{from, std::move(context), log_.committed()};
-  if (quorum() == 1) {  // nobody else could have been elected
+  if (quorum() == 1 && promotable()) {  // the only voter: nobody else could have been elected
     answer_read(std::move(request));
     return;
   }

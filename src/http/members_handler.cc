@@ -138,6 +138,8 @@ std::optional<Response> MembersHandler::prepare(const Request& req, const std::s
   if (!id || !known(*id)) return json_message(404, "No such member: " + sub);
   change.id = *id;
   if (req.method == "DELETE") {
+    // The last member cannot go: nothing would be left to apply the removal.
+    if (ms.size() == 1) return json_message(500, "Internal Server Error");
     change.kind = MemberChangeKind::kRemove;
     return std::nullopt;
   }

@@ -97,6 +97,11 @@ TEST_CASE("a leader that removes itself steps down and the others elect a leader
   MiniCluster c({1, 2, 3});
   c.campaign(1);
   REQUIRE(c.propose_conf_change(1, remove(1)).accepted());
+  // It handed leadership to a caught-up voter, which was elected by the new configuration;
+  // node 1 learns the new term from the next answers to its heartbeats.
+  NodeId successor = c.node(2).core->role() == Role::kLeader ? 2 : 3;
+  REQUIRE(c.node(successor).core->role() == Role::kLeader);
+  c.tick(1);
   REQUIRE(c.node(1).core->role() != Role::kLeader);
   c.down = {1};
   for (int i = 0;
@@ -143,7 +148,9 @@ TEST_CASE("set_voters replaces the configuration (after a snapshot install)",
   c.node(2).core->set_voters({});
   c.node(2).core->set_voters({1, 1});
   REQUIRE(voters(c, 2) == std::vector<NodeId>{1, 2, 4});
-  // A leader that is no voter any more steps down.
+  // A leader that is no voter any more hands over and then steps down.
   c.node(1).core->set_voters({2, 4});
+  c.tick(1);
   REQUIRE(c.node(1).core->role() != Role::kLeader);
+  REQUIRE((c.node(2).core->role() == Role::kLeader || c.node(4).core->role() == Role::kLeader));
 }

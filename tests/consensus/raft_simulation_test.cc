@@ -1,5 +1,6 @@
 // Randomized simulation: many seeds of random ticks, deliveries in random order, drops,
-// duplicates, partitions, crashes/restarts, proposals, reads and transfers. SimNetwork
+// duplicates, partitions, crashes/restarts, proposals, reads, transfers and (in one case)
+// membership changes. SimNetwork
 // checks the Raft safety invariants after every step; at the end the network heals and the
 // cluster must make progress again (liveness) with all members converging.
 #include <catch2/catch.hpp>
@@ -71,7 +72,8 @@ bool has_final(SimNetwork& net, NodeId id) {
 bool converged(SimNetwork& net, NodeId leader) {
   uint64_t commit = net.core(leader).commit_index();
   if (net.core(leader).log().last_index() != commit) return false;
-  for (NodeId id : net.ids()) {
+  // Members removed from the configuration are left behind: only the voters must converge.
+  for (NodeId id : net.core(leader).config().voters) {
     if (net.core(id).commit_index() != commit || net.node(id).applied.size() != commit) {
       return false;
     }
@@ -96,18 +98,63 @@ void check_liveness(SimNetwork& net, uint64_t seed) {
     done = converged(net, leader);
   }
   INFO("seed " << seed);
+  if (!done) {
+    for (NodeId id : net.ids()) {
+      auto& c = net.core(id);
+      std::string vs;
+      for (NodeId v : c.config().voters) vs += std::to_string(v) + ",";
+      UNSCOPED_INFO("node " << id << " role " << static_cast<int>(c.role()) << " term "
+                            << c.term() << " lead " << c.leader() << " commit "
+                            << c.commit_index() << " last " << c.log().last_index()
+                            << " applied " << net.node(id).applied.size() << " voters " << vs);
+      std::string log;
+      for (const Entry& e : net.node(id).storage->all_entries()) {
+        log += std::to_string(e.index) + "/t" + std::to_string(e.term);
+        if (e.type == EntryType::kConfChange) {
+          auto cc = decode_conf_change(e.data);
+          log += (cc->type == ConfChangeType::kAddNode ? "+" : "-") + std::to_string(cc->node);
+        } else if (e.data.empty()) {
+          log += "noop";
+        }
+        log += " ";
+      }
+      UNSCOPED_INFO("   log " << log);
+    }
+  }
   REQUIRE(done);
 }
 
-void simulate(uint64_t seed, size_t nodes, int steps, SimNetwork::Config tweak = {}) {
+// Through a random running member: removes a random voter (its view) while more than two
+// remain, otherwise adds a random non-voter. The leader takes one change at a time.
+void random_conf_change(SimNetwork& net) {
+  NodeId via = pick(net), target = pick(net);
+  if (!net.up(via)) return;
+  const auto& voters = net.core(via).config().voters;
+  bool is_voter = std::find(voters.begin(), voters.end(), target) != voters.end();
+  if (is_voter && voters.size() <= 2) return;
+  ConfChange cc{is_voter ? ConfChangeType::kRemoveNode : ConfChangeType::kAddNode, target, ""};
+  net.propose_conf_change(via, cc);
+}
+
+// voters: the initial configuration (empty: every node); with conf_per_mille > 0, each step
+// is also a membership change with that probability.
+void simulate(uint64_t seed, size_t nodes, int steps, SimNetwork::Config tweak = {},
+              std::vector<NodeId> voters = {}, uint64_t conf_per_mille = 0) {
   // Short election timeouts so that a few hundred steps see many elections.
-  SimNetwork net(members(nodes), seed, [tweak](RaftConfig& c) {
-    c.election_tick = 3;
-    if (tweak) tweak(c);
-  });
+  SimNetwork net(
+      members(nodes), seed,
+      [tweak](RaftConfig& c) {
+        c.election_tick = 3;
+        if (tweak) tweak(c);
+      },
+      std::move(voters));
   net.set_crash_before_persist(2);
   for (int step = 0; step < steps; ++step) {
-    random_step(net, step);
+    if (conf_per_mille != 0 && net.rng().below(1000) < conf_per_mille) {
+      random_conf_change(net);
+    } else {
+      random_step(net, step);
+    }
     if (!net.violations().empty()) break;
   }
   INFO("seed " << seed);
@@ -145,5 +192,12 @@ TEST_CASE("randomized simulation: without pre-vote / check-quorum", "[raft][sim]
       c.pre_vote = (c.id % 2) == 0;  // mixed is allowed too
       c.check_quorum = false;
     });
+  }
+}
+
+TEST_CASE("randomized simulation: membership changes among 5 nodes", "[raft][sim]") {
+  // Starts with voters {1,2,3}; 4 and 5 run from the start, waiting to be added.
+  for (uint64_t seed = 300'000; seed < 300'000 + runs(600); ++seed) {
+    simulate(seed, 5, 1000, {}, {1, 2, 3}, 20);
   }
 }

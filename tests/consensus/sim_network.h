@@ -42,8 +42,14 @@ class SimNetwork {
  public:
   using Config = std::function<void(RaftConfig&)>;
 
-  SimNetwork(std::vector<NodeId> ids, uint64_t seed, Config tweak = {})
-      : ids_(std::move(ids)), rng_(seed), tweak_(std::move(tweak)) {
+  // `voters`: the initial configuration (default: every node). Nodes outside it start as
+  // members waiting to be added (as a joining member: the initial voters, then the log).
+  SimNetwork(std::vector<NodeId> ids, uint64_t seed, Config tweak = {},
+             std::vector<NodeId> voters = {})
+      : ids_(std::move(ids)),
+        initial_voters_(voters.empty() ? ids_ : std::move(voters)),
+        rng_(seed),
+        tweak_(std::move(tweak)) {
     for (NodeId id : ids_) {
       SimNode& n = nodes_[id];
       n.id = id;
@@ -95,6 +101,11 @@ class SimNetwork {
     read_floor_[ctx] = committed_.size();
     RequestResult r;
     with(id, [&](RaftCore& c) { r = c.read_index(std::move(ctx)); });
+    return r;
+  }
+  RequestResult propose_conf_change(NodeId id, const ConfChange& cc) {
+    RequestResult r;
+    with(id, [&](RaftCore& c) { r = c.propose_conf_change(cc); });
     return r;
   }
   RequestResult transfer(NodeId id, NodeId target) {
@@ -192,6 +203,20 @@ class SimNetwork {
       stabilize();
     }
   }
+  // The configuration after the node's applied entries, as a driver restores it from its
+  // state machine: the initial voters, then every applied conf change (same rules as the core).
+  std::vector<NodeId> applied_voters(NodeId id) const {
+    std::vector<NodeId> v = initial_voters_;
+    for (const Entry& e : nodes_.at(id).applied) {
+      auto cc = e.type == EntryType::kConfChange ? decode_conf_change(e.data) : std::nullopt;
+      if (!cc) continue;
+      auto it = std::find(v.begin(), v.end(), cc->node);
+      if (cc->type == ConfChangeType::kAddNode && it == v.end()) v.push_back(cc->node);
+      if (cc->type == ConfChangeType::kRemoveNode && it != v.end() && v.size() > 1) v.erase(it);
+    }
+    std::sort(v.begin(), v.end());
+    return v;
+  }
   std::vector<std::string> applied_data(NodeId id) const {
     std::vector<std::string> out;
     for (const Entry& e : nodes_.at(id).applied) {
@@ -204,7 +229,7 @@ class SimNetwork {
   void start(SimNode& n) {
     RaftConfig cfg;
     cfg.id = n.id;
-    cfg.voters = ids_;
+    cfg.voters = applied_voters(n.id);
     if (tweak_) tweak_(cfg);
     cfg.applied = n.applied.size();
     n.core = std::make_unique<RaftCore>(cfg, *n.storage, rng_.next());
@@ -238,6 +263,11 @@ class SimNetwork {
         n.read_states.push_back(std::move(rs));
       }
       n.core->advance(rd);
+      // As the driver does: committed conf changes take effect after advance, in order.
+      for (const Entry& e : rd.committed_entries) {
+        if (e.type != EntryType::kConfChange) continue;
+        if (auto cc = decode_conf_change(e.data)) n.core->apply_conf_change(*cc);
+      }
     }
     check(n);
   }
@@ -275,6 +305,7 @@ class SimNetwork {
   }
 
   std::vector<NodeId> ids_;
+  std::vector<NodeId> initial_voters_;
   std::map<NodeId, SimNode> nodes_;
   std::vector<Message> pool_;
   std::set<std::pair<NodeId, NodeId>> cut_;

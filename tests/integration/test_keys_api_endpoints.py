@@ -161,6 +161,16 @@ def test_members_write_validation(server, client):
     assert r.status == 404 and r.json() == {"message": "No such member: zz"}
 
 
+def test_members_last_member_cannot_be_removed(server, client):
+    if server.kind != "larch":
+        pytest.skip("Larch-specific: the last member is never removed")
+    mid = member_id(server.peer_url)
+    r = client.request("DELETE", "/v2/members/" + mid)
+    assert r.status == 500 and r.json() == {"message": "Internal Server Error"}
+    r = client.request("GET", "/v2/members")
+    assert [m["id"] for m in r.json()["members"]] == [mid]
+
+
 def test_stats_self_and_leader(server, client):
     mid = member_id(server.peer_url)
     r = client.request("GET", "/v2/stats/self")
