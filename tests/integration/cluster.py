@@ -132,6 +132,7 @@ class Cluster:
         self.token = token or f"larch-test-{os.getpid()}-{int(time.time() * 1000)}"
         ports = free_ports(2 * n)
         self.members = [Member(self, i, ports[2 * i], ports[2 * i + 1]) for i in range(n)]
+        self.retired: list[Member] = []   # removed from the cluster (see retire)
         self.initial_cluster = ",".join(f"{m.name}={m.peer_url}" for m in self.members)
 
     # ---- lifecycle -----------------------------------------------------------------------
@@ -161,16 +162,17 @@ class Cluster:
 
     def cleanup(self) -> None:
         """Teardown: SIGCONT paused members, SIGTERM everyone, SIGKILL after 5 s."""
-        for m in self.members:
+        everyone = self.members + self.retired
+        for m in everyone:
             if m.paused:
                 m.resume()
-        for m in self.members:
+        for m in everyone:
             if m.running():
                 try:
                     m.proc.send_signal(signal.SIGTERM)
                 except OSError:
                     pass
-        for m in self.members:
+        for m in everyone:
             if m.proc is not None:
                 if m._reap(5) is None:
                     m.kill9()
@@ -179,12 +181,19 @@ class Cluster:
         """A further member on fresh ports, set up to join this (running) cluster with
         ``--initial-cluster-state existing``; not added (POST /v2/members) nor started."""
         client_port, peer_port = free_ports(2)
-        m = Member(self, len(self.members), client_port, peer_port)
+        index = 1 + max(x.index for x in self.members + self.retired)
+        m = Member(self, index, client_port, peer_port)
         current = [x for x in self.members if x.running()] or self.members
         m.initial_cluster = ",".join(f"{x.name}={x.peer_url}" for x in current + [m])
         m.cluster_state = "existing"
-        self.members.append(m)
+        self.members = self.members + [m]   # a new list: readers may iterate the old one
         return m
+
+    def retire(self, m: Member) -> None:
+        """Takes a member that was removed from the cluster out of ``members`` (its process
+        is still reaped by ``cleanup``)."""
+        self.members = [x for x in self.members if x is not m]
+        self.retired.append(m)
 
     # ---- views ---------------------------------------------------------------------------
     def alive(self) -> list[Member]:

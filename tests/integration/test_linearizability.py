@@ -8,8 +8,8 @@
 
 (b) ``test_cluster_linearizable_under_faults`` (Larch only): 3 members on loopback, ~6
     client threads doing writes, quorum reads, CAS and plain reads on a few keys against
-    random members while a fault thread kill -9s / SIGSTOPs the leader or SIGSTOPs a
-    follower every ~3 s. Afterwards every member answers a quorum read of every key. The
+    random members while a fault thread kill -9s / SIGSTOPs the leader, SIGSTOPs a
+    follower or replaces a follower (member add + start, then member remove) every ~3 s. Afterwards every member answers a quorum read of every key. The
     history of writes, CAS, quorum reads and those final reads must be linearizable (per
     key, from "absent"); plain (non-quorum) reads are checked too but only reported (they
     may be stale). As a sensitivity check, a certainly-stale read injected into the very
@@ -499,9 +499,10 @@ class Worker(threading.Thread):
 
 class FaultInjector(threading.Thread):
     """Every ~3 s: kill -9 the leader and restart it 1-2 s later, SIGSTOP the leader for
-    1.5 s, or SIGSTOP a follower for 1.5 s (round-robin over a shuffled order)."""
+    1.5 s, SIGSTOP a follower for 1.5 s, or replace a follower (add a new member, start it,
+    remove the old one, which stops) - round-robin over a shuffled order."""
 
-    KINDS = ("kill-leader", "stop-leader", "stop-follower")
+    KINDS = ("kill-leader", "stop-leader", "stop-follower", "replace-member")
 
     def __init__(self, cluster: Cluster, until: float, seed: int):
         super().__init__(name="lin-faults", daemon=True)
@@ -533,7 +534,9 @@ class FaultInjector(threading.Thread):
                     victim = self.rng.choice([m for m in self.cluster.members
                                               if m is not leader])
                 t0 = time.monotonic_ns()
-                if kind == "kill-leader":
+                if kind == "replace-member":
+                    victim = self.replace_follower(leader)
+                elif kind == "kill-leader":
                     victim.kill9()
                     time.sleep(self.rng.uniform(1.0, 2.0))
                     victim.spawn()
@@ -546,6 +549,23 @@ class FaultInjector(threading.Thread):
             self.error = e
         finally:
             self.heal()
+
+    def replace_follower(self, leader):
+        """Adds a member (POST through the leader) and starts it, then removes a random
+        old follower, which must stop by itself; returns the removed member."""
+        cl = self.cluster
+        new = cl.new_member()
+        r = leader.call("POST", "/v2/members", json.dumps({"peerURLs": [new.peer_url]}),
+                        {"Content-Type": "application/json"}, timeout=10)
+        assert r.status == 201, f"member add failed: {r.status} {r.text[:200]}"
+        new.start()
+        old = self.rng.choice([m for m in cl.members if m is not leader and m is not new])
+        old_id = old.stats()["id"]
+        r = leader.call("DELETE", f"/v2/members/{old_id}", timeout=10)
+        assert r.status == 204, f"member remove failed: {r.status} {r.text[:200]}"
+        assert old.wait_exit(15) is not None, f"removed {old.name} did not stop"
+        cl.retire(old)
+        return old
 
     def heal(self):
         for m in self.cluster.members:
