@@ -69,9 +69,9 @@ JoinResult join_cluster(const config::Config& cfg, int timeout_ms) {
     if (std::chrono::steady_clock::now() >= deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  return {"--initial-cluster-state existing: cannot reach a member of the cluster (" +
-              last_error + ")",
-          {}};
+  return {
+      "--initial-cluster-state existing: cannot reach a member of the cluster (" + last_error + ")",
+      {}};
 }
 
 }  // namespace larch::server

@@ -70,8 +70,9 @@ void KvServer::change_member(http::MemberChange change,
   switch (change.kind) {
     case http::MemberChangeKind::kAdd:
     case http::MemberChangeKind::kUpdate:
-      cc.type = change.kind == http::MemberChangeKind::kAdd ? consensus::ConfChangeType::kAddNode
-                                                            : consensus::ConfChangeType::kUpdateNode;
+      cc.type = change.kind == http::MemberChangeKind::kAdd
+                    ? consensus::ConfChangeType::kAddNode
+                    : consensus::ConfChangeType::kUpdateNode;
       cmd.key = store::member_raft_attributes_key(change.id);
       cmd.value = raft_attributes_json(change.peer_urls);
       break;

@@ -139,11 +139,11 @@ class RaftLoop {
   // rd's hard state differs from the stored one in term or vote (not just commit).
   bool changes_term_or_vote(const consensus::Ready& rd) const;
   void send_before_persist(consensus::Ready& rd);
-  void propose_pending(Proposal& p);                                 // raft thread
+  void propose_pending(Proposal& p);                                      // raft thread
   void apply_conf_changes(const std::vector<consensus::Entry>& entries);  // raft thread
-  void hand_to_apply(std::vector<consensus::Entry> entries);         // raft thread
-  void drain_apply_queue();                                          // apply thread
-  void apply_entries(const std::vector<consensus::Entry>& entries);  // apply thread
+  void hand_to_apply(std::vector<consensus::Entry> entries);              // raft thread
+  void drain_apply_queue();                                               // apply thread
+  void apply_entries(const std::vector<consensus::Entry>& entries);       // apply thread
   void on_soft_state(const consensus::SoftState& ss);
   void serve_read_states(const std::vector<consensus::ReadState>& states);
   void release_reads();

@@ -17,8 +17,8 @@
 #include "config/url.h"
 #include "consensus/message_codec.h"
 #include "http/api_handler.h"
-#include "http/members_handler.h"
 #include "http/listener.h"
+#include "http/members_handler.h"
 #include "server/data_dir.h"
 #include "server/kv_server.h"
 #include "server/member_directory.h"
@@ -289,7 +289,8 @@ int run_server(const config::Config& cfg) {
                                         count_appends(meters.received, msgs);
                                         raft.receive(std::move(msgs));
                                       });
-  peer_handler.set_is_removed([&directory](uint64_t member) { return directory.is_removed(member); });
+  peer_handler.set_is_removed(
+      [&directory](uint64_t member) { return directory.is_removed(member); });
   peer_handler.set_members_provider([&directory] { return members_snapshot(directory); });
   KvServer service(raft, readers, hub, counters, id, directory, meters, start_ns);
   http::ApiHandler api(service, api_options(cfg));

@@ -103,10 +103,10 @@ void check_liveness(SimNetwork& net, uint64_t seed) {
       auto& c = net.core(id);
       std::string vs;
       for (NodeId v : c.config().voters) vs += std::to_string(v) + ",";
-      UNSCOPED_INFO("node " << id << " role " << static_cast<int>(c.role()) << " term "
-                            << c.term() << " lead " << c.leader() << " commit "
-                            << c.commit_index() << " last " << c.log().last_index()
-                            << " applied " << net.node(id).applied.size() << " voters " << vs);
+      UNSCOPED_INFO("node " << id << " role " << static_cast<int>(c.role()) << " term " << c.term()
+                            << " lead " << c.leader() << " commit " << c.commit_index() << " last "
+                            << c.log().last_index() << " applied " << net.node(id).applied.size()
+                            << " voters " << vs);
       std::string log;
       for (const Entry& e : net.node(id).storage->all_entries()) {
         log += std::to_string(e.index) + "/t" + std::to_string(e.term);
