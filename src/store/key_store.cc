@@ -84,6 +84,32 @@ struct KeyStore::Impl {
     in_batch = true;
   }
 
+  // Runs `body` in one transaction whose commit runs under synchronous=FULL: the key space
+  // normally commits with synchronous=NORMAL (WAL frames not fsynced), and one FULL commit
+  // fsyncs the WAL, covering every earlier frame too. Rolls back and rethrows on failure.
+  template <typename F>
+  void commit_durably(F&& body) {
+    if (in_batch) throw std::logic_error("KeyStore: durable commit inside a batch");
+    db.exec("PRAGMA synchronous=FULL");
+    try {
+      begin.use().run();
+      try {
+        body();
+        commit.use().run();
+      } catch (...) {
+        try {
+          rollback.use().run();
+        } catch (...) {  // e.g. SQLite already rolled back; report the first error
+        }
+        throw;
+      }
+    } catch (...) {
+      db.exec("PRAGMA synchronous=NORMAL");
+      throw;
+    }
+    db.exec("PRAGMA synchronous=NORMAL");
+  }
+
   void commit_batch() {
     if (!in_batch) return;
     set_meta("applied_index", applied_index);
@@ -169,14 +195,8 @@ void KeyStore::commit_batch() {
 }
 
 void KeyStore::sync() {
-  // The key space runs with synchronous=NORMAL (WAL frames not fsynced at commit). One
-  // commit under synchronous=FULL fsyncs the WAL, which covers every earlier frame too.
   Impl& im = *impl_;
-  im.db.exec("PRAGMA synchronous=FULL");
-  im.db.exec("BEGIN IMMEDIATE");
-  im.set_meta("applied_index", im.applied_index);
-  im.db.exec("COMMIT");
-  im.db.exec("PRAGMA synchronous=NORMAL");
+  im.commit_durably([&] { im.set_meta("applied_index", im.applied_index); });
 }
 
 namespace {
@@ -294,31 +314,14 @@ std::vector<MemberPeers> KeyStore::member_peers() const {
 
 void KeyStore::seed_member_peers(const std::vector<MemberPeers>& members, uint64_t conf_index) {
   Impl& im = *impl_;
-  if (im.in_batch) throw std::logic_error("KeyStore::seed_member_peers inside a batch");
-  // As in sync(): a commit under synchronous=FULL fsyncs the WAL.
-  im.db.exec("PRAGMA synchronous=FULL");
-  try {
-    im.begin.use().run();
-    try {
-      im.members->clear_peers();
-      for (const MemberPeers& m : members) {
-        im.members->put_peers(m.id, m.peer_urls_json);
-        if (m.removed) im.members->mark_removed(m.id);
-      }
-      im.set_meta("conf_index", conf_index);
-      im.commit.use().run();
-    } catch (...) {
-      try {
-        im.rollback.use().run();
-      } catch (...) {  // e.g. SQLite already rolled back; report the first error
-      }
-      throw;
+  im.commit_durably([&] {
+    im.members->clear_peers();
+    for (const MemberPeers& m : members) {
+      im.members->put_peers(m.id, m.peer_urls_json);
+      if (m.removed) im.members->mark_removed(m.id);
     }
-  } catch (...) {
-    im.db.exec("PRAGMA synchronous=NORMAL");
-    throw;
-  }
-  im.db.exec("PRAGMA synchronous=NORMAL");
+    im.set_meta("conf_index", conf_index);
+  });
   im.conf_index = conf_index;
 }
 
