@@ -77,8 +77,7 @@ TEST_CASE("data dir: foreign content, a missing identity or missing databases ar
   REQUIRE(r.error.find("corrupt identity record") != std::string::npos);
 }
 
-TEST_CASE(
-    "data dir: joining needs another member to ask; never bootstraps a cluster of its own") {
+TEST_CASE("data dir: joining needs another member to ask; never bootstraps a cluster of its own") {
   TempDir t;
   server::DataDir dir{(t.path / "d").string()};
   auto cfg = single("default", 22380);

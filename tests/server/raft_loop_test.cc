@@ -177,7 +177,8 @@ TEST_CASE("raft loop: a membership change reaches transport, core and key space 
   REQUIRE(reply.result.etcd_index == before + 1);  // one etcd index, like etcd's store write
   {
     std::lock_guard lock(mu);
-    REQUIRE(calls == std::vector<std::string>{"conf 2 " + add.value, "peers 2 " + add.value + " 1"});
+    REQUIRE(calls ==
+            std::vector<std::string>{"conf 2 " + add.value, "peers 2 " + add.value + " 1"});
   }
   // Two voters now and member 2 never answers: a write cannot commit and times out (the
   // test clock is moved past the request timeout).
