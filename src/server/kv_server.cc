@@ -18,9 +18,8 @@ int64_t KvServer::now_ns() const {
 }
 
 store::GetResult KvServer::get(const std::string& key, bool recursive, bool sorted) {
-  int64_t now = now_ns();
-  return readers_.with_reader(
-      [&](ReaderPool::PooledReader& r) { return r.fresh().get(key, recursive, sorted, now); });
+  (void)sorted;  // listings are always in byte order, which satisfies both modes
+  return live_.get(key, recursive, now_ns());
 }
 
 store::WatchRegistration KvServer::watch(const store::WatchSpec& spec,

@@ -9,6 +9,7 @@
 #include "server/reader_pool.h"
 #include "server/store_counters.h"
 #include "server/traffic_meter.h"
+#include "store/live_key_space.h"
 #include "store/watch_hub.h"
 #include "transport/transport.h"
 
@@ -31,10 +32,13 @@ struct Identity {
 
 class KvServer : public http::KvService {
  public:
-  KvServer(RaftLoop& raft, ReaderPool& readers, store::WatchHub& hub, StoreCounters& counters,
-           Identity identity, const MemberDirectory& directory, const PeerMeters& meters,
-           int64_t start_time_ns)
+  // GETs are served from live (the applied key space in memory); readers serve history
+  // replay for watches.
+  KvServer(RaftLoop& raft, const store::LiveKeySpace& live, ReaderPool& readers,
+           store::WatchHub& hub, StoreCounters& counters, Identity identity,
+           const MemberDirectory& directory, const PeerMeters& meters, int64_t start_time_ns)
       : raft_(raft),
+        live_(live),
         readers_(readers),
         hub_(hub),
         counters_(counters),
@@ -73,6 +77,7 @@ class KvServer : public http::KvService {
 
  private:
   RaftLoop& raft_;
+  const store::LiveKeySpace& live_;
   ReaderPool& readers_;
   store::WatchHub& hub_;
   StoreCounters& counters_;

@@ -34,21 +34,9 @@ std::string in_order_key(const std::string& dir, uint64_t index) {
   return key_path::join(dir, name);
 }
 
-node_json::Fields written(std::string_view key, bool dir, std::string_view value,
-                          std::optional<int64_t> expiration, uint64_t modified, uint64_t created) {
-  node_json::Fields f;
-  f.key = key;
-  f.dir = dir;
-  if (!dir) f.value = value;
-  f.expiration = expiration;
-  f.modified = modified;
-  f.created = created;
-  return f;
-}
-
 // The node of a delete / compareAndDelete / expire event: no value, no expiration.
 node_json::Fields removed(const NodeRow& n, uint64_t index) {
-  node_json::Fields f = written(n.key, n.dir, {}, std::nullopt, index, n.created);
+  node_json::Fields f = node_json::node(n.key, n.dir, {}, std::nullopt, index, n.created);
   f.value.reset();
   return f;
 }
@@ -179,7 +167,8 @@ ApplyResult Applier::update(const Command& cmd) {
     nodes_.set_value(cmd.key, value, index, cmd.expiration_ns);
   }
   node_json::Fields prev = node_json::shallow(node_);
-  node_json::Fields n = written(cmd.key, node_.dir, value, cmd.expiration_ns, index, node_.created);
+  node_json::Fields n =
+      node_json::node(cmd.key, node_.dir, value, cmd.expiration_ns, index, node_.created);
   return record("update", kOk, n, &prev, cmd, false);
 }
 
@@ -194,7 +183,8 @@ ApplyResult Applier::compare_and_swap(const Command& cmd) {
   std::string_view value = cmd.refresh ? std::string_view(node_.value) : cmd.value;
   nodes_.set_value(cmd.key, value, index, cmd.expiration_ns);
   node_json::Fields prev = node_json::shallow(node_);
-  node_json::Fields n = written(cmd.key, false, value, cmd.expiration_ns, index, node_.created);
+  node_json::Fields n =
+      node_json::node(cmd.key, false, value, cmd.expiration_ns, index, node_.created);
   return record("compareAndSwap", kOk, n, &prev, cmd, false);
 }
 

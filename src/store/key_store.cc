@@ -7,6 +7,7 @@
 
 #include "store/applier.h"
 #include "store/history_table.h"
+#include "store/key_path.h"
 #include "store/member_table.h"
 #include "store/node_table.h"
 #include "store/schema.h"
@@ -42,7 +43,7 @@ struct KeyStore::Impl {
     // the hot part of the key space.
     db.exec("PRAGMA wal_autocheckpoint=8192");
     db.exec("PRAGMA cache_size=-65536");
-    nodes.emplace(db);
+    nodes.emplace(db, &live.tree());
     history.emplace(db);
     members.emplace(db);
     applier.emplace(*nodes, *history, *members, etcd_index);
@@ -50,7 +51,21 @@ struct KeyStore::Impl {
     commit = db.prepare("COMMIT");
     rollback = db.prepare("ROLLBACK");
     write_meta = db.prepare("UPDATE meta SET value=?2 WHERE name=?1");
+    load();
+  }
+
+  // Meta values and the in-memory nodes, from the file (open, snapshot install).
+  void load() {
     load_meta();
+    std::vector<NodeRow> rows = nodes->subtree(std::string(key_path::kRoot));
+    auto lock = live.write_lock();
+    MemTree& tree = live.tree();
+    tree.clear();
+    // Key order puts every directory before the nodes below it.
+    for (const NodeRow& n : rows) {
+      if (!tree.put(n)) throw std::runtime_error(db.path() + ": node without parent: " + n.key);
+    }
+    live.set_etcd_index(etcd_index);
   }
 
   void load_meta() {
@@ -121,6 +136,7 @@ struct KeyStore::Impl {
   }
 
   SqliteDb db;
+  LiveKeySpace live;
   uint64_t history_limit;
   uint64_t applied_index = 0;
   uint64_t applied_term = 0;
@@ -141,6 +157,10 @@ std::unique_ptr<KeyStore> KeyStore::open(const std::string& path, uint64_t histo
 
 KeyStore::KeyStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 KeyStore::~KeyStore() = default;
+
+const LiveKeySpace& KeyStore::live() const {
+  return impl_->live;
+}
 
 uint64_t KeyStore::applied_index() const {
   return impl_->applied_index;
@@ -168,8 +188,10 @@ ApplyResult KeyStore::apply(uint64_t raft_index, uint64_t raft_term, const Comma
     return r;
   }
   impl_->ensure_batch();
+  auto lock = impl_->live.write_lock();  // readers see whole commands only
   // Membership changes up to conf_index are already in member_peers (seeded).
   ApplyResult r = impl_->applier->apply(cmd, raft_index > impl_->conf_index);
+  impl_->live.set_etcd_index(impl_->etcd_index);
   impl_->applied_index = raft_index;
   impl_->applied_term = raft_term;
   return r;
@@ -296,7 +318,7 @@ std::optional<std::string> KeyStore::install_snapshot(const std::string& image) 
     throw std::runtime_error(im.db.path() + ": snapshot install failed: " +
                              sqlite3_errstr(step_rc != SQLITE_DONE ? step_rc : rc));
   }
-  im.load_meta();
+  im.load();
   return std::nullopt;
 }
 

@@ -1,8 +1,12 @@
 #pragma once
 // The key space on SQLite: nodes, event history, replicated membership and
-// applied_index/applied_term/conf_index, written only by the raft thread, one transaction
+// applied_index/applied_term/conf_index, written only by the apply thread, one transaction
 // per applied batch. Apply never reads a clock: all times come
 // in the Command. Crash-safe: after a crash, replay from applied_index()+1.
+//
+// The nodes are also kept in memory (live(), loaded at open and after a snapshot install,
+// changed with every command): GETs and the applier's own lookups read memory, SQLite is
+// only written.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -11,6 +15,7 @@
 
 #include "store/command.h"
 #include "store/event.h"
+#include "store/live_key_space.h"
 #include "store/member_peers.h"
 
 namespace larch::store {
@@ -41,6 +46,9 @@ class KeyStore {
   // message on a corrupt or foreign file.
   static std::unique_ptr<KeyStore> open(const std::string& path, uint64_t history_limit);
   ~KeyStore();
+
+  // The applied key space for readers (any thread; it outlives nothing: keep the store).
+  const LiveKeySpace& live() const;
 
   uint64_t applied_index() const;  // last raft index applied (0 on a fresh store)
   // Raft term of the entry at applied_index() as last recorded by the 3-argument apply/skip

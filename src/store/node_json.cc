@@ -8,15 +8,20 @@ namespace {
 constexpr int64_t kSecond = 1'000'000'000;
 }
 
-Fields shallow(const NodeRow& n) {
+Fields node(std::string_view key, bool dir, std::string_view value,
+            std::optional<int64_t> expiration, uint64_t modified, uint64_t created) {
   Fields f;
-  f.key = n.key;
-  f.dir = n.dir;
-  if (!n.dir) f.value = std::string_view(n.value);
-  f.expiration = n.expiration;
-  f.modified = n.modified;
-  f.created = n.created;
+  f.key = key;
+  f.dir = dir;
+  if (!dir) f.value = value;
+  f.expiration = expiration;
+  f.modified = modified;
+  f.created = created;
   return f;
+}
+
+Fields shallow(const NodeRow& n) {
+  return node(n.key, n.dir, n.value, n.expiration, n.modified, n.created);
 }
 
 int64_t ttl_seconds(int64_t expiration_ns, int64_t now_ns) {

@@ -22,6 +22,9 @@ struct Fields {
   uint64_t created = 0;
 };
 
+// A node's fields; value is shown for files only.
+Fields node(std::string_view key, bool dir, std::string_view value,
+            std::optional<int64_t> expiration, uint64_t modified, uint64_t created);
 // Fields of a stored node as a shallow node (prevNode style: value for files).
 Fields shallow(const NodeRow& n);
 

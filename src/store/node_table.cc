@@ -1,5 +1,7 @@
 #include "store/node_table.h"
 
+#include <stdexcept>
+
 #include "store/key_path.h"
 #include "util/v2_error.h"
 
@@ -31,8 +33,9 @@ std::string select_sql(std::string_view where) {
 
 }  // namespace
 
-NodeTable::NodeTable(SqliteDb& db)
-    : find_(db.prepare("SELECT dir, value, expiration, created, modified FROM nodes "
+NodeTable::NodeTable(SqliteDb& db, MemTree* mirror)
+    : mirror_(mirror),
+      find_(db.prepare("SELECT dir, value, expiration, created, modified FROM nodes "
                        "WHERE key=?1")),
       kind_(db.prepare("SELECT dir FROM nodes WHERE key=?1")),
       // An upsert rewrites an existing row in place; INSERT OR REPLACE would delete and
@@ -59,6 +62,17 @@ NodeTable::NodeTable(SqliteDb& db)
 
 bool NodeTable::find(std::string_view key, NodeRow& out) {
   if (key == key_path::kRoot) return false;
+  if (mirror_ != nullptr) {
+    const MemNode* n = mirror_->find(key);
+    if (n == nullptr) return false;
+    out.key.assign(key);
+    out.dir = n->dir;
+    out.value = n->value;
+    out.expiration = n->expiration;
+    out.created = n->created;
+    out.modified = n->modified;
+    return true;
+  }
   auto q = find_.use();
   q.bind_blob(1, key);
   if (!q.step()) return false;
@@ -72,6 +86,11 @@ bool NodeTable::find(std::string_view key, NodeRow& out) {
 }
 
 std::optional<bool> NodeTable::is_dir(std::string_view key) {
+  if (mirror_ != nullptr) {
+    const MemNode* n = mirror_->find(key);
+    if (n == nullptr) return std::nullopt;
+    return n->dir;
+  }
   auto q = kind_.use();
   q.bind_blob(1, key);
   if (!q.step()) return std::nullopt;
@@ -146,6 +165,13 @@ void NodeTable::put(const NodeRow& n) {
   bind_expiration(q, 5, n.expiration);
   q.bind_int(6, static_cast<int64_t>(n.created)).bind_int(7, static_cast<int64_t>(n.modified));
   q.run();
+  if (mirror_ != nullptr) mirror_put(n);
+}
+
+void NodeTable::mirror_put(const NodeRow& n) {
+  // The applier creates parents before children, so this cannot fail while the mirror and
+  // the table agree; if they ever disagree, stop before serving a key space that is wrong.
+  if (!mirror_->put(n)) throw std::logic_error("key-space mirror has no parent for " + n.key);
 }
 
 void NodeTable::set_value(std::string_view key, std::string_view value, uint64_t modified,
@@ -154,6 +180,12 @@ void NodeTable::set_value(std::string_view key, std::string_view value, uint64_t
   q.bind_blob(1, key).bind_blob(2, value).bind_int(3, static_cast<int64_t>(modified));
   bind_expiration(q, 4, expiration);
   q.run();
+  if (mirror_ == nullptr) return;
+  if (MemNode* n = mirror_->find(key); n != nullptr && key != key_path::kRoot) {
+    n->value.assign(value);
+    n->modified = modified;
+    n->expiration = expiration;
+  }
 }
 
 void NodeTable::set_expiration(std::string_view key, std::optional<int64_t> expiration) {
@@ -161,11 +193,18 @@ void NodeTable::set_expiration(std::string_view key, std::optional<int64_t> expi
   q.bind_blob(1, key);
   bind_expiration(q, 2, expiration);
   q.run();
+  if (mirror_ == nullptr) return;
+  if (MemNode* n = mirror_->find(key); n != nullptr && key != key_path::kRoot) {
+    n->expiration = expiration;
+  }
 }
 
 void NodeTable::remove(std::string_view key) {
   auto q = remove_.use();
   q.bind_blob(1, key).run();
+  // Only files (or a directory together with its subtree) are removed, so dropping the
+  // mirror's node with whatever is below it matches the table.
+  if (mirror_ != nullptr) mirror_->remove(key);
 }
 
 void NodeTable::remove_subtree(std::string_view key) {
@@ -175,6 +214,10 @@ void NodeTable::remove_subtree(std::string_view key) {
 }
 
 bool NodeTable::has_children(std::string_view key) {
+  if (mirror_ != nullptr) {
+    const MemNode* n = mirror_->find(key);
+    return n != nullptr && !n->children.empty();
+  }
   auto q = has_child_.use();
   q.bind_blob(1, key);
   return q.step();

@@ -2,6 +2,10 @@
 // Typed access to the nodes table (prepared statements, one connection). The root "/" is
 // never stored: it is implicitly an existing directory. Used by the writer (KeyStore) and by
 // readers (KeyReader, on a read-only connection). Not thread-safe.
+//
+// With a mirror (the writer's MemTree): every write goes to the table and the mirror alike,
+// and find / resolve / ensure_parents / has_children read the mirror instead of SQLite.
+// The caller holds whatever lock guards the mirror.
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -10,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/mem_tree.h"
 #include "store/node_json.h"
 #include "store/node_row.h"
 #include "store/sqlite_db.h"
@@ -18,7 +23,7 @@ namespace larch::store {
 
 class NodeTable {
  public:
-  explicit NodeTable(SqliteDb& db);
+  explicit NodeTable(SqliteDb& db, MemTree* mirror = nullptr);
 
   // Reads the stored node at key into out; false if absent (always false for "/").
   bool find(std::string_view key, NodeRow& out);
@@ -51,6 +56,9 @@ class NodeTable {
   std::optional<bool> is_dir(std::string_view key);  // nullopt = absent
   void insert_dir(std::string_view key, uint64_t index);
 
+  void mirror_put(const NodeRow& n);
+
+  MemTree* mirror_;
   Statement find_, kind_, put_, set_value_, set_expiration_, remove_, remove_range_, has_child_,
       children_, range_, expired_, ttl_nodes_, next_expiration_;
 };

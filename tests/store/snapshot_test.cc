@@ -198,6 +198,10 @@ TEST_CASE("snapshot image installs a full copy of the key space", "[snapshot]") 
   REQUIRE(dst.reader->get("/", true, true, kNow).body == before.tree);
   // ... and the new one after end_snapshot (ReaderPool's generation bump).
   dst.reader->end_snapshot();
+  // The in-memory key space was replaced too.
+  REQUIRE(dst.store->live().get("/", true, kNow).body ==
+          dst.reader->get("/", true, true, kNow).body);
+  REQUIRE(dst.store->live().etcd_index() == dst.store->etcd_index());
   REQUIRE(observe(*dst.store, *dst.reader) == want);
   // A reader opened afterwards too, and the installed file survives a reopen.
   REQUIRE(observe(*dst.store, *KeyReader::open(dst.path)) == want);

@@ -83,8 +83,17 @@ struct StoreFixture {
     c.dir = true;
     return run(c);
   }
+  // The body of a GET as keys.db renders it (KeyReader). The in-memory key space must render
+  // the very same answer (index and status included), so every store test also checks it.
   std::string get(const std::string& key, bool recursive = false, int64_t now = kNow) {
-    return reader->get(key, recursive, true, now).body;
+    GetResult file = reader->get(key, recursive, true, now);
+    GetResult mem = store->live().get(key, recursive, now);
+    if (mem.body != file.body || mem.etcd_index != file.etcd_index ||
+        mem.http_status != file.http_status || mem.error_code != file.error_code) {
+      throw std::logic_error("in-memory GET differs from keys.db for " + key +
+                             ":\n  memory: " + mem.body + "  file:   " + file.body);
+    }
+    return file.body;
   }
   uint64_t index() const { return store->etcd_index(); }
 
