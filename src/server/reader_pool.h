@@ -1,6 +1,7 @@
 #pragma once
 // A pool of read-only key-space connections shared by the I/O threads (a reader is used by
-// one thread at a time). Thread-safe.
+// one thread at a time), for watch history replay (GETs read store::LiveKeySpace).
+// Thread-safe.
 //
 // Readers keep their SQLite read snapshot open between requests (see KeyReader), so a
 // read-mostly load takes no lock syscalls. Freshness: the raft thread calls
