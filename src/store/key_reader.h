@@ -33,6 +33,8 @@ class KeyReader {
 
   // GET semantics of §3.1: file, directory listing (hidden children omitted), recursive,
   // sorted (byte order), root without key/indexes; ttl rendered against now_ns (ceil).
+  // The server answers GETs from LiveKeySpace; this is keys.db's own view of the same
+  // answer, which the store tests hold the in-memory one to.
   GetResult get(const std::string& key, bool recursive, bool sorted, int64_t now_ns);
 
   // The first event with from <= index <= to that a watcher on key (recursive or not) would

@@ -12,6 +12,7 @@
 #include "store/node_table.h"
 #include "store/schema.h"
 #include "store/sqlite_db.h"
+#include "store/sqlite_transaction.h"
 
 namespace larch::store {
 namespace {
@@ -47,9 +48,7 @@ struct KeyStore::Impl {
     history.emplace(db);
     members.emplace(db);
     applier.emplace(*nodes, *history, *members, etcd_index);
-    begin = db.prepare("BEGIN IMMEDIATE");
-    commit = db.prepare("COMMIT");
-    rollback = db.prepare("ROLLBACK");
+    tx.emplace(db);
     write_meta = db.prepare("UPDATE meta SET value=?2 WHERE name=?1");
     load();
   }
@@ -77,7 +76,7 @@ struct KeyStore::Impl {
 
   ~Impl() {
     // An unfinished batch is discarded, exactly as a crash would discard it.
-    if (in_batch) rollback.use().run();
+    if (in_batch) tx->rollback();
   }
 
   uint64_t read_meta(const char* name) {
@@ -95,7 +94,7 @@ struct KeyStore::Impl {
 
   void ensure_batch() {
     if (in_batch) return;
-    begin.use().run();
+    tx->begin();
     in_batch = true;
   }
 
@@ -107,17 +106,7 @@ struct KeyStore::Impl {
     if (in_batch) throw std::logic_error("KeyStore: durable commit inside a batch");
     db.exec("PRAGMA synchronous=FULL");
     try {
-      begin.use().run();
-      try {
-        body();
-        commit.use().run();
-      } catch (...) {
-        try {
-          rollback.use().run();
-        } catch (...) {  // e.g. SQLite already rolled back; report the first error
-        }
-        throw;
-      }
+      tx->run(body);
     } catch (...) {
       db.exec("PRAGMA synchronous=NORMAL");
       throw;
@@ -131,7 +120,7 @@ struct KeyStore::Impl {
     set_meta("applied_term", applied_term);
     set_meta("etcd_index", etcd_index);
     if (etcd_index > history_limit) history->trim_before(etcd_index - history_limit + 1);
-    commit.use().run();
+    tx->commit();
     in_batch = false;
   }
 
@@ -148,7 +137,8 @@ struct KeyStore::Impl {
   std::optional<HistoryTable> history;
   std::optional<MemberTable> members;
   std::optional<Applier> applier;
-  Statement begin, commit, rollback, write_meta;
+  std::optional<SqliteTransaction> tx;
+  Statement write_meta;
 };
 
 std::unique_ptr<KeyStore> KeyStore::open(const std::string& path, uint64_t history_limit) {

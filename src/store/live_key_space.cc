@@ -3,6 +3,7 @@
 #include <string>
 
 #include "store/key_path.h"
+#include "store/missing_key_cause.h"
 #include "store/node_json.h"
 #include "util/v2_error.h"
 
@@ -33,26 +34,6 @@ void append_children(std::string& out, const MemNode& dir, bool recursive, int64
   if (!first) out += ']';
 }
 
-// etcd's internalGet failure: the first missing path component (100) or the file that
-// blocks the path (104).
-int failure(const MemTree& tree, std::string_view key, std::string& cause) {
-  size_t pos = 0;
-  for (;;) {
-    size_t next = key.find('/', pos + 1);
-    std::string_view prefix = key.substr(0, next);
-    const MemNode* n = tree.find(prefix);
-    if (n == nullptr || next == std::string_view::npos) {
-      cause.assign(prefix);
-      return util::ecode::kKeyNotFound;
-    }
-    if (!n->dir) {
-      cause.assign(prefix);
-      return util::ecode::kNotDir;
-    }
-    pos = next;
-  }
-}
-
 }  // namespace
 
 GetResult LiveKeySpace::get(std::string_view key, bool recursive, int64_t now_ns) const {
@@ -63,7 +44,8 @@ GetResult LiveKeySpace::get(std::string_view key, bool recursive, int64_t now_ns
   const MemNode* n = tree_.find(k);
   if (n == nullptr) {
     std::string cause;
-    r.error_code = failure(tree_, k, cause);
+    auto is_dir = [this](std::string_view prefix) { return tree_.is_dir(prefix); };
+    r.error_code = missing_key_cause(k, is_dir, cause);
     lock.unlock();
     r.http_status = util::v2_error_status(r.error_code);
     r.body = util::v2_error_body(r.error_code, cause, r.etcd_index);

@@ -27,6 +27,12 @@ MemNode* MemTree::find(std::string_view key) {
   }
 }
 
+std::optional<bool> MemTree::is_dir(std::string_view key) const {
+  const MemNode* n = find(key);
+  if (n == nullptr) return std::nullopt;
+  return n->dir;
+}
+
 bool MemTree::put(const NodeRow& row) {
   if (row.key == key_path::kRoot || row.key.empty()) return false;
   MemNode* parent = find(key_path::parent(row.key));

@@ -35,6 +35,8 @@ class MemTree {
   // The node at a normalised key ("/" = the root), or nullptr.
   const MemNode* find(std::string_view key) const;
   MemNode* find(std::string_view key);
+  // nullopt when no node is at key, else whether it is a directory.
+  std::optional<bool> is_dir(std::string_view key) const;
 
   // Inserts the node at n.key, or overwrites an existing one's fields (its children stay,
   // as the nodes table's upsert keeps the rows below it). False, and nothing changes, when

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "store/key_path.h"
+#include "store/missing_key_cause.h"
 #include "util/v2_error.h"
 
 namespace larch::store {
@@ -86,11 +87,7 @@ bool NodeTable::find(std::string_view key, NodeRow& out) {
 }
 
 std::optional<bool> NodeTable::is_dir(std::string_view key) {
-  if (mirror_ != nullptr) {
-    const MemNode* n = mirror_->find(key);
-    if (n == nullptr) return std::nullopt;
-    return n->dir;
-  }
+  if (mirror_ != nullptr) return mirror_->is_dir(key);
   auto q = kind_.use();
   q.bind_blob(1, key);
   if (!q.step()) return std::nullopt;
@@ -103,27 +100,9 @@ int NodeTable::resolve(std::string_view key, NodeRow& out, std::string& cause) {
     return 0;
   }
   if (find(key, out)) return 0;
-  // Slow path (misses only): walk from the top to name the first missing component or
-  // the file that blocks the path, exactly as etcd's walk does.
-  size_t pos = 0;
-  for (;;) {
-    size_t next = key.find('/', pos + 1);
-    std::string_view prefix = key.substr(0, next);
-    std::optional<bool> dir = is_dir(prefix);
-    if (!dir) {
-      cause.assign(prefix);
-      return util::ecode::kKeyNotFound;
-    }
-    if (!*dir) {
-      cause.assign(prefix);
-      return util::ecode::kNotDir;
-    }
-    if (next == std::string_view::npos) {  // unreachable: find() just missed it
-      cause.assign(key);
-      return util::ecode::kKeyNotFound;
-    }
-    pos = next;
-  }
+  // Slow path (misses only).
+  return missing_key_cause(
+      key, [this](std::string_view prefix) { return is_dir(prefix); }, cause);
 }
 
 int NodeTable::ensure_parents(std::string_view key, uint64_t index, std::string& cause) {

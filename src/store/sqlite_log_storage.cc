@@ -5,6 +5,7 @@
 
 #include "store/schema.h"
 #include "store/sqlite_db.h"
+#include "store/sqlite_transaction.h"
 
 namespace larch::store {
 
@@ -29,9 +30,7 @@ struct SqliteLogStorage::Impl {
     ensure_format(db, kRaftLogFormat, true);
     db.exec("PRAGMA journal_mode=WAL");
     db.exec("PRAGMA synchronous=FULL");  // an acknowledged append is on disk
-    begin = db.prepare("BEGIN IMMEDIATE");
-    commit = db.prepare("COMMIT");
-    rollback = db.prepare("ROLLBACK");
+    tx.emplace(db);
     insert = db.prepare("INSERT INTO entries(idx, term, type, data) VALUES(?1, ?2, ?3, ?4)");
     truncate_from = db.prepare("DELETE FROM entries WHERE idx>=?1");
     drop_through = db.prepare("DELETE FROM entries WHERE idx<=?1");
@@ -74,21 +73,6 @@ struct SqliteLogStorage::Impl {
     q.bind_text(1, name).bind_int(2, static_cast<int64_t>(v)).run();
   }
 
-  template <typename F>
-  void transaction(F&& body) {
-    begin.use().run();
-    try {
-      body();
-      commit.use().run();
-    } catch (...) {
-      try {
-        rollback.use().run();
-      } catch (...) {
-      }
-      throw;
-    }
-  }
-
   std::optional<uint64_t> term(uint64_t i) const {
     if (i == snap_index) return snap_term;
     if (i < snap_index || i > last) return std::nullopt;
@@ -118,7 +102,8 @@ struct SqliteLogStorage::Impl {
   }
 
   SqliteDb db;
-  Statement begin, commit, rollback, insert, truncate_from, drop_through, set_state, range;
+  std::optional<SqliteTransaction> tx;
+  Statement insert, truncate_from, drop_through, set_state, range;
   HardState hs;
   uint64_t snap_index = 0, snap_term = 0, last = 0;
   std::vector<TermRun> runs;
@@ -176,7 +161,7 @@ void SqliteLogStorage::persist(const HardState& hs, const std::vector<Entry>& en
   if (append && entries[skip].index > im.last + 1) {
     throw std::logic_error("raft log persist: gap after index " + std::to_string(im.last));
   }
-  im.transaction([&] {
+  im.tx->run([&] {
     if (append) {
       if (entries[skip].index <= im.last) {
         im.truncate_from.use().bind_int(1, static_cast<int64_t>(entries[skip].index)).run();
@@ -205,7 +190,7 @@ void SqliteLogStorage::compact(uint64_t upto_index, uint64_t upto_term) {
   Impl& im = *impl_;
   if (upto_index <= im.snap_index) return;
   bool keep_suffix = upto_index <= im.last && im.term(upto_index) == upto_term;
-  im.transaction([&] {
+  im.tx->run([&] {
     if (keep_suffix) {
       im.drop_through.use().bind_int(1, static_cast<int64_t>(upto_index)).run();
     } else {
@@ -227,7 +212,7 @@ void SqliteLogStorage::compact(uint64_t upto_index, uint64_t upto_term) {
 void SqliteLogStorage::install_snapshot(uint64_t index, uint64_t term) {
   Impl& im = *impl_;
   uint64_t commit = std::max(im.hs.commit, index);
-  im.transaction([&] {
+  im.tx->run([&] {
     im.truncate_from.use().bind_int(1, 0).run();
     im.put_state("snapshot_index", index);
     im.put_state("snapshot_term", term);
