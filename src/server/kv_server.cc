@@ -25,10 +25,13 @@ store::GetResult KvServer::get(const std::string& key, bool recursive, bool sort
 store::WatchRegistration KvServer::watch(const store::WatchSpec& spec,
                                          std::shared_ptr<store::WatchSink> sink) {
   return readers_.with_reader([&](ReaderPool::PooledReader& r) {
-    // fresh() runs under the hub lock: the hub's current index was published after the
-    // store generation moved, so the snapshot includes every event up to it.
+    // Events not yet in keys.db are in the write queue; for older ones fresh() is called
+    // after the queue said where it starts, so the snapshot holds everything below
+    // (WriteQueue's handover rule).
     return hub_.watch(spec, std::move(sink), [&](uint64_t from, uint64_t to) {
-      return r.fresh().find_event(spec.key, spec.recursive, from, to);
+      return live_.history().find(spec.key, spec.recursive, from, to, [&](uint64_t f, uint64_t t) {
+        return r.fresh().find_event(spec.key, spec.recursive, f, t);
+      });
     });
   });
 }

@@ -26,6 +26,8 @@ RaftLoop::RaftLoop(RaftLoopOptions options, consensus::LogStorage& log, store::K
       ttl_timer_(ioc_),
       apply_work_(apply_ioc_.get_executor()),
       snapshot_work_(snapshot_ioc_.get_executor()),
+      flush_work_(flush_ioc_.get_executor()),
+      flush_timer_(flush_ioc_),
       expiry_(clock_()),
       // Request ids only need to be unique among this member's in-flight requests and
       // unlikely to collide with other members' ids: start from a per-process random point.
@@ -80,6 +82,10 @@ void RaftLoop::start() {
     pthread_setname_np(pthread_self(), "larch-snap");
     snapshot_ioc_.run();
   });
+  flush_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "larch-keysdb");
+    flush_ioc_.run();
+  });
 }
 
 void RaftLoop::stop() {
@@ -101,6 +107,8 @@ void RaftLoop::stop() {
   // Entries already handed over are still applied (they are committed and persisted).
   apply_work_.reset();
   apply_thread_.join();
+  flush_work_.reset();  // what the apply thread queued is written before the thread ends
+  flush_thread_.join();
   snapshot_work_.reset();
   snapshot_ioc_.stop();  // an image being made is abandoned
   snapshot_thread_.join();
@@ -313,12 +321,36 @@ void RaftLoop::apply_entries(const std::vector<consensus::Entry>& entries) {
     }
   }
   keys_.commit_batch();
-  readers_.store_changed();  // before any event is published or write acknowledged
+  schedule_flush();
+  // GETs and watches read the live key space, which already holds the batch.
   hub_.publish(keys_.etcd_index(), events);
   for (auto& [d, reply] : done) d(std::move(reply));
   applied_index_.store(keys_.applied_index(), std::memory_order_release);
   asio::post(ioc_, [this] { release_reads(); });
   maybe_compact();
+}
+
+void RaftLoop::schedule_flush() {
+  // Backpressure: should the writer ever fall this far behind, the apply thread writes
+  // itself, so the queue (memory) stays bounded.
+  if (keys_.live().history().size() > options_.keys_max_queued_batches) flush_keys();
+  if (flush_scheduled_.exchange(true)) return;  // the flush already scheduled takes this batch
+  asio::post(flush_ioc_, [this] {
+    // At most one flush per interval: one transaction then covers many batches, and pages
+    // written by several of them (the events table's last page, hot keys) are written once.
+    auto interval = std::chrono::nanoseconds(options_.keys_flush_interval_ns);
+    flush_timer_.expires_at(last_flush_ + interval);
+    flush_timer_.async_wait([this](boost::system::error_code) {
+      flush_scheduled_.store(false);
+      last_flush_ = std::chrono::steady_clock::now();
+      flush_keys();
+    });
+  });
+}
+
+void RaftLoop::flush_keys() {
+  // Readers must drop snapshots older than the flush before the queue forgets its batches.
+  keys_.flush([this] { readers_.store_changed(); });
 }
 
 void RaftLoop::maybe_compact() {

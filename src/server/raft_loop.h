@@ -1,15 +1,18 @@
 #pragma once
 // The raft thread owns RaftCore and drives its Ready loop (persist -> send -> advance) and
-// hands committed entries, in order, to the apply thread, which applies them to the KeyStore
-// in one transaction per batch, publishes events to the WatchHub and completes the waiting
-// requests. The two overlap: while batch n is applied, batch n+1 is being fsynced.
+// hands committed entries, in order, to the apply thread, which applies them to the KeyStore's
+// in-memory key space one batch at a time, publishes events to the WatchHub and completes
+// the waiting requests; the keys.db writer thread then flushes the applied batches to the
+// file, as many at once as have queued. The three overlap: while batch n is applied, batch
+// n+1 is being fsynced and batch n-1 written to keys.db.
 // The leader also proposes TTL expiry (Expire{now}) from the raft thread.
 //
 // Group commit: proposals from all I/O threads queue in an inbox; the raft thread drains the
 // whole inbox before persisting, so one fsync covers every write that arrived meanwhile.
 //
 // Ownership: RaftCore, the LogStorage and the read waiters belong to the raft thread; the
-// KeyStore to the apply thread (after start()); PendingTable and the expiry scheduler (under
+// KeyStore to the apply thread (after start()), but for KeyStore::flush on the keys.db writer
+// thread; PendingTable and the expiry scheduler (under
 // expiry_mu_) are shared; applied_index_ is published by the apply thread.
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
@@ -60,6 +63,11 @@ struct RaftLoopOptions {
   // compact_log(index, term) drops the raft log up to index (--snapshot-count).
   uint64_t compact_every = 100000;
   uint64_t compact_keep = 1000;  // entries kept below the applied index
+  // keys.db write-behind: applied batches are written at most once per interval (one
+  // transaction for all queued); more than keys_max_queued_batches queued makes the apply
+  // thread write them itself.
+  int64_t keys_flush_interval_ns = 100'000'000;
+  size_t keys_max_queued_batches = 1024;
   std::function<void(uint64_t, uint64_t)> compact_log;
   // Membership. on_conf_change: raft thread, when a committed configuration change takes
   // effect (before the core's voters change, so an added member is reachable first);
@@ -143,7 +151,9 @@ class RaftLoop {
   void apply_conf_changes(const std::vector<consensus::Entry>& entries);  // raft thread
   void hand_to_apply(std::vector<consensus::Entry> entries);              // raft thread
   void drain_apply_queue();                                               // apply thread
-  void apply_entries(const std::vector<consensus::Entry>& entries);       // apply thread
+  void schedule_flush();                                                  // apply thread
+  void flush_keys();  // keys.db writer (or apply thread, as backpressure)
+  void apply_entries(const std::vector<consensus::Entry>& entries);  // apply thread
   void on_soft_state(const consensus::SoftState& ss);
   void serve_read_states(const std::vector<consensus::ReadState>& states);
   void release_reads();
@@ -184,6 +194,12 @@ class RaftLoop {
   boost::asio::io_context snapshot_ioc_;       // makes leader-side images, one at a time
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> snapshot_work_;
   std::thread snapshot_thread_;
+  boost::asio::io_context flush_ioc_;  // the keys.db writer
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> flush_work_;
+  boost::asio::steady_timer flush_timer_;
+  std::chrono::steady_clock::time_point last_flush_{};
+  std::thread flush_thread_;
+  std::atomic<bool> flush_scheduled_{false};
 
   std::mutex inbox_mu_;
   std::vector<Proposal> inbox_proposals_;

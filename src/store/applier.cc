@@ -43,9 +43,8 @@ node_json::Fields removed(const NodeRow& n, uint64_t index) {
 
 }  // namespace
 
-Applier::Applier(NodeTable& nodes, HistoryTable& history, MemberTable& members,
-                 uint64_t& etcd_index)
-    : nodes_(nodes), history_(history), members_(members), etcd_index_(etcd_index) {}
+Applier::Applier(LiveWriter& nodes, MemberTable& members, uint64_t& etcd_index)
+    : nodes_(nodes), members_(members), etcd_index_(etcd_index) {}
 
 ApplyResult Applier::apply(const Command& cmd, bool apply_membership) {
   if (cmd.key.empty()) {  // tolerate an un-normalised root
@@ -104,7 +103,7 @@ ApplyResult Applier::record(const char* action, int status, const node_json::Fie
   ev.dir = node.dir;
   ev.removal = removal;
   ev.json = node_json::event(action, node, prev, now_ns);
-  history_.append(kind, ev);
+  nodes_.append_history(kind, ev);
   etcd_index_ = ev.index;
 
   ApplyResult r;
@@ -196,10 +195,8 @@ ApplyResult Applier::remove(const Command& cmd) {
   if (node_.dir) {
     if (!cmd.dir && !cmd.recursive) return error(ec::kNotFile, cmd.key);
     if (!cmd.recursive && nodes_.has_children(cmd.key)) return error(ec::kDirNotEmpty, cmd.key);
-    nodes_.remove_subtree(cmd.key);
-  } else {
-    nodes_.remove(cmd.key);
   }
+  nodes_.remove(cmd.key);
   node_json::Fields prev = node_json::shallow(node_);
   return record("delete", kOk, removed(node_, etcd_index_ + 1), &prev, cmd, true);
 }
@@ -226,11 +223,7 @@ ApplyResult Applier::expire(const Command& cmd) {
   // directory is skipped (it consumes no index and yields no event).
   for (const std::string& key : nodes_.expired(cmd.now_ns)) {
     if (!nodes_.find(key, node_)) continue;
-    if (node_.dir) {
-      nodes_.remove_subtree(key);
-    } else {
-      nodes_.remove(key);
-    }
+    nodes_.remove(key);
     node_json::Fields prev = node_json::shallow(node_);
     ApplyResult one = record("expire", kOk, removed(node_, etcd_index_ + 1), &prev, cmd.now_ns,
                              HistoryKind::kEvent, true);
@@ -244,7 +237,7 @@ ApplyResult Applier::internal(const Command& cmd, bool apply_membership) {
   Event ev;
   ev.index = etcd_index_ + 1;
   ev.key = cmd.key;
-  history_.append(HistoryKind::kInternal, ev);
+  nodes_.append_history(HistoryKind::kInternal, ev);
   etcd_index_ = ev.index;
   ApplyResult r;
   r.action = "internal";

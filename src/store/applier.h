@@ -1,24 +1,24 @@
 #pragma once
 // etcd v2 store semantics (set/create/update/CAS/delete/CAD/in-order/expire/internal) on
-// top of NodeTable + HistoryTable. Deterministic: every time comes from the Command. Runs
-// inside the KeyStore's batch transaction on the raft thread. Not thread-safe.
+// the live key space (LiveWriter: memory now, keys.db behind) and the member tables.
+// Deterministic: every time comes from the Command. Runs on the apply thread, inside a
+// KeyStore batch. Not thread-safe.
 #include <cstdint>
 #include <optional>
 #include <string>
 
 #include "store/command.h"
-#include "store/history_table.h"
 #include "store/key_store.h"
+#include "store/live_writer.h"
 #include "store/member_table.h"
 #include "store/node_json.h"
-#include "store/node_table.h"
 
 namespace larch::store {
 
 class Applier {
  public:
   // etcd_index is the store's in-memory etcd index; apply advances it.
-  Applier(NodeTable& nodes, HistoryTable& history, MemberTable& members, uint64_t& etcd_index);
+  Applier(LiveWriter& nodes, MemberTable& members, uint64_t& etcd_index);
 
   // Applies cmd. apply_membership = false: a raftAttributes / removed_members internal
   // command still consumes its etcd index and history slot, but leaves member_peers alone
@@ -45,8 +45,7 @@ class Applier {
   ApplyResult record(const char* action, int status, const node_json::Fields& node,
                      const node_json::Fields* prev, int64_t now_ns, HistoryKind kind, bool removal);
 
-  NodeTable& nodes_;
-  HistoryTable& history_;
+  LiveWriter& nodes_;
   MemberTable& members_;
   uint64_t& etcd_index_;
   NodeRow node_;  // scratch, reused across commands

@@ -16,11 +16,12 @@ HistoryTable::HistoryTable(SqliteDb& db)
       scan_(db.prepare("SELECT idx, dir, removal, key, json FROM events "
                        "WHERE idx>=?1 AND idx<=?2 AND kind=0 ORDER BY idx")) {}
 
-void HistoryTable::append(HistoryKind kind, const Event& e) {
+void HistoryTable::append(HistoryKind kind, uint64_t index, std::string_view key, bool dir,
+                          bool removal, std::string_view json) {
   auto q = insert_.use();
-  q.bind_int(1, static_cast<int64_t>(e.index)).bind_int(2, static_cast<int>(kind));
-  q.bind_int(3, e.dir ? 1 : 0).bind_int(4, e.removal ? 1 : 0);
-  q.bind_blob(5, e.key).bind_blob(6, e.json).run();
+  q.bind_int(1, static_cast<int64_t>(index)).bind_int(2, static_cast<int>(kind));
+  q.bind_int(3, dir ? 1 : 0).bind_int(4, removal ? 1 : 0);
+  q.bind_blob(5, key).bind_blob(6, json).run();
 }
 
 void HistoryTable::trim_before(uint64_t first_kept) {

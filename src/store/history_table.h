@@ -22,7 +22,9 @@ class HistoryTable {
  public:
   explicit HistoryTable(SqliteDb& db);
 
-  void append(HistoryKind kind, const Event& e);
+  // One consumed etcd index (fields as in Event; json "" for kInternal).
+  void append(HistoryKind kind, uint64_t index, std::string_view key, bool dir, bool removal,
+              std::string_view json);
   // Drops entries with index < first_kept.
   void trim_before(uint64_t first_kept);
   // Oldest retained index, if any entry is kept.

@@ -2,7 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <cstring>
+#include <mutex>
 #include <stdexcept>
 
 #include "store/applier.h"
@@ -10,6 +12,7 @@
 #include "store/key_path.h"
 #include "store/member_table.h"
 #include "store/node_table.h"
+#include "store/pending_writes.h"
 #include "store/schema.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_transaction.h"
@@ -25,15 +28,23 @@ void add_missing_meta(SqliteDb& db) {
 
 }  // namespace
 
-// Durability note: the key-space file runs with journal_mode=WAL and synchronous=NORMAL.
-// A power loss can drop the last committed batches, but never corrupts the file, and the
-// lost batches are exactly those after the persisted applied_index: the raft log (its own
-// file, synchronous=FULL) is the durable source, and the node replays from
-// applied_index()+1. Nodes, history and applied_index share one transaction per batch, so
-// they can never disagree.
+// Durability note: the key-space file runs with journal_mode=WAL and synchronous=NORMAL and
+// follows the in-memory key space behind (write-behind): apply changes memory and records
+// the file's writes (PendingWrites); flush() writes whole batches, with the meta row of the
+// last, in one transaction. A crash or power loss can drop the unflushed batches, never
+// corrupt the file, and what is lost is exactly what comes after the file's applied_index:
+// the raft log (its own file, synchronous=FULL) is the durable source, and the node replays
+// from applied_index()+1. Nodes, history and applied_index share one transaction per flush,
+// so they can never disagree.
+//
+// Threads: the apply thread runs apply/skip/begin_batch/commit_batch and owns the memory
+// side; flush() may run on another thread. db_mu serialises every use of the connection
+// (flushes, the member tables the applier writes directly, sync, install, startup reads);
+// batches go from apply to flush through live.history() (WriteQueue), which watch replay
+// also searches until the file holds them.
 struct KeyStore::Impl {
   Impl(const std::string& path, uint64_t limit)
-      : db(path, SqliteDb::Mode::kReadWriteCreate), history_limit(limit) {
+      : db(path, SqliteDb::Mode::kReadWriteCreate), live(limit), history_limit(limit) {
     ensure_format(db, kKeySpaceFormat, true);
     // Files created before applied_term / conf_index existed gain their rows (0: term
     // unknown; no membership seeded).
@@ -44,16 +55,17 @@ struct KeyStore::Impl {
     // the hot part of the key space.
     db.exec("PRAGMA wal_autocheckpoint=8192");
     db.exec("PRAGMA cache_size=-65536");
-    nodes.emplace(db, &live.tree());
+    nodes.emplace(db);
     history.emplace(db);
     members.emplace(db);
-    applier.emplace(*nodes, *history, *members, etcd_index);
+    applier.emplace(writer, *members, etcd_index);
     tx.emplace(db);
     write_meta = db.prepare("UPDATE meta SET value=?2 WHERE name=?1");
     load();
   }
 
-  // Meta values and the in-memory nodes, from the file (open, snapshot install).
+  // Meta values and the in-memory nodes from the file, an empty write queue (open, snapshot
+  // install). Caller holds db_mu (or is the constructor).
   void load() {
     load_meta();
     std::vector<NodeRow> rows = nodes->subtree(std::string(key_path::kRoot));
@@ -65,6 +77,7 @@ struct KeyStore::Impl {
       if (!tree.put(n)) throw std::runtime_error(db.path() + ": node without parent: " + n.key);
     }
     live.set_etcd_index(etcd_index);
+    live.history().reset(etcd_index);
   }
 
   void load_meta() {
@@ -72,11 +85,18 @@ struct KeyStore::Impl {
     applied_term = read_meta("applied_term");
     etcd_index = read_meta("etcd_index");
     conf_index = read_meta("conf_index");
+    flushed = PendingWrites::Position{applied_index, applied_term, etcd_index};
+    flushed_index.store(applied_index);
   }
 
   ~Impl() {
-    // An unfinished batch is discarded, exactly as a crash would discard it.
-    if (in_batch) tx->rollback();
+    // An unfinished batch is discarded, exactly as a crash would discard it; committed ones
+    // are written (a clean stop leaves less to replay).
+    try {
+      std::lock_guard lock(db_mu);
+      flush_locked({}, false);
+    } catch (...) {  // the log replays whatever did not make it
+    }
   }
 
   uint64_t read_meta(const char* name) {
@@ -92,18 +112,12 @@ struct KeyStore::Impl {
     q.bind_text(1, name).bind_int(2, static_cast<int64_t>(value)).run();
   }
 
-  void ensure_batch() {
-    if (in_batch) return;
-    tx->begin();
-    in_batch = true;
-  }
-
   // Runs `body` in one transaction whose commit runs under synchronous=FULL: the key space
   // normally commits with synchronous=NORMAL (WAL frames not fsynced), and one FULL commit
   // fsyncs the WAL, covering every earlier frame too. Rolls back and rethrows on failure.
+  // Caller holds db_mu.
   template <typename F>
   void commit_durably(F&& body) {
-    if (in_batch) throw std::logic_error("KeyStore: durable commit inside a batch");
     db.exec("PRAGMA synchronous=FULL");
     try {
       tx->run(body);
@@ -116,22 +130,50 @@ struct KeyStore::Impl {
 
   void commit_batch() {
     if (!in_batch) return;
-    set_meta("applied_index", applied_index);
-    set_meta("applied_term", applied_term);
-    set_meta("etcd_index", etcd_index);
-    if (etcd_index > history_limit) history->trim_before(etcd_index - history_limit + 1);
-    tx->commit();
     in_batch = false;
+    current.set_position({applied_index, applied_term, etcd_index});
+    PendingWrites next(current, 0);
+    live.history().push(std::move(current));
+    current = std::move(next);
+  }
+
+  // Writes every queued batch (and with always_write, at least the meta rows) in one
+  // transaction; then `committed`, then the queue drops what the file now holds.
+  // Caller holds db_mu. Throws std::runtime_error on a SQLite failure (rolled back: abandon
+  // the store, the log replays).
+  bool flush_locked(const std::function<void()>& committed, bool always_write) {
+    std::vector<const PendingWrites*> batches = live.history().peek_all();
+    if (batches.empty() && !always_write) return false;
+    PendingWrites::Position to = batches.empty() ? flushed : batches.back()->position();
+    tx->run([&] {
+      for (const PendingWrites* b : batches) b->write_to(*nodes, *history);
+      set_meta("applied_index", to.applied_index);
+      set_meta("applied_term", to.applied_term);
+      set_meta("etcd_index", to.etcd_index);
+      if (to.etcd_index > history_limit) history->trim_before(to.etcd_index - history_limit + 1);
+    });
+    flushed = to;
+    flushed_index.store(to.applied_index);
+    if (committed) committed();
+    live.history().drop_flushed(batches.size());
+    return true;
   }
 
   SqliteDb db;
   LiveKeySpace live;
   uint64_t history_limit;
+  // Apply thread.
   uint64_t applied_index = 0;
   uint64_t applied_term = 0;
   uint64_t etcd_index = 0;  // the Applier holds a reference to it
   uint64_t conf_index = 0;
   bool in_batch = false;
+  PendingWrites current;  // the open batch's file writes
+  LiveWriter writer{live, current};
+  // The file (under db_mu).
+  std::mutex db_mu;
+  PendingWrites::Position flushed;  // what the file holds
+  std::atomic<uint64_t> flushed_index{0};
   // Constructed after the schema check (their statements need the tables).
   std::optional<NodeTable> nodes;
   std::optional<HistoryTable> history;
@@ -160,7 +202,7 @@ uint64_t KeyStore::etcd_index() const {
 }
 
 void KeyStore::begin_batch() {
-  impl_->ensure_batch();
+  impl_->in_batch = true;
 }
 
 uint64_t KeyStore::applied_term() const {
@@ -171,25 +213,34 @@ uint64_t KeyStore::conf_index() const {
   return impl_->conf_index;
 }
 
+uint64_t KeyStore::flushed_index() const {
+  return impl_->flushed_index.load();
+}
+
 ApplyResult KeyStore::apply(uint64_t raft_index, uint64_t raft_term, const Command& cmd) {
-  if (raft_index <= impl_->applied_index) {  // already applied (replay overlap): ignore
+  Impl& im = *impl_;
+  if (raft_index <= im.applied_index) {  // already applied (replay overlap): ignore
     ApplyResult r;
-    r.etcd_index = impl_->etcd_index;
+    r.etcd_index = im.etcd_index;
     return r;
   }
-  impl_->ensure_batch();
-  auto lock = impl_->live.write_lock();  // readers see whole commands only
+  im.in_batch = true;
+  // Internal commands write the member tables straight to the file (rare; idempotent, so a
+  // replay after a crash before the next flush does no harm).
+  std::unique_lock<std::mutex> db_lock(im.db_mu, std::defer_lock);
+  if (cmd.op == OpType::kInternal) db_lock.lock();
+  auto lock = im.live.write_lock();  // readers see whole commands only
   // Membership changes up to conf_index are already in member_peers (seeded).
-  ApplyResult r = impl_->applier->apply(cmd, raft_index > impl_->conf_index);
-  impl_->live.set_etcd_index(impl_->etcd_index);
-  impl_->applied_index = raft_index;
-  impl_->applied_term = raft_term;
+  ApplyResult r = im.applier->apply(cmd, raft_index > im.conf_index);
+  im.live.set_etcd_index(im.etcd_index);
+  im.applied_index = raft_index;
+  im.applied_term = raft_term;
   return r;
 }
 
 void KeyStore::skip(uint64_t raft_index, uint64_t raft_term) {
   if (raft_index <= impl_->applied_index) return;
-  impl_->ensure_batch();
+  impl_->in_batch = true;
   impl_->applied_index = raft_index;
   impl_->applied_term = raft_term;
 }
@@ -206,9 +257,23 @@ void KeyStore::commit_batch() {
   impl_->commit_batch();
 }
 
+bool KeyStore::flush(const std::function<void()>& committed) {
+  std::lock_guard lock(impl_->db_mu);
+  return impl_->flush_locked(committed, false);
+}
+
 void KeyStore::sync() {
   Impl& im = *impl_;
-  im.commit_durably([&] { im.set_meta("applied_index", im.applied_index); });
+  if (im.in_batch) throw std::logic_error("KeyStore::sync inside a batch");
+  std::lock_guard lock(im.db_mu);
+  im.db.exec("PRAGMA synchronous=FULL");
+  try {
+    im.flush_locked({}, true);
+  } catch (...) {
+    im.db.exec("PRAGMA synchronous=NORMAL");
+    throw;
+  }
+  im.db.exec("PRAGMA synchronous=NORMAL");
 }
 
 namespace {
@@ -277,6 +342,9 @@ CheckedImage check_image(const std::string& image) {
 std::optional<std::string> KeyStore::install_snapshot(const std::string& image) {
   Impl& im = *impl_;
   if (im.in_batch) throw std::logic_error("KeyStore::install_snapshot inside a batch");
+  std::lock_guard db_lock(im.db_mu);
+  // Batches still queued must land before the image replaces them, never after it.
+  im.flush_locked({}, false);
   CheckedImage src;
   try {
     src = check_image(image);
@@ -313,19 +381,23 @@ std::optional<std::string> KeyStore::install_snapshot(const std::string& image) 
 }
 
 std::vector<std::pair<std::string, int64_t>> KeyStore::ttl_nodes() const {
-  return impl_->nodes->ttl_nodes();
+  return impl_->live.tree().ttl_nodes();
 }
 
 std::vector<std::pair<uint64_t, std::string>> KeyStore::member_attributes() const {
+  std::lock_guard lock(impl_->db_mu);
   return impl_->members->all();
 }
 
 std::vector<MemberPeers> KeyStore::member_peers() const {
+  std::lock_guard lock(impl_->db_mu);
   return impl_->members->peers();
 }
 
 void KeyStore::seed_member_peers(const std::vector<MemberPeers>& members, uint64_t conf_index) {
   Impl& im = *impl_;
+  if (im.in_batch) throw std::logic_error("KeyStore::seed_member_peers inside a batch");
+  std::lock_guard lock(im.db_mu);
   im.commit_durably([&] {
     im.members->clear_peers();
     for (const MemberPeers& m : members) {
@@ -338,7 +410,7 @@ void KeyStore::seed_member_peers(const std::vector<MemberPeers>& members, uint64
 }
 
 std::optional<int64_t> KeyStore::next_expiration() const {
-  return impl_->nodes->next_expiration();
+  return impl_->live.tree().next_expiration();
 }
 
 }  // namespace larch::store

@@ -1,13 +1,15 @@
 #pragma once
-// The key space on SQLite: nodes, event history, replicated membership and
-// applied_index/applied_term/conf_index, written only by the apply thread, one transaction
-// per applied batch. Apply never reads a clock: all times come
-// in the Command. Crash-safe: after a crash, replay from applied_index()+1.
-//
-// The nodes are also kept in memory (live(), loaded at open and after a snapshot install,
-// changed with every command): GETs and the applier's own lookups read memory, SQLite is
-// only written.
+// The key space: in memory (live(): nodes, TTL index, newest events), and in SQLite (keys.db:
+// nodes, event history, replicated membership and applied_index/applied_term/conf_index).
+// Apply changes memory at once and queues the file's writes per batch; flush() writes the
+// queued batches in one transaction, on whatever thread calls it (the server's keys.db
+// writer), so SQLite never sits on the apply path. GETs, watches and the applier's own
+// lookups read memory (watch replay reads the file for what memory no longer holds).
+// Apply never reads a clock: all times come in the Command. Crash-safe: after a crash,
+// replay from the file's applied_index()+1 (the raft log holds every applied entry after the
+// file's position until sync() has made the file durable).
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,6 +53,8 @@ class KeyStore {
   const LiveKeySpace& live() const;
 
   uint64_t applied_index() const;  // last raft index applied (0 on a fresh store)
+  // Last raft index whose batch is in the file (<= applied_index()). Any thread.
+  uint64_t flushed_index() const;
   // Raft term of the entry at applied_index() as last recorded by the 3-argument apply/skip
   // or an installed snapshot (0 on a fresh store; unchanged by the 2-argument overloads).
   uint64_t applied_term() const;
@@ -61,7 +65,7 @@ class KeyStore {
   // store; set by seed_member_peers() or an installed snapshot, never by apply().
   uint64_t conf_index() const;
 
-  void begin_batch();  // start the batch transaction
+  void begin_batch();  // start a batch (apply thread)
   // Applies cmd as raft entry raft_index (inside the batch; opens one if needed). An entry
   // with raft_index <= applied_index() (replay overlap) is ignored: empty result. Throws
   // std::runtime_error on a SQLite failure; the store must then be abandoned (fail fast).
@@ -75,16 +79,23 @@ class KeyStore {
   // Legacy overloads: as above but leave applied_term() unchanged.
   ApplyResult apply(uint64_t raft_index, const Command& cmd);
   void skip(uint64_t raft_index);
-  void commit_batch();  // commit (also trims history beyond history_limit); no-op if none open
+  // Ends the batch: queues its file writes for flush(); no-op if none open.
+  void commit_batch();
+  // Writes every queued batch to the file in one transaction (with the meta rows of the last,
+  // and the history trimmed to history_limit); then calls `committed` (e.g. to refresh
+  // readers' snapshots), then drops the flushed batches from live().history(). False if
+  // nothing was queued. Any thread; serialised with every other use of the file. Throws
+  // std::runtime_error on a SQLite failure: abandon the store (fail fast; the log replays).
+  bool flush(const std::function<void()>& committed = {});
 
-  // Makes every committed batch durable (fsync), so the raft log below applied_index() may be
-  // dropped. Outside a batch only. Costs one fsync; called once per log compaction.
+  // Flushes, then makes the file durable (fsync), so the raft log below applied_index() may
+  // be dropped. Outside a batch only. Costs one fsync; called once per log compaction.
   void sync();
-  // Destroying the store with a batch open discards the batch (as a crash would).
+  // Destroying the store discards an open batch (as a crash would) and flushes queued ones.
 
   // Replaces the whole key space (nodes, history, members, meta) with `image`, the bytes of
   // a key-space database made by make_snapshot_image() (snapshot_image.h). Apply thread,
-  // outside a batch (std::logic_error otherwise).
+  // outside a batch (std::logic_error otherwise). Queued batches are flushed first.
   // - The image is validated first in a private in-memory copy (SQLite header, Larch
   //   key-space application_id / format version, integrity, tables, meta rows). Any problem:
   //   returns the error message and the store is untouched.

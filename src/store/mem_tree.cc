@@ -9,10 +9,10 @@ MemTree::MemTree() {
 }
 
 const MemNode* MemTree::find(std::string_view key) const {
-  return const_cast<MemTree*>(this)->find(key);
+  return const_cast<MemTree*>(this)->find_mutable(key);
 }
 
-MemNode* MemTree::find(std::string_view key) {
+MemNode* MemTree::find_mutable(std::string_view key) {
   MemNode* n = &root_;
   if (key == key_path::kRoot) return n;
   if (key.empty() || key.front() != '/') return nullptr;
@@ -35,7 +35,7 @@ std::optional<bool> MemTree::is_dir(std::string_view key) const {
 
 bool MemTree::put(const NodeRow& row) {
   if (row.key == key_path::kRoot || row.key.empty()) return false;
-  MemNode* parent = find(key_path::parent(row.key));
+  MemNode* parent = find_mutable(key_path::parent(row.key));
   if (parent == nullptr || !parent->dir) return false;
   auto it = parent->children.find(row.key);
   if (it == parent->children.end()) {
@@ -45,31 +45,76 @@ bool MemTree::put(const NodeRow& row) {
   MemNode& n = *it->second;
   n.dir = row.dir;
   n.value = row.value;
-  n.expiration = row.expiration;
+  change_expiration(row.key, n, row.expiration);
   n.created = row.created;
   n.modified = row.modified;
   return true;
 }
 
+void MemTree::set_value(std::string_view key, std::string_view value, uint64_t modified,
+                        std::optional<int64_t> expiration) {
+  if (key == key_path::kRoot) return;
+  MemNode* n = find_mutable(key);
+  if (n == nullptr) return;
+  n->value.assign(value);
+  n->modified = modified;
+  change_expiration(std::string(key), *n, expiration);
+}
+
+void MemTree::set_expiration(std::string_view key, std::optional<int64_t> expiration) {
+  if (key == key_path::kRoot) return;
+  if (MemNode* n = find_mutable(key)) change_expiration(std::string(key), *n, expiration);
+}
+
+void MemTree::change_expiration(const std::string& key, MemNode& n,
+                                std::optional<int64_t> expiration) {
+  if (n.expiration == expiration) return;
+  if (n.expiration) expiring_.erase({*n.expiration, key});
+  if (expiration) expiring_.emplace(*expiration, key);
+  n.expiration = expiration;
+}
+
 void MemTree::remove(std::string_view key) {
   if (key == key_path::kRoot || key.empty()) return;
-  MemNode* parent = find(key_path::parent(key));
+  MemNode* parent = find_mutable(key_path::parent(key));
   if (parent == nullptr) return;
   auto it = parent->children.find(key);
   if (it == parent->children.end()) return;
-  size_ -= count(*it->second);
+  forget(it->first, *it->second);
   parent->children.erase(it);
+}
+
+void MemTree::forget(const std::string& key, const MemNode& n) {
+  --size_;
+  if (n.expiration) expiring_.erase({*n.expiration, key});
+  for (const auto& [child_key, child] : n.children) forget(child_key, *child);
 }
 
 void MemTree::clear() {
   root_.children.clear();
   size_ = 0;
+  expiring_.clear();
 }
 
-size_t MemTree::count(const MemNode& n) {
-  size_t total = 1;
-  for (const auto& [key, child] : n.children) total += count(*child);
-  return total;
+std::vector<std::string> MemTree::expired(int64_t now_ns) const {
+  std::vector<std::string> keys;
+  for (const auto& [expiration, key] : expiring_) {
+    if (expiration > now_ns) break;
+    keys.push_back(key);
+  }
+  return keys;
+}
+
+std::vector<std::pair<std::string, int64_t>> MemTree::ttl_nodes() const {
+  std::vector<std::pair<std::string, int64_t>> out;
+  out.reserve(expiring_.size());
+  for (const auto& [expiration, key] : expiring_) out.emplace_back(key, expiration);
+  return out;
+}
+
+std::optional<int64_t> MemTree::next_expiration() const {
+  if (expiring_.empty()) return std::nullopt;
+  return expiring_.begin()->first;
 }
 
 }  // namespace larch::store

@@ -112,6 +112,14 @@ TEST_CASE("reader sees exactly the committed batches, index consistent with body
   REQUIRE(g.etcd_index == i);
   REQUIRE(g.body.find("\"value\":\"1\"") != std::string::npos);
   f.store->commit_batch();
+  // keys.db follows memory behind: a committed batch reaches the file with flush().
+  f.reader->end_snapshot();
+  REQUIRE(f.reader->get("/a", false, false, kNow).etcd_index == i);
+  REQUIRE(f.store->live().get("/a", false, kNow).etcd_index == i + 1);
+  REQUIRE(f.store->flushed_index() == f.raft_index - 1);
+  REQUIRE(f.store->flush());
+  REQUIRE_FALSE(f.store->flush());  // nothing left
+  REQUIRE(f.store->flushed_index() == f.raft_index);
   // The reader's snapshot stays as it was until the owner ends it (snapshot contract).
   REQUIRE(f.reader->get("/a", false, false, kNow).etcd_index == i);
   f.reader->end_snapshot();

@@ -65,57 +65,12 @@ TEST_CASE("LiveKeySpace answers like keys.db across random operations", "[live]"
   // listings and hidden keys must render identically from memory and from the file.
   std::mt19937_64 rng(GENERATE(1u, 2u, 3u));
   StoreFixture f;
-  const char* names[] = {"a", "b", "_h", "c"};
-  auto random_key = [&] {
-    std::string k;
-    int depth = 1 + static_cast<int>(rng() % 3);
-    for (int i = 0; i < depth; ++i) k += std::string("/") + names[rng() % 4];
-    return k;
-  };
   int64_t now = kNow;
   for (int step = 0; step < 3000; ++step) {
     now += kSec / 10;
-    Command c = cmd(OpType::kSet, random_key(), "v" + std::to_string(step));
-    c.now_ns = now;
-    switch (rng() % 9) {
-      case 0:
-        c.op = OpType::kSet;
-        break;
-      case 1:
-        c.op = OpType::kSet;
-        c.dir = true;
-        c.value.clear();
-        break;
-      case 2:
-        c.op = OpType::kCreate;
-        break;
-      case 3:
-        c.op = OpType::kUpdate;
-        break;
-      case 4:
-        c.op = OpType::kCompareAndSwap;
-        c.prev_value = "v" + std::to_string(step - 1);
-        break;
-      case 5:
-        c.op = OpType::kDelete;
-        c.recursive = rng() % 2 == 0;
-        c.dir = rng() % 2 == 0;
-        break;
-      case 6:
-        c.op = OpType::kCompareAndDelete;
-        c.prev_index = f.index();
-        break;
-      case 7:
-        c.op = OpType::kCreateInOrder;
-        c.key = "/q";
-        break;
-      case 8:
-        c.op = OpType::kExpire;
-        break;
-    }
-    if (rng() % 4 == 0 && c.op != OpType::kExpire) c.expiration_ns = now + kSec;
+    Command c = random_command(rng, step, now, f.index());
     f.run(c);
-    f.get(random_key(), rng() % 2 == 0, now);
+    f.get(random_key(rng), rng() % 2 == 0, now);
     if (step % 50 == 0) {
       f.get("/", true, now);
       f.get("/", false, now);

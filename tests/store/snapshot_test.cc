@@ -33,6 +33,7 @@ struct TermStore {
     store->begin_batch();
     ApplyResult r = store->apply(++index, term, c);
     store->commit_batch();
+    store->flush();
     reader->end_snapshot();
     return r;
   }
@@ -98,6 +99,7 @@ void populate(TermStore& s) {
   s.store->begin_batch();
   s.store->skip(++s.index, s.term = 5);  // a no-op entry of a new leader
   s.store->commit_batch();
+  s.store->flush();
   s.reader->end_snapshot();
 }
 
@@ -343,6 +345,7 @@ TEST_CASE("images taken while the source is written are consistent snapshots", "
         src->apply(i, i / 10 + 1, cmd(OpType::kSet, "/k" + std::to_string(i), "v"));
       }
       src->commit_batch();
+      src->flush();
       written.store(i);
     }
   });

@@ -60,6 +60,7 @@ TEST_CASE("an uncommitted batch is lost on crash; replay resumes at applied_inde
   auto r = store->apply(3, cmd(OpType::kSet, "/b", "2"));
   REQUIRE(r.etcd_index == 2);
   store->commit_batch();
+  store->flush();
   reader->end_snapshot();
   REQUIRE(reader->get("/c", false, false, kNow).error_code == 100);
   REQUIRE(reader->get("/b", false, false, kNow).etcd_index == 2);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <random>
 #include <stdexcept>
 #include <string>
 
@@ -61,6 +62,58 @@ inline Command cmd(OpType op, std::string key, std::string value = "") {
   return c;
 }
 
+// A key of depth 1..3 over a few names (one hidden), so random commands collide.
+inline std::string random_key(std::mt19937_64& rng) {
+  static const char* const names[] = {"a", "b", "_h", "c"};
+  std::string k;
+  int depth = 1 + static_cast<int>(rng() % 3);
+  for (int i = 0; i < depth; ++i) k += std::string("/") + names[rng() % 4];
+  return k;
+}
+
+// A random command at time now: set (file or dir), create, update, CAS, delete, CAD,
+// in-order create, expire; a quarter get a TTL of 1 s. index = the store's etcd index.
+inline Command random_command(std::mt19937_64& rng, int step, int64_t now, uint64_t index) {
+  Command c = cmd(OpType::kSet, random_key(rng), "v" + std::to_string(step));
+  c.now_ns = now;
+  switch (rng() % 9) {
+    case 1:
+      c.dir = true;
+      c.value.clear();
+      break;
+    case 2:
+      c.op = OpType::kCreate;
+      break;
+    case 3:
+      c.op = OpType::kUpdate;
+      break;
+    case 4:
+      c.op = OpType::kCompareAndSwap;
+      c.prev_value = "v" + std::to_string(step - 1);
+      break;
+    case 5:
+      c.op = OpType::kDelete;
+      c.recursive = rng() % 2 == 0;
+      c.dir = rng() % 2 == 0;
+      break;
+    case 6:
+      c.op = OpType::kCompareAndDelete;
+      c.prev_index = index;
+      break;
+    case 7:
+      c.op = OpType::kCreateInOrder;
+      c.key = "/q";
+      break;
+    case 8:
+      c.op = OpType::kExpire;
+      break;
+    default:
+      break;
+  }
+  if (rng() % 4 == 0 && c.op != OpType::kExpire) c.expiration_ns = now + kSec;
+  return c;
+}
+
 struct StoreFixture {
   explicit StoreFixture(uint64_t history_limit = 1000)
       : path(dir.file("kv.db")),
@@ -72,7 +125,8 @@ struct StoreFixture {
     store->begin_batch();
     ApplyResult r = store->apply(++raft_index, c);
     store->commit_batch();
-    reader->end_snapshot();  // as server::ReaderPool does after every committed batch
+    // As the server's keys.db writer does: flush, then readers take fresh snapshots.
+    if (auto_flush) flush();
     return r;
   }
   ApplyResult set(const std::string& key, const std::string& value = "") {
@@ -96,12 +150,16 @@ struct StoreFixture {
     return file.body;
   }
   uint64_t index() const { return store->etcd_index(); }
+  bool flush() {
+    return store->flush([this] { reader->end_snapshot(); });
+  }
 
   TempDir dir;
   std::string path;
   std::unique_ptr<KeyStore> store;
   std::unique_ptr<KeyReader> reader;
   uint64_t raft_index = 0;
+  bool auto_flush = true;  // run() flushes each batch (false: the test flushes)
 };
 
 }  // namespace larch::store::test
