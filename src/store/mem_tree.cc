@@ -58,19 +58,20 @@ void MemTree::set_value(std::string_view key, std::string_view value, uint64_t m
   if (n == nullptr) return;
   n->value.assign(value);
   n->modified = modified;
-  change_expiration(std::string(key), *n, expiration);
+  change_expiration(key, *n, expiration);
 }
 
 void MemTree::set_expiration(std::string_view key, std::optional<int64_t> expiration) {
   if (key == key_path::kRoot) return;
-  if (MemNode* n = find_mutable(key)) change_expiration(std::string(key), *n, expiration);
+  if (MemNode* n = find_mutable(key)) change_expiration(key, *n, expiration);
 }
 
-void MemTree::change_expiration(const std::string& key, MemNode& n,
+void MemTree::change_expiration(std::string_view key, MemNode& n,
                                 std::optional<int64_t> expiration) {
-  if (n.expiration == expiration) return;
-  if (n.expiration) expiring_.erase({*n.expiration, key});
-  if (expiration) expiring_.emplace(*expiration, key);
+  if (n.expiration == expiration) return;  // the common case: no index change, no copy
+  std::string k(key);
+  if (n.expiration) expiring_.erase({*n.expiration, k});
+  if (expiration) expiring_.emplace(*expiration, std::move(k));
   n.expiration = expiration;
 }
 

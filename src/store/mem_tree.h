@@ -63,7 +63,7 @@ class MemTree {
 
  private:
   MemNode* find_mutable(std::string_view key);
-  void change_expiration(const std::string& key, MemNode& n, std::optional<int64_t> expiration);
+  void change_expiration(std::string_view key, MemNode& n, std::optional<int64_t> expiration);
   // Drops n (at key) and everything below it from size_ and the expiration index.
   void forget(const std::string& key, const MemNode& n);
 
