@@ -112,15 +112,14 @@ struct KeyStore::Impl {
     q.bind_text(1, name).bind_int(2, static_cast<int64_t>(value)).run();
   }
 
-  // Runs `body` in one transaction whose commit runs under synchronous=FULL: the key space
-  // normally commits with synchronous=NORMAL (WAL frames not fsynced), and one FULL commit
-  // fsyncs the WAL, covering every earlier frame too. Rolls back and rethrows on failure.
-  // Caller holds db_mu.
+  // Runs f with synchronous=FULL: the key space normally commits with synchronous=NORMAL
+  // (WAL frames not fsynced), and one FULL commit fsyncs the WAL, covering every earlier
+  // frame too. NORMAL is restored whether f returns or throws. Caller holds db_mu.
   template <typename F>
-  void commit_durably(F&& body) {
+  void with_full_sync(F&& f) {
     db.exec("PRAGMA synchronous=FULL");
     try {
-      tx->run(body);
+      f();
     } catch (...) {
       db.exec("PRAGMA synchronous=NORMAL");
       throw;
@@ -266,14 +265,7 @@ void KeyStore::sync() {
   Impl& im = *impl_;
   if (im.in_batch) throw std::logic_error("KeyStore::sync inside a batch");
   std::lock_guard lock(im.db_mu);
-  im.db.exec("PRAGMA synchronous=FULL");
-  try {
-    im.flush_locked({}, true);
-  } catch (...) {
-    im.db.exec("PRAGMA synchronous=NORMAL");
-    throw;
-  }
-  im.db.exec("PRAGMA synchronous=NORMAL");
+  im.with_full_sync([&] { im.flush_locked({}, true); });
 }
 
 namespace {
@@ -362,16 +354,16 @@ std::optional<std::string> KeyStore::install_snapshot(const std::string& image) 
   // One backup step of all pages = one write transaction on the live file: readers on other
   // connections keep their old snapshot and see the new key space only once it commits.
   // synchronous=FULL for that commit fsyncs the WAL (and, with it, every earlier frame).
-  im.db.exec("PRAGMA synchronous=FULL");
-  sqlite3_backup* b = sqlite3_backup_init(im.db.handle(), "main", src.db->handle(), "main");
-  if (b == nullptr) {
-    std::string msg = sqlite3_errmsg(im.db.handle());
-    im.db.exec("PRAGMA synchronous=NORMAL");
-    throw std::runtime_error(im.db.path() + ": snapshot install: " + msg);
-  }
-  int step_rc = sqlite3_backup_step(b, -1);
-  int rc = sqlite3_backup_finish(b);  // rolls back on failure
-  im.db.exec("PRAGMA synchronous=NORMAL");
+  int step_rc = SQLITE_DONE, rc = SQLITE_OK;
+  im.with_full_sync([&] {
+    sqlite3_backup* b = sqlite3_backup_init(im.db.handle(), "main", src.db->handle(), "main");
+    if (b == nullptr) {
+      throw std::runtime_error(im.db.path() +
+                               ": snapshot install: " + sqlite3_errmsg(im.db.handle()));
+    }
+    step_rc = sqlite3_backup_step(b, -1);
+    rc = sqlite3_backup_finish(b);  // rolls back on failure
+  });
   if (step_rc != SQLITE_DONE || rc != SQLITE_OK) {
     throw std::runtime_error(im.db.path() + ": snapshot install failed: " +
                              sqlite3_errstr(step_rc != SQLITE_DONE ? step_rc : rc));
@@ -398,13 +390,15 @@ void KeyStore::seed_member_peers(const std::vector<MemberPeers>& members, uint64
   Impl& im = *impl_;
   if (im.in_batch) throw std::logic_error("KeyStore::seed_member_peers inside a batch");
   std::lock_guard lock(im.db_mu);
-  im.commit_durably([&] {
-    im.members->clear_peers();
-    for (const MemberPeers& m : members) {
-      im.members->put_peers(m.id, m.peer_urls_json);
-      if (m.removed) im.members->mark_removed(m.id);
-    }
-    im.set_meta("conf_index", conf_index);
+  im.with_full_sync([&] {
+    im.tx->run([&] {
+      im.members->clear_peers();
+      for (const MemberPeers& m : members) {
+        im.members->put_peers(m.id, m.peer_urls_json);
+        if (m.removed) im.members->mark_removed(m.id);
+      }
+      im.set_meta("conf_index", conf_index);
+    });
   });
   im.conf_index = conf_index;
 }

@@ -46,8 +46,6 @@ class PendingWrites {
 
   void set_position(const Position& p) { position_ = p; }
   const Position& position() const { return position_; }
-  bool empty() const { return ops_.empty(); }
-  size_t size() const { return ops_.size(); }
 
   // The first recorded kEvent in [from, to] that reaches a watcher on key (watch_matches):
   // true with out filled (kFound), else false.
