@@ -1,4 +1,6 @@
 // larch: an etcd v2 compatible, strongly consistent key-value server.
+#include <malloc.h>
+
 #include <csignal>
 #include <iostream>
 
@@ -26,5 +28,10 @@ int main(int argc, char** argv) {
       break;
   }
   std::signal(SIGPIPE, SIG_IGN);
+  // Keep freed memory in the allocator: without this glibc hands the top of each thread's
+  // arena back to the kernel (and then asks for it again, an mprotect each way) as requests
+  // come and go, thousands of times a second under load.
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
+  mallopt(M_MMAP_THRESHOLD, 4 << 20);
   return larch::server::run_server(result.config);
 }

@@ -325,15 +325,15 @@ void RaftLoop::apply_entries(const std::vector<consensus::Entry>& entries) {
   // GETs and watches read the live key space, which already holds the batch.
   hub_.publish(keys_.etcd_index(), events);
   for (auto& [d, reply] : done) d(std::move(reply));
-  applied_index_.store(keys_.applied_index(), std::memory_order_release);
-  asio::post(ioc_, [this] { release_reads(); });
+  applied_index_.store(keys_.applied_index());
+  if (reads_awaiting_.load()) asio::post(ioc_, [this] { release_reads(); });
   maybe_compact();
 }
 
 void RaftLoop::schedule_flush() {
   // Backpressure: should the writer ever fall this far behind, the apply thread writes
   // itself, so the queue (memory) stays bounded.
-  if (keys_.live().history().size() > options_.keys_max_queued_batches) flush_keys();
+  if (keys_.live().history().footprint() > options_.keys_max_queued_bytes) flush_keys();
   if (flush_scheduled_.exchange(true)) return;  // the flush already scheduled takes this batch
   asio::post(flush_ioc_, [this] {
     // At most one flush per interval: one transaction then covers many batches, and pages
@@ -425,15 +425,17 @@ void RaftLoop::serve_read_states(const std::vector<consensus::ReadState>& states
     auto it = reads_in_flight_.find(rs.context);
     if (it == reads_in_flight_.end()) continue;
     for (auto& w : it->second) reads_awaiting_apply_.emplace(rs.index, std::move(w));
+    reads_awaiting_.store(!reads_awaiting_apply_.empty());
     reads_in_flight_.erase(it);
   }
 }
 
 void RaftLoop::release_reads() {
-  uint64_t applied = applied_index_.load(std::memory_order_acquire);
+  uint64_t applied = applied_index_.load();
   auto end = reads_awaiting_apply_.upper_bound(applied);
   for (auto it = reads_awaiting_apply_.begin(); it != end; ++it) it->second.done(true);
   reads_awaiting_apply_.erase(reads_awaiting_apply_.begin(), end);
+  reads_awaiting_.store(!reads_awaiting_apply_.empty());
 }
 
 void RaftLoop::expire_reads(int64_t now_ns) {

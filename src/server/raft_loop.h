@@ -64,10 +64,12 @@ struct RaftLoopOptions {
   uint64_t compact_every = 100000;
   uint64_t compact_keep = 1000;  // entries kept below the applied index
   // keys.db write-behind: applied batches are written at most once per interval (one
-  // transaction for all queued); more than keys_max_queued_batches queued makes the apply
-  // thread write them itself.
-  int64_t keys_flush_interval_ns = 100'000'000;
-  size_t keys_max_queued_batches = 1024;
+  // transaction for all queued: the longer the interval, the more of the rows a flush writes
+  // were changed several times, and the cheaper each write; a crash replays at most this
+  // much of the raft log); more than keys_max_queued_bytes queued makes the apply thread
+  // write them itself (bounded memory should the writer fall behind).
+  int64_t keys_flush_interval_ns = 1'000'000'000;
+  size_t keys_max_queued_bytes = 256u << 20;
   std::function<void(uint64_t, uint64_t)> compact_log;
   // Membership. on_conf_change: raft thread, when a committed configuration change takes
   // effect (before the core's voters change, so an added member is reachable first);
@@ -216,7 +218,11 @@ class RaftLoop {
   uint64_t next_read_ctx_ = 1;
   std::map<std::string, std::vector<ReadWaiter>> reads_in_flight_;  // by context
   std::multimap<uint64_t, ReadWaiter> reads_awaiting_apply_;        // by read index
-  std::vector<ReadWaiter> reads_retry_;                             // no leader yet
+  // Set by the raft thread while reads_awaiting_apply_ is not empty: only then does the
+  // apply thread wake it after a batch. Seq-cst with applied_index_ (each side stores its
+  // own, then loads the other's): no read is left waiting for an index already applied.
+  std::atomic<bool> reads_awaiting_{false};
+  std::vector<ReadWaiter> reads_retry_;  // no leader yet
   bool bootstrap_checked_ = false;
   int64_t next_publish_ns_ = 0;
   int64_t leaderless_since_ns_ = 0;  // when this member last lost its leader (0: has one)

@@ -46,6 +46,8 @@ class PendingWrites {
 
   void set_position(const Position& p) { position_ = p; }
   const Position& position() const { return position_; }
+  // Memory the batch holds (its records and bytes), for the write queue's bound.
+  size_t footprint() const { return ops_.capacity() * sizeof(Op) + bytes_.capacity(); }
 
   // The first recorded kEvent in [from, to] that reaches a watcher on key (watch_matches):
   // true with out filled (kFound), else false.

@@ -8,6 +8,7 @@ void WriteQueue::reset(uint64_t etcd_index) {
   std::deque<PendingWrites> gone;
   std::lock_guard lock(mu_);
   gone.swap(batches_);
+  footprint_ = 0;
   covered_from_ = etcd_index + 1;
   last_index_ = etcd_index;
 }
@@ -15,6 +16,7 @@ void WriteQueue::reset(uint64_t etcd_index) {
 void WriteQueue::push(PendingWrites batch) {
   std::lock_guard lock(mu_);
   last_index_ = batch.position().etcd_index;
+  footprint_ += batch.footprint();
   batches_.push_back(std::move(batch));
 }
 
@@ -33,6 +35,7 @@ void WriteQueue::drop_flushed(size_t n) {
   if (n == 0) return;
   covered_from_ = batches_[n - 1].position().etcd_index + 1;
   for (size_t i = 0; i < n; ++i) {
+    footprint_ -= batches_.front().footprint();
     gone.push_back(std::move(batches_.front()));
     batches_.pop_front();
   }
@@ -41,6 +44,11 @@ void WriteQueue::drop_flushed(size_t n) {
 uint64_t WriteQueue::covered_from() const {
   std::lock_guard lock(mu_);
   return covered_from_;
+}
+
+size_t WriteQueue::footprint() const {
+  std::lock_guard lock(mu_);
+  return footprint_;
 }
 
 size_t WriteQueue::size() const {

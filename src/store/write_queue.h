@@ -46,6 +46,7 @@ class WriteQueue {
 
   uint64_t covered_from() const;
   size_t size() const;
+  size_t footprint() const;  // memory the queued batches hold (PendingWrites::footprint)
 
  private:
   const uint64_t limit_;
@@ -53,6 +54,7 @@ class WriteQueue {
   std::deque<PendingWrites> batches_;  // references stay valid across push_back
   uint64_t covered_from_ = 1;          // every index >= this is in batches_ (once applied)
   uint64_t last_index_ = 0;            // etcd index after the newest batch
+  size_t footprint_ = 0;
 };
 
 }  // namespace larch::store

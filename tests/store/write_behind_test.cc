@@ -97,6 +97,24 @@ TEST_CASE("WriteQueue: indexes older than the history limit are cleared", "[writ
   REQUIRE(q.find("/a", false, 2, 4, none).index == 2);
 }
 
+TEST_CASE("WriteQueue: footprint counts what the queued batches hold", "[writebehind]") {
+  WriteQueue q(100);
+  q.reset(0);
+  REQUIRE(q.footprint() == 0);
+  PendingWrites small = batch({event(1, "/a")}, 1);
+  PendingWrites big = batch({event(2, "/b"), event(3, std::string(5000, 'k'))}, 3);
+  size_t small_bytes = small.footprint(), big_bytes = big.footprint();
+  REQUIRE(big_bytes > 5000);
+  REQUIRE(big_bytes > small_bytes);
+  q.push(std::move(small));
+  q.push(std::move(big));
+  REQUIRE(q.footprint() == small_bytes + big_bytes);
+  q.drop_flushed(1);
+  REQUIRE(q.footprint() == big_bytes);
+  q.reset(3);
+  REQUIRE(q.footprint() == 0);
+}
+
 TEST_CASE("keys.db holds exactly the flushed batches", "[writebehind]") {
   StoreFixture f;
   f.auto_flush = false;
