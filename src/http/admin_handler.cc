@@ -61,7 +61,7 @@ Response AdminHandler::handle(const Request& req, const Dispatch& d) const {
     case Endpoint::kConfigLocalLog: {
       Response r;
       r.status = 204;
-      r.content_type.clear();
+      r.content_type = {};
       return r;
     }
     case Endpoint::kAuthEnable:

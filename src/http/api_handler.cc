@@ -40,7 +40,7 @@ namespace {
 Response redirect(const Dispatch& d, std::string_view method) {
   Response r;
   r.status = 301;
-  r.content_type.clear();
+  r.content_type = {};
   r.add("Location", d.target.location);
   if (method == "GET" || method == "HEAD") {
     r.content_type = "text/html; charset=utf-8";
@@ -70,7 +70,7 @@ boost::asio::awaitable<Outcome> ApiHandler::handle(const Request& req) {
     }
     case DispatchKind::kOptions: {
       Response r;
-      r.content_type.clear();
+      r.content_type = {};
       co_return Outcome{std::move(r), {}};
     }
     case DispatchKind::kRedirect:

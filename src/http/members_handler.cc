@@ -164,7 +164,7 @@ boost::asio::awaitable<Response> MembersHandler::write(const Request& req,
     r.body = member_json(added) + "\n";
   } else {
     r.status = 204;
-    r.content_type.clear();
+    r.content_type = {};
   }
   co_return with_cluster(std::move(r));
 }

@@ -10,7 +10,9 @@ namespace larch::http {
 
 struct Response {
   int status = 200;
-  std::string content_type = "application/json";  // empty: no Content-Type header
+  // Empty: no Content-Type header. Static storage (a literal): a std::string here would
+  // allocate for every response ("application/json" is one byte past the inline capacity).
+  std::string_view content_type = "application/json";
   // Extra headers, in order. Names must be string literals (static storage).
   std::vector<std::pair<std::string_view, std::string>> headers;
   std::string body;

@@ -51,6 +51,8 @@ GetResult LiveKeySpace::get(std::string_view key, bool recursive, int64_t now_ns
     r.body = util::v2_error_body(r.error_code, cause, r.etcd_index);
     return r;
   }
+  // Room for a key's whole answer (a directory's grows as it must).
+  r.body.reserve(160 + 2 * k.size() + n->value.size());
   r.body = "{\"action\":\"get\",\"node\":";
   node_json::Fields f = fields(k, *n);
   node_json::append_head(r.body, f, now_ns);

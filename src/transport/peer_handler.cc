@@ -59,7 +59,7 @@ http::Response PeerHandler::receive(const http::Request& req, std::string_view q
   if (!mine.empty()) deliver_(std::move(mine));
   http::Response r;
   r.status = 204;
-  r.content_type.clear();
+  r.content_type = {};
   return r;
 }
 

@@ -47,7 +47,7 @@ TEST_CASE("response: chunked head and chunks; 204 has no length") {
   REQUIRE(chunk("{\"a\":1}\n") == "8\r\n{\"a\":1}\n\r\n");
   Response nc;
   nc.status = 204;
-  nc.content_type.clear();
+  nc.content_type = {};
   std::string n = serialize(nc, CorsDecision{}, true, "D");
   REQUIRE(n.find("Content-Length") == std::string::npos);
   REQUIRE(n.find("Content-Type") == std::string::npos);
