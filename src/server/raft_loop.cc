@@ -107,7 +107,10 @@ void RaftLoop::stop() {
   // Entries already handed over are still applied (they are committed and persisted).
   apply_work_.reset();
   apply_thread_.join();
-  flush_work_.reset();  // what the apply thread queued is written before the thread ends
+  // What the apply thread queued is written before the thread ends: cutting the wait short
+  // runs the pending flush now rather than up to keys_flush_interval_ns later.
+  asio::post(flush_ioc_, [this] { flush_timer_.cancel(); });
+  flush_work_.reset();
   flush_thread_.join();
   snapshot_work_.reset();
   snapshot_ioc_.stop();  // an image being made is abandoned
