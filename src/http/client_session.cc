@@ -1,5 +1,6 @@
 #include "http/client_session.h"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
@@ -44,6 +45,12 @@ class ChannelSink : public store::WatchSink {
 // further behind is dropped and its response ends.
 constexpr size_t kWatchBuffer = 100;
 
+// Beast reads at most 64 KiB per call, and otherwise only as much as the buffer's spare
+// capacity (at least 512 bytes): since the parser consumes the body as it arrives, the buffer
+// never grows, and a 5 KiB peer batch took ~11 recvmsg, each with an epoll_wait and a timer
+// re-arm. A session whose request has a larger body makes room for it (up to this) first.
+constexpr size_t kMaxReadChunk = 64 * 1024;
+
 Request to_request(bhttp::request<bhttp::string_body>& msg) {
   Request r;
   r.method = msg.method_string();
@@ -85,7 +92,7 @@ class Session {
       parser.header_limit(limits_.max_header_bytes);
       parser.body_limit(limits_.max_body_bytes);
       stream_.expires_after(limits_.idle_timeout);
-      auto [ec, n] = co_await bhttp::async_read(stream_, buffer_, parser, kTuple);
+      boost::system::error_code ec = co_await read_request(parser);
       if (ec) {
         if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
             ec == asio::error::connection_reset || ec == asio::error::eof ||
@@ -115,6 +122,20 @@ class Session {
   }
 
  private:
+  // Reads one request: the header, then (if it did not arrive with it) the body, in reads as
+  // large as the body (see kMaxReadChunk) rather than 512 bytes at a time.
+  awaitable<boost::system::error_code> read_request(
+      bhttp::request_parser<bhttp::string_body>& parser) {
+    auto [ec, n] = co_await bhttp::async_read_header(stream_, buffer_, parser, kTuple);
+    if (ec || parser.is_done()) co_return ec;
+    if (auto len = parser.content_length()) {
+      size_t want = buffer_.size() + static_cast<size_t>(std::min<uint64_t>(*len, kMaxReadChunk));
+      if (buffer_.capacity() < want) buffer_.reserve(want);
+    }
+    auto [body_ec, body_n] = co_await bhttp::async_read(stream_, buffer_, parser, kTuple);
+    co_return body_ec;
+  }
+
   // Writes a whole response; false if the connection must end.
   awaitable<bool> send(const Response& r, const CorsDecision& cors, bool keep_alive) {
     std::string bytes = serialize(r, cors, keep_alive, date_.now());
