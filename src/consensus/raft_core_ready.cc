@@ -31,7 +31,7 @@ Ready RaftCore::ready() {
   rd.entries = log_.take_entries_to_persist();
   // Only entries already handed out for persisting (in this or an earlier Ready) may be
   // applied: the driver persists before it applies.
-  rd.committed_entries = log_.entries_to_apply(config_.max_committed_bytes_per_ready);
+  rd.committed_entries = log_.take_entries_to_apply(config_.max_committed_bytes_per_ready);
   rd.messages = std::move(msgs_);
   msgs_.clear();
   rd.read_states = std::move(read_states_);

@@ -39,14 +39,15 @@ std::vector<Entry> RaftLog::slice(uint64_t lo, uint64_t hi, uint64_t max_bytes) 
   std::vector<Entry> out;
   if (lo >= hi) return out;
   uint64_t bytes = 0;
-  if (lo < offset_) {
-    uint64_t stable_hi = std::min(hi, offset_);
-    out = storage_.entries(lo, stable_hi, max_bytes);
-    if (out.size() < stable_hi - lo) return out;  // byte limit reached inside storage
+  if (lo < tail_first()) {
+    uint64_t stored_hi = std::min(hi, tail_first());
+    out = storage_.entries(lo, stored_hi, max_bytes);
+    if (out.size() < stored_hi - lo) return out;  // byte limit reached inside storage
     for (const Entry& e : out) bytes += e.data.size();
   }
-  for (uint64_t i = std::max(lo, offset_); i < hi && i <= last_unstable_index(); ++i) {
-    const Entry& e = unstable_[i - offset_];
+  // The tail and the unstable entries are consecutive: [tail_first(), last_unstable_index()].
+  for (uint64_t i = std::max(lo, tail_first()); i < hi && i <= last_unstable_index(); ++i) {
+    const Entry& e = i < offset_ ? tail_[i - tail_first()] : unstable_[i - offset_];
     if (!out.empty() && bytes + e.data.size() > max_bytes) break;
     bytes += e.data.size();
     out.push_back(e);
@@ -84,6 +85,10 @@ uint64_t RaftLog::append(const std::vector<Entry>& ents) {
   if (after <= offset_) {
     // Replaces stable entries too; the stale stable suffix stays shadowed until the
     // driver's persist overwrites it.
+    while (!tail_.empty() && tail_.back().index >= after) {
+      tail_bytes_ -= tail_.back().data.size();
+      tail_.pop_back();
+    }
     offset_ = after;
     unstable_ = ents;
     in_progress_ = offset_;
@@ -127,18 +132,48 @@ void RaftLog::stable_to(uint64_t i, uint64_t t) {
   // A mismatch means the entries were replaced since they were handed out; the newer
   // ones are still unstable and will be persisted by a later Ready.
   if (i < offset_ || i > last_unstable_index() || unstable_[i - offset_].term != t) return;
-  unstable_.erase(unstable_.begin(), unstable_.begin() + static_cast<ptrdiff_t>(i - offset_ + 1));
+  auto end = unstable_.begin() + static_cast<ptrdiff_t>(i - offset_ + 1);
+  for (auto it = unstable_.begin(); it != end; ++it) {
+    tail_bytes_ += it->data.size();
+    tail_.push_back(std::move(*it));
+  }
+  unstable_.erase(unstable_.begin(), end);
   offset_ = i + 1;
   in_progress_ = std::max(in_progress_, offset_);
+  while (!tail_.empty() && (tail_.front().index <= applied_ || tail_bytes_ > kStableTailBytes)) {
+    pop_tail_front();
+  }
 }
 
 uint64_t RaftLog::apply_limit() const {
   return std::min(committed_, in_progress_ - 1);
 }
 
-std::vector<Entry> RaftLog::entries_to_apply(uint64_t max_bytes) const {
+void RaftLog::pop_tail_front() {
+  tail_bytes_ -= tail_.front().data.size();
+  tail_.pop_front();
+}
+
+std::vector<Entry> RaftLog::take_entries_to_apply(uint64_t max_bytes) {
   if (!has_entries_to_apply()) return {};
-  return slice(applied_ + 1, apply_limit() + 1, max_bytes);
+  uint64_t lo = applied_ + 1;
+  uint64_t hi = apply_limit() + 1;
+  if (tail_.empty() || tail_first() != lo) return slice(lo, hi, max_bytes);
+  std::vector<Entry> out;
+  uint64_t bytes = 0;
+  while (!tail_.empty() && lo < hi) {
+    uint64_t size = tail_.front().data.size();
+    if (!out.empty() && bytes + size > max_bytes) return out;
+    bytes += size;
+    tail_bytes_ -= size;
+    out.push_back(std::move(tail_.front()));
+    tail_.pop_front();
+    ++lo;
+  }
+  if (lo < hi && bytes < max_bytes) {
+    for (Entry& e : slice(lo, hi, max_bytes - bytes)) out.push_back(std::move(e));
+  }
+  return out;
 }
 
 void RaftLog::restore(uint64_t index, uint64_t term) {
@@ -146,6 +181,8 @@ void RaftLog::restore(uint64_t index, uint64_t term) {
     raft_fatal("restore: storage does not hold the installed snapshot");
   }
   unstable_.clear();
+  tail_.clear();
+  tail_bytes_ = 0;
   offset_ = index + 1;
   in_progress_ = offset_;
   committed_ = std::max(committed_, index);
@@ -156,6 +193,7 @@ void RaftLog::applied_to(uint64_t i) {
   if (i <= applied_) return;
   if (i > committed_) raft_fatal("applied index beyond commit");
   applied_ = i;
+  while (!tail_.empty() && tail_.front().index <= applied_) pop_tail_front();
 }
 
 }  // namespace larch::consensus

@@ -3,8 +3,11 @@
 // "unstable" entries not yet persisted, plus the commit and apply cursors (etcd's raftLog
 // + unstable). Entries handed to the driver for persisting stay unstable until
 // stable_to() (called from RaftCore::advance) so a crash before the fsync loses nothing
-// that was promised. Raft thread only.
+// that was promised. Stable entries not yet applied stay in memory too (the "stable tail",
+// up to kStableTailBytes): applying them, or sending them to a follower just behind, then
+// needs no read back from storage. Raft thread only.
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -58,7 +61,9 @@ class RaftLog {
 
   // Apply handshake: committed entries that were already handed out for persisting.
   bool has_entries_to_apply() const { return applied_ < apply_limit(); }
-  std::vector<Entry> entries_to_apply(uint64_t max_bytes) const;
+  // The next committed entries to apply (at least one when there are any, at most about
+  // max_bytes). Those in the stable tail are moved out of it: the caller applies them.
+  std::vector<Entry> take_entries_to_apply(uint64_t max_bytes);
   void applied_to(uint64_t i);
   // A snapshot up to (index, term) was installed in the state machine and in storage
   // (storage.first_index() == index + 1): drop the unstable part and move commit/applied.
@@ -68,11 +73,18 @@ class RaftLog {
   uint64_t last_unstable_index() const { return offset_ + unstable_.size() - 1; }
   uint64_t apply_limit() const;
   uint64_t find_conflict(const std::vector<Entry>& ents) const;
+  uint64_t tail_first() const { return offset_ - tail_.size(); }
+  void pop_tail_front();
+
+  // Bounds the stable tail's memory when commit lags far behind what is stable.
+  static constexpr uint64_t kStableTailBytes = 64u << 20;
 
   LogStorage& storage_;
   std::vector<Entry> unstable_;  // entries at [offset_, offset_ + size)
-  uint64_t offset_;              // index of unstable_[0]; everything below is stable
-  uint64_t in_progress_;         // first unstable index not yet handed out for persisting
+  std::deque<Entry> tail_;       // stable entries at [offset_ - size, offset_), not applied
+  uint64_t tail_bytes_ = 0;
+  uint64_t offset_;       // index of unstable_[0]; everything below is stable
+  uint64_t in_progress_;  // first unstable index not yet handed out for persisting
   uint64_t committed_;
   uint64_t applied_;
 };

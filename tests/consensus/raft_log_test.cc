@@ -17,6 +17,25 @@ std::vector<Entry> ents(std::initializer_list<std::pair<uint64_t, uint64_t>> ind
   return out;
 }
 
+// Counts the entries read back from the stable log.
+class CountingStorage : public MemoryLogStorage {
+ public:
+  std::vector<Entry> entries(uint64_t lo, uint64_t hi, uint64_t max_bytes) const override {
+    auto out = MemoryLogStorage::entries(lo, hi, max_bytes);
+    reads += out.size();
+    return out;
+  }
+  mutable size_t reads = 0;
+};
+
+// Appends ents as the driver would: hand out, persist, stable_to.
+void append_stable(RaftLog& log, LogStorage& s, const std::vector<Entry>& es) {
+  log.append(es);
+  auto out = log.take_entries_to_persist();
+  s.persist({es.back().term, 0, 0}, out);
+  log.stable_to(out.back().index, out.back().term);
+}
+
 }  // namespace
 
 TEST_CASE("raft log merges the stable and unstable parts", "[raftlog]") {
@@ -75,7 +94,7 @@ TEST_CASE("raft log commits only current-term entries via maybe_commit", "[raftl
   REQUIRE(log.maybe_commit(2, 2));
   REQUIRE(log.committed() == 2);
   REQUIRE(log.has_entries_to_apply());
-  REQUIRE(log.entries_to_apply(1).size() == 1);  // byte-limited apply batch
+  REQUIRE(log.take_entries_to_apply(1).size() == 1);  // byte-limited apply batch
   log.applied_to(2);
   REQUIRE_FALSE(log.has_entries_to_apply());
 }
@@ -88,6 +107,45 @@ TEST_CASE("raft log applies only entries already handed out for persisting", "[r
   REQUIRE_FALSE(log.has_entries_to_apply());
   log.take_entries_to_persist();
   REQUIRE(log.has_entries_to_apply());
+}
+
+TEST_CASE("raft log keeps stable entries in memory until applied", "[raftlog]") {
+  CountingStorage s;
+  s.persist({1, 0, 0}, ents({{1, 1}}));
+  RaftLog log(s, 0);
+  append_stable(log, s, ents({{2, 1}, {3, 1}, {4, 1}}));
+  REQUIRE(log.persisted_index() == 4);
+  // Entries stable since this log was made come from memory; older ones from storage.
+  REQUIRE(log.slice(2, 5, 100) == ents({{2, 1}, {3, 1}, {4, 1}}));
+  REQUIRE(s.reads == 0);
+  REQUIRE(log.slice(1, 3, 100) == ents({{1, 1}, {2, 1}}));
+  REQUIRE(s.reads == 1);
+  log.commit_to(4);
+  s.reads = 0;
+  auto first = log.take_entries_to_apply(100);
+  REQUIRE(first == ents({{1, 1}, {2, 1}, {3, 1}, {4, 1}}));
+  REQUIRE(s.reads == 1);  // only entry 1, from before this log
+  log.applied_to(4);
+  // Handed-out entries left memory: a follower lagging behind reads them from storage.
+  REQUIRE(log.slice(3, 5, 100) == ents({{3, 1}, {4, 1}}));
+  REQUIRE(s.reads == 3);
+}
+
+TEST_CASE("raft log drops replaced stable entries from memory", "[raftlog]") {
+  CountingStorage s;
+  RaftLog log(s, 0);
+  append_stable(log, s, ents({{1, 1}, {2, 1}, {3, 1}}));
+  // A new leader's entries replace 2 and 3 before they were applied.
+  REQUIRE(log.maybe_append(1, 1, 0, ents({{2, 2}})) == 2u);
+  REQUIRE(log.last_index() == 2);
+  REQUIRE(log.slice(1, 3, 100) == ents({{1, 1}, {2, 2}}));
+  auto out = log.take_entries_to_persist();
+  REQUIRE(out == ents({{2, 2}}));
+  s.persist({2, 0, 0}, out);
+  log.stable_to(2, 2);
+  log.commit_to(2);
+  REQUIRE(log.take_entries_to_apply(100) == ents({{1, 1}, {2, 2}}));
+  REQUIRE(s.reads == 0);
 }
 
 TEST_CASE("progress probe and replicate flow control", "[progress]") {
