@@ -13,7 +13,7 @@ namespace larch::http {
 class AdminHandler {
  public:
   AdminHandler(KvService& service, const ApiOptions& options)
-      : service_(service), options_(options), members_(service) {}
+      : service_(service), options_(options), members_(service, options.strict_reconfig_check) {}
 
   Response handle(const Request& req, const Dispatch& d) const;
   const MembersHandler& members() const { return members_; }

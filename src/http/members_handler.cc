@@ -5,6 +5,7 @@
 
 #include "http/await_callback.h"
 #include "http/parse_media_type.h"
+#include "http/reconfig_check.h"
 #include "util/go_json.h"
 #include "util/member_id.h"
 
@@ -128,6 +129,7 @@ std::optional<Response> MembersHandler::prepare(const Request& req, const std::s
     if (known(change.id) || service_.member_removed(change.id)) {
       return json_message(409, "membership: ID exists");
     }
+    if (strict_ && !ready_to_add_voter(ms)) return json_message(500, "Internal Server Error");
     return std::nullopt;
   }
   auto id = util::parse_id_hex(sub);
@@ -140,6 +142,9 @@ std::optional<Response> MembersHandler::prepare(const Request& req, const std::s
   if (req.method == "DELETE") {
     // The last member cannot go: nothing would be left to apply the removal.
     if (ms.size() == 1) return json_message(500, "Internal Server Error");
+    if (strict_ && !ready_to_remove_voter(ms, *id)) {
+      return json_message(500, "Internal Server Error");
+    }
     change.kind = MemberChangeKind::kRemove;
     return std::nullopt;
   }

@@ -1,7 +1,8 @@
 #pragma once
 // /v2/members: GET of the member list and members/leader (synchronous), and member writes
 // (POST adds, PUT changes peer URLs, DELETE removes) validated with etcd's status codes and
-// messages (spec §8.5), then replicated as a configuration change and answered once applied.
+// messages (spec §8.5) and, with --strict-reconfig-check, etcd's started-quorum rule, then
+// replicated as a configuration change and answered once applied.
 #include <boost/asio/awaitable.hpp>
 #include <string>
 #include <vector>
@@ -13,7 +14,10 @@ namespace larch::http {
 
 class MembersHandler {
  public:
-  explicit MembersHandler(KvService& service) : service_(service) {}
+  // strict_reconfig_check: --strict-reconfig-check (see reconfig_check.h); a refused
+  // change is answered 500 Internal Server Error, as etcd's v2 API does.
+  MembersHandler(KvService& service, bool strict_reconfig_check)
+      : service_(service), strict_(strict_reconfig_check) {}
 
   // GET. sub: the path after "/v2/members/" ("" for the collection).
   Response handle(const std::string& sub) const;
@@ -33,6 +37,7 @@ class MembersHandler {
   Response with_cluster(Response r) const;
 
   KvService& service_;
+  bool strict_;
 };
 
 // JSON of one member object: {"id":..,"name":..,"peerURLs":[..],"clientURLs":[..]}.

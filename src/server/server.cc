@@ -159,6 +159,7 @@ http::ApiOptions api_options(const config::Config& cfg) {
   o.cors = cfg.cors;
   o.host_whitelist = cfg.host_whitelist;
   o.linearizable_reads = cfg.linearizable_reads;
+  o.strict_reconfig_check = cfg.strict_reconfig_check;
   return o;
 }
 

@@ -10,6 +10,7 @@ commands.
 3. A member removed while it was down learns it on restart (410 from its peers) and
    stops, every time it is started again.
 4. etcdctl member add / update / remove / list, and the error answers of /v2/members.
+5. --strict-reconfig-check: member changes that would leave no started quorum are refused.
 
 Every test starts its own cluster (cluster.Cluster, loopback, free ports) and stops exactly
 the processes it started.
@@ -249,3 +250,34 @@ def test_join_refused_when_not_added(make_cluster):
     assert stranger.wait_exit(20) == 1
     assert "add it first" in stranger.log_text()
     assert not os.path.exists(os.path.join(stranger.data_dir, "identity"))
+
+
+# ---- 5. --strict-reconfig-check ---------------------------------------------------------------
+
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize("strict", [True, False])
+def test_strict_reconfig_check_keeps_a_started_quorum(make_cluster, strict):
+    """With etcd's default --strict-reconfig-check, 3 started members may take two more that
+    never start (3 of 5 started is still a quorum), but a third add is refused with 500 and
+    nothing is replicated, and so is removing a started member (2 of 4 left started). With
+    the check off the third add goes through (3 of 5 can still commit it) and leaves a
+    cluster of 6 with 3 started: what the check is there to prevent."""
+    extra = [] if strict else ["--strict-reconfig-check=false"]
+    cl: Cluster = make_cluster(3, extra_args=extra)
+    leader = cl.wait_leader()
+    started_id = member_id_of(leader)
+    for _ in range(2):
+        add_member(leader, cl.new_member())
+    third = cl.new_member()
+    r = leader.call("POST", "/v2/members", json.dumps({"peerURLs": [third.peer_url]}), JSON,
+                    timeout=15)
+    if not strict:
+        assert r.status == 201, r
+        wait_for(lambda: len(members_of(leader)) == 6, 10, what="6 members listed")
+        return
+    assert r.status == 500 and r.json() == {"message": "Internal Server Error"}, r
+    r = leader.call("DELETE", f"/v2/members/{started_id}", timeout=15)
+    assert r.status == 500 and r.json() == {"message": "Internal Server Error"}, r
+    listed = members_of(leader)
+    assert len(listed) == 5 and started_id in listed
+    assert third.peer_url not in [u for m in listed.values() for u in m["peerURLs"]]
