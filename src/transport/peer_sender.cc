@@ -49,6 +49,10 @@ void PeerSender::enqueue(std::vector<consensus::Message> msgs) {
 void PeerSender::push(std::vector<consensus::Message> msgs) {
   if (stopped_) return;
   for (auto& m : msgs) {
+    if (m.type == consensus::MessageType::kSnapshot) {
+      queue_snapshot(std::move(m));
+      continue;
+    }
     size_t n = consensus::approx_encoded_size(m);
     if (queued_bytes_ + n > kMaxQueuedBytes) {
       dropped_messages_.fetch_add(1, std::memory_order_relaxed);
@@ -58,6 +62,20 @@ void PeerSender::push(std::vector<consensus::Message> msgs) {
     queue_.push_back(std::move(m));
   }
   wake_.cancel();
+}
+
+void PeerSender::queue_snapshot(consensus::Message m) {
+  // Outside the byte bound: the image already exists in memory, and a key space larger than
+  // the bound could otherwise never reach a follower that needs it. A newer snapshot replaces
+  // one still queued (the leader resends after a timeout), so at most one waits.
+  for (auto& queued : queue_) {
+    if (queued.type == consensus::MessageType::kSnapshot) {
+      queued = std::move(m);
+      dropped_messages_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+  }
+  queue_.push_back(std::move(m));
 }
 
 void PeerSender::start() {

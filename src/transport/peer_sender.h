@@ -4,6 +4,9 @@
 // is in flight per peer, and the core's inflight window bounds the appends beyond that.
 // A failed POST drops its batch (Raft retransmits what matters), closes the connection and
 // backs off 50 ms doubling to 1 s. The queue is bounded in bytes; overflow drops messages.
+// A snapshot is outside that bound (at most one queued: a newer one replaces it), so a key
+// space larger than the bound still reaches a follower; the peer listener's body limit
+// (256 MiB) is what bounds a snapshot.
 // A POST answered 410 Gone means this member was removed from the cluster: `on_removed` is
 // called (on the io_context thread) and the batch counts as failed.
 //
@@ -73,6 +76,7 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
 
  private:
   void push(std::vector<consensus::Message> msgs);
+  void queue_snapshot(consensus::Message m);
   // Runs self->run(); the parameter keeps the sender alive until the loop has ended.
   static boost::asio::awaitable<void> run_owned(std::shared_ptr<PeerSender> self);
   boost::asio::awaitable<void> run();

@@ -108,13 +108,22 @@ TEST_CASE("transport stop: prompt when stopped at any point of a first send", "[
   }
 }
 
-TEST_CASE("transport: the queue of a peer that does not answer is bounded", "[transport]") {
+// A transport whose one peer (member 2) never answers, with a POST to it in flight: what
+// is sent to 2 from now on stays queued.
+struct StuckPeer {
   SilentPeer peer;
   LogLines log;
-  transport::Transport t(kCluster, 1, {{2, "127.0.0.1", peer.port()}}, log.logger());
-  t.start();
-  t.send({heartbeat(2, 1)});
-  REQUIRE(wait_until([&] { return peer.bytes_received() > 0; }));  // POST in flight
+  transport::Transport t{kCluster, 1, {{2, "127.0.0.1", peer.port()}}, log.logger()};
+  StuckPeer() {
+    t.start();
+    t.send({heartbeat(2, 1)});
+    REQUIRE(wait_until([&] { return peer.bytes_received() > 0; }));
+  }
+};
+
+TEST_CASE("transport: the queue of a peer that does not answer is bounded", "[transport]") {
+  StuckPeer stuck;
+  transport::Transport& t = stuck.t;
   // 80 appends of 1 MiB each while the POST is stuck: more than the 64 MiB bound.
   constexpr size_t kCount = 80;
   constexpr size_t kEntry = 1u << 20;
@@ -133,5 +142,23 @@ TEST_CASE("transport: the queue of a peer that does not answer is bounded", "[tr
   auto s = stats_of(t, 2);
   CHECK(s.dropped_messages < kCount / 2);
   CHECK(s.sent_messages == 0);
+  CHECK(timed_stop(t) < kPrompt);
+}
+
+TEST_CASE("transport: a snapshot larger than the queue bound is queued, one at a time",
+          "[transport]") {
+  StuckPeer stuck;
+  transport::Transport& t = stuck.t;
+  constexpr size_t kImage = transport::PeerSender::kMaxQueuedBytes + (8u << 20);
+  for (uint64_t i = 1; i <= 2; ++i) {
+    Message m = heartbeat(2, 1);
+    m.type = MessageType::kSnapshot;
+    m.index = 100 * i;
+    m.snapshot = std::string(kImage, 'x');
+    t.send({std::move(m)});
+  }
+  // Over the bound, yet neither is dropped for it: the second replaces the first.
+  REQUIRE(wait_until([&] { return stats_of(t, 2).dropped_messages >= 1; }));
+  CHECK(stats_of(t, 2).dropped_messages == 1);
   CHECK(timed_stop(t) < kPrompt);
 }
