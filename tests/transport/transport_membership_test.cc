@@ -298,11 +298,12 @@ TEST_CASE("transport membership: a member with several peer URLs is reached on o
   t.start();
   REQUIRE(wait_until([&] {
     t.send(messages(2, 1, 1));
-    return inbox.size() >= 1;
+    return inbox.size() >= 1 && sent_to(t, 2) >= 1;
   }));
-  // The same URL list again keeps the sender; another order is a new address set.
+  // The same URL list again keeps the sender (and its counts: a new one would start from 0;
+  // a batch of the sends above may still complete meanwhile, so the count can only grow).
   uint64_t sent = sent_to(t, 2);
   t.add_peer(two);
-  CHECK(sent_to(t, 2) == sent);
+  CHECK(sent_to(t, 2) >= sent);
   CHECK(timed_stop(t) < kPrompt);
 }
