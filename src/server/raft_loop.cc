@@ -31,7 +31,8 @@ RaftLoop::RaftLoop(RaftLoopOptions options, consensus::LogStorage& log, store::K
       expiry_(clock_()),
       // Request ids only need to be unique among this member's in-flight requests and
       // unlikely to collide with other members' ids: start from a per-process random point.
-      next_request_id_((options_.seed * 0x9e3779b97f4a7c15ULL) ^ static_cast<uint64_t>(clock_())) {
+      next_request_id_((options_.seed * 0x9e3779b97f4a7c15ULL) ^ static_cast<uint64_t>(clock_())),
+      publish_request_id_(next_request_id_++) {
   if (keys_.applied_index() > log_.last_index() && keys_.applied_term() != 0) {
     // A snapshot install was interrupted after the key space took it but before the log
     // did (install order: key space, then log). Finish it.
@@ -310,7 +311,9 @@ void RaftLoop::apply_entries(const std::vector<consensus::Entry>& entries) {
       options_.on_member_peers(e.index, *res.member_peers);
     }
     if (res.member_attributes) {
-      if (res.member_attributes->first == options_.id) published_.store(true);
+      if (res.member_attributes->first == options_.id && cmd->request_id == publish_request_id_) {
+        published_.store(true);
+      }
       if (options_.on_member_attributes) {
         options_.on_member_attributes(res.member_attributes->first, res.member_attributes->second);
       }
@@ -416,6 +419,7 @@ void RaftLoop::maybe_publish() {
   next_publish_ns_ = now + options_.tick_ns * options_.election_ticks;
   store::Command c = *options_.publish;
   c.now_ns = now;
+  c.request_id = publish_request_id_;
   propose_local(std::move(c));
 }
 

@@ -104,6 +104,10 @@ class RaftLoop {
 
   void start();  // starts the raft and apply threads
   void stop();   // fails what is pending, stops and joins both threads
+  // Any thread. True once this member has applied its own publish entry of this run (or
+  // publishes nothing): from then on it shows no state older than it had acknowledged before
+  // a restart. Clients are served only from then on (etcd's ReadyNotify), or after a bound.
+  bool ready() const { return !options_.publish || published_.load(); }
 
   // Any thread. done is called exactly once, on the raft thread.
   void propose(store::Command cmd, PendingTable::Done done);
@@ -226,7 +230,12 @@ class RaftLoop {
   bool bootstrap_checked_ = false;
   int64_t next_publish_ns_ = 0;
   int64_t leaderless_since_ns_ = 0;  // when this member last lost its leader (0: has one)
+  // Set when this run's publish entry (proposed with publish_request_id_) is applied: every
+  // entry before it is applied too, including each write acknowledged before a restart
+  // (the key space file may lag the log by up to a flush interval). A replayed publish of an
+  // earlier run does not count.
   std::atomic<bool> published_{false};
+  uint64_t publish_request_id_ = 0;
   uint64_t last_compaction_ = 0;
   uint64_t conf_applied_ = 0;  // raft thread: last conf-change index the core has taken
   bool stopped_ = false;

@@ -10,6 +10,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <list>
 #include <set>
 #include <thread>
@@ -176,6 +178,29 @@ void raise_open_file_limit() {
   }
 }
 
+// Client requests are served once this member has replayed its log past what it had
+// acknowledged before a restart (RaftLoop::ready: its own publish entry of this run applied,
+// as etcd waits for ReadyNotify), or after `bound` without that (no quorum): then it answers
+// as etcd's members do without a leader. Until then connections wait in the listen backlog.
+asio::awaitable<void> serve_clients_when_ready(const RaftLoop& raft,
+                                               std::list<asio::ip::tcp::acceptor>& acceptors,
+                                               std::vector<asio::io_context*> contexts,
+                                               http::RequestHandler& api,
+                                               http::SessionLimits limits,
+                                               std::chrono::nanoseconds bound) {
+  auto ex = co_await asio::this_coro::executor;
+  asio::steady_timer timer(ex);
+  auto deadline = std::chrono::steady_clock::now() + bound;
+  while (!raft.ready() && std::chrono::steady_clock::now() < deadline) {
+    timer.expires_after(std::chrono::milliseconds(5));
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+  for (auto& acc : acceptors) {
+    if (acc.is_open())
+      asio::co_spawn(ex, http::accept_loop(acc, contexts, api, limits), asio::detached);
+  }
+}
+
 }  // namespace
 
 int run_server(const config::Config& cfg) {
@@ -309,9 +334,10 @@ int run_server(const config::Config& cfg) {
   peer_limits.idle_timeout = std::chrono::seconds(300);
   peers.start();
   raft.start();
-  for (auto& acc : acceptors) {
-    asio::co_spawn(main_ioc, http::accept_loop(acc, context_ptrs, api, limits), asio::detached);
-  }
+  asio::co_spawn(main_ioc,
+                 serve_clients_when_ready(raft, acceptors, context_ptrs, api, limits,
+                                          std::chrono::milliseconds(cfg.request_timeout_ms())),
+                 asio::detached);
   for (auto& acc : peer_acceptors) {
     asio::co_spawn(main_ioc, http::accept_loop(acc, context_ptrs, peer_handler, peer_limits),
                    asio::detached);
