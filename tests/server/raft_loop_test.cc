@@ -56,9 +56,7 @@ struct Member {
   }
   // What a client's GET sees: the applied key space in memory (keys.db follows it within a
   // flush interval, so reading the file right after an acknowledgement could miss the write).
-  std::string get(const std::string& key) {
-    return keys->live().get(key, false, now.load()).body;
-  }
+  std::string get(const std::string& key) { return keys->live().get(key, false, now.load()).body; }
 };
 
 store::Command set(std::string key, std::string value) {
