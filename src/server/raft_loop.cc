@@ -105,6 +105,13 @@ void RaftLoop::stop() {
     reads_retry_.clear();
   });
   thread_.join();
+  // Batches that arrived after the last drain: their POSTs need not wait out the hold.
+  std::vector<std::function<void()>> processed;
+  {
+    std::lock_guard lock(inbox_mu_);
+    processed.swap(inbox_processed_);
+  }
+  for (auto& p : processed) p();
   // Entries already handed over are still applied (they are committed and persisted).
   apply_work_.reset();
   apply_thread_.join();
@@ -137,8 +144,9 @@ void RaftLoop::read_barrier(std::function<void(bool)> done) {
   schedule_drain_locked();
 }
 
-void RaftLoop::receive(std::vector<consensus::Message> msgs) {
+void RaftLoop::receive(std::vector<consensus::Message> msgs, std::function<void()> processed) {
   std::lock_guard lock(inbox_mu_);
+  if (processed) inbox_processed_.push_back(std::move(processed));
   if (inbox_messages_.empty()) {
     inbox_messages_ = std::move(msgs);
   } else {
@@ -163,11 +171,22 @@ void RaftLoop::drain_inbox() {
     proposals.swap(inbox_proposals_);
     reads.swap(inbox_reads_);
     messages.swap(inbox_messages_);
+    answers_pending_.swap(inbox_processed_);
     drain_scheduled_ = false;
   }
   if (!stopped_) {
     for (const auto& m : messages) core_->step(m);
   }
+  handle_inbox(proposals, reads);
+  release_answers();  // after process_ready: every answer has been sent
+}
+
+void RaftLoop::release_answers() {
+  for (auto& a : answers_pending_) a();
+  answers_pending_.clear();
+}
+
+void RaftLoop::handle_inbox(std::vector<Proposal>& proposals, std::vector<ReadWaiter>& reads) {
   if (stopped_) {
     for (auto& p : proposals) {
       http::WriteReply r;
@@ -223,6 +242,9 @@ void RaftLoop::process_ready() {
   while (core_->has_ready()) {
     consensus::Ready rd = core_->ready();
     if (options_.send) send_before_persist(rd);
+    // A leader's appends are out and nothing else waits for the fsync: answer the held POSTs
+    // now (a forwarding follower gets its appends without waiting for this disk).
+    if (rd.messages.empty()) release_answers();
     if (needs_persist(rd)) {
       log_.persist(rd.hard_state.value_or(core_->hard_state()), rd.entries);
     }

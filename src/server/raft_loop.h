@@ -117,7 +117,10 @@ class RaftLoop {
   void propose_conf_change(consensus::ConfChange cc, store::Command cmd, PendingTable::Done done);
   void read_barrier(std::function<void(bool)> done);
   // Any thread: messages from peers (already checked to be for this member and cluster).
-  void receive(std::vector<consensus::Message> msgs);
+  // `processed` (optional) is called on the raft thread once they have been stepped and
+  // every message they caused has been handed to options.send (a follower's ack after its
+  // fsync), or when the loop has stopped: the peer handler then answers the POST with them.
+  void receive(std::vector<consensus::Message> msgs, std::function<void()> processed = {});
 
   // Graceful shutdown (SIGTERM) on a leader of several members: hands leadership to the
   // most caught-up voter and blocks (up to timeout_ns) until another member leads, so
@@ -143,12 +146,16 @@ class RaftLoop {
 
   // Raft thread only.
   void drain_inbox();
+  // Proposes, starts a read round and processes the Ready (or fails them once stopped).
+  void handle_inbox(std::vector<Proposal>& proposals, std::vector<ReadWaiter>& reads);
   void schedule_tick();
   void schedule_ttl_poll();
   void on_tick();
   void on_ttl_poll();
   void start_read_round(std::vector<ReadWaiter> waiters);
   void process_ready();
+  // Calls the `processed` callbacks of the batches being handled (see receive()).
+  void release_answers();
   bool needs_persist(const consensus::Ready& rd) const;
   // rd's hard state differs from the stored one in term or vote (not just commit).
   bool changes_term_or_vote(const consensus::Ready& rd) const;
@@ -211,9 +218,11 @@ class RaftLoop {
   std::vector<Proposal> inbox_proposals_;
   std::vector<ReadWaiter> inbox_reads_;
   std::vector<consensus::Message> inbox_messages_;
+  std::vector<std::function<void()>> inbox_processed_;
   bool drain_scheduled_ = false;
 
   // Raft thread state.
+  std::vector<std::function<void()>> answers_pending_;  // of the batches being handled
   std::unique_ptr<consensus::RaftCore> core_;
   std::mutex expiry_mu_;
   ttl::ExpiryScheduler expiry_;

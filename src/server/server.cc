@@ -315,6 +315,17 @@ int run_server(const config::Config& cfg) {
                                         count_appends(meters.received, msgs);
                                         raft.receive(std::move(msgs));
                                       });
+  // A follower's answers ride on the response to the leader's POST (see ReplySlot).
+  peer_handler.set_held_replies(
+      &peers.replies(),
+      [&raft, &meters](std::vector<consensus::Message> msgs, std::function<void()> processed) {
+        count_appends(meters.received, msgs);
+        raft.receive(std::move(msgs), std::move(processed));
+      });
+  peers.set_deliver([&raft, &meters](std::vector<consensus::Message> msgs) {
+    count_appends(meters.received, msgs);
+    raft.receive(std::move(msgs));
+  });
   peer_handler.set_is_removed(
       [&directory](uint64_t member) { return directory.is_removed(member); });
   peer_handler.set_members_provider([&directory] { return members_snapshot(directory); });

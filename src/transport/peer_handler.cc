@@ -1,16 +1,32 @@
 #include "transport/peer_handler.h"
 
+#include <boost/asio/this_coro.hpp>
+
 #include "consensus/message_codec.h"
-#include "transport/peer_target.h"
 #include "util/member_id.h"
 
 namespace larch::transport {
 
-http::Response PeerHandler::serve(const http::Request& req) const {
-  std::string_view target = req.target;
+namespace {
+
+http::Response no_content() {
+  http::Response r;
+  r.status = 204;
+  r.content_type = {};
+  return r;
+}
+
+// A request target split into path and query.
+std::pair<std::string_view, std::string_view> split_target(std::string_view target) {
   size_t q = target.find('?');
-  std::string_view path = target.substr(0, q);
-  std::string_view query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
+  if (q == std::string_view::npos) return {target, {}};
+  return {target.substr(0, q), target.substr(q + 1)};
+}
+
+}  // namespace
+
+http::Response PeerHandler::serve(const http::Request& req) const {
+  auto [path, query] = split_target(req.target);
   if (path == kRaftPath) {
     if (req.method != "POST") return http::method_not_allowed("POST");
     return receive(req, query);
@@ -37,36 +53,72 @@ http::Response PeerHandler::members(const http::Request& req) const {
   return r;
 }
 
-http::Response PeerHandler::receive(const http::Request& req, std::string_view query) const {
-  auto params = parse_raft_query(query);
-  if (!params) return http::json_message(400, "missing or malformed cluster/from parameters");
-  if (params->cluster_id != cluster_id_) {
+std::optional<http::Response> PeerHandler::admit(const http::Request& req, std::string_view query,
+                                                 RaftTargetParams& params,
+                                                 std::vector<consensus::Message>& mine) const {
+  auto parsed = parse_raft_query(query);
+  if (!parsed) return http::json_message(400, "missing or malformed cluster/from parameters");
+  params = *parsed;
+  if (params.cluster_id != cluster_id_) {
     return http::json_message(
         412, "cluster ID mismatch: this member belongs to cluster " + util::id_hex(cluster_id_));
   }
-  if (is_removed_ && is_removed_(params->from)) {
+  if (is_removed_ && is_removed_(params.from)) {
     return http::json_message(410, "the member has been permanently removed from the cluster");
   }
   std::string error;
   auto batch = consensus::decode_messages(req.body, &error);
   if (!batch) return http::json_message(400, "malformed raft message batch: " + error);
-  std::vector<consensus::Message> mine;
   mine.reserve(batch->size());
   for (auto& m : *batch) {
     // `from` in the query is the connection's sender; each message must agree with it.
-    if (m.to == self_ && m.from == params->from) mine.push_back(std::move(m));
+    if (m.to == self_ && m.from == params.from) mine.push_back(std::move(m));
   }
+  return std::nullopt;
+}
+
+http::Response PeerHandler::receive(const http::Request& req, std::string_view query) const {
+  RaftTargetParams params;
+  std::vector<consensus::Message> mine;
+  if (auto refused = admit(req, query, params, mine)) return std::move(*refused);
   if (!mine.empty()) deliver_(std::move(mine));
-  http::Response r;
-  r.status = 204;
-  r.content_type = {};
-  return r;
+  return no_content();
 }
 
 boost::asio::awaitable<http::Outcome> PeerHandler::handle(const http::Request& req) {
   http::Outcome out;
-  out.response = serve(req);
+  auto [path, query] = split_target(req.target);
+  if (!router_ || path != kRaftPath || req.method != "POST") {
+    out.response = serve(req);
+    co_return out;
+  }
+  RaftTargetParams params;
+  std::vector<consensus::Message> mine;
+  if (auto refused = admit(req, query, params, mine)) {
+    out.response = std::move(*refused);
+  } else if (params.held_reply && !mine.empty()) {
+    out.response = co_await answer_held(params.from, std::move(mine));
+  } else {
+    if (!mine.empty()) deliver_(std::move(mine));
+    out.response = no_content();
+  }
   co_return out;
+}
+
+boost::asio::awaitable<http::Response> PeerHandler::answer_held(
+    consensus::NodeId from, std::vector<consensus::Message> mine) {
+  boost::asio::any_io_executor ex = co_await boost::asio::this_coro::executor;
+  auto slot = std::make_shared<ReplySlot>(ex);
+  router_->open(from, slot);
+  deliver_held_(std::move(mine), [slot] { slot->release(); });
+  co_await slot->wait(kReplyHold);
+  router_->close(from, slot);
+  std::vector<consensus::Message> reply = slot->take();
+  if (reply.empty()) co_return no_content();
+  http::Response r;
+  r.content_type = "application/octet-stream";
+  r.body = consensus::encode_messages(reply);
+  co_return r;
 }
 
 std::optional<http::Response> PeerHandler::start_watch(http::WatchPlan&,

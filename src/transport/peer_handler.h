@@ -1,7 +1,10 @@
 #pragma once
 // Serves the peer URL (--listen-peer-urls). Routes:
 //   POST /raft?cluster=<hex>&from=<hex>   body: a batch of raft messages (message_codec.h)
-//                                         -> 204; 412 when the sender belongs to another
+//                                         -> 204; with &reply=1 (and held replies set up)
+//                                         200 and this member's answering messages as the
+//                                         body, or 204 when it has none; 412 when the
+//                                         sender belongs to another
 //                                         cluster; 410 when the sender has been removed
 //                                         from the cluster; 400 on a malformed batch
 //   GET  /version                         -> {"etcdserver":...,"etcdcluster":...}
@@ -11,15 +14,22 @@
 // A batch is handed to `deliver` (which must not block: it queues for the raft thread).
 // Messages addressed to another member are dropped, so a misrouted batch cannot confuse the
 // core; nothing is delivered when the request is refused.
+// Held replies (set_held_replies): a `reply=1` batch goes to `deliver_held` with a callback
+// the raft loop calls once it has processed the batch and sent what it caused; until then
+// (at most kReplyHold) messages to the sender are collected in a ReplySlot registered with
+// the router, and answered in the response body. serve() never holds.
 //
 // Threading: serve()/handle() may run on several I/O threads at once; the callbacks must be
 // safe for that. The setters must be called before the handler serves its first request.
+#include <chrono>
 #include <functional>
 #include <vector>
 
 #include "consensus/message.h"
 #include "http/request_handler.h"
 #include "transport/members_snapshot.h"
+#include "transport/peer_target.h"
+#include "transport/reply_router.h"
 
 namespace larch::transport {
 
@@ -29,6 +39,11 @@ class PeerHandler : public http::RequestHandler {
   // True when the member has been removed from the cluster for good.
   using IsRemoved = std::function<bool(consensus::NodeId)>;
   using MembersProvider = std::function<MembersSnapshot()>;
+  using DeliverHeld =
+      std::function<void(std::vector<consensus::Message>, std::function<void()> processed)>;
+  // Longer than any normal round (an fsync, a checkpoint); a raft thread stuck beyond it
+  // answers late through its own POSTs instead.
+  static constexpr std::chrono::milliseconds kReplyHold{500};
 
   PeerHandler(uint64_t cluster_id, consensus::NodeId self, Deliver deliver,
               IsRemoved is_removed = {})
@@ -39,6 +54,10 @@ class PeerHandler : public http::RequestHandler {
 
   void set_is_removed(IsRemoved is_removed) { is_removed_ = std::move(is_removed); }
   void set_members_provider(MembersProvider provider) { members_ = std::move(provider); }
+  void set_held_replies(ReplyRouter* router, DeliverHeld deliver_held) {
+    router_ = router;
+    deliver_held_ = std::move(deliver_held);
+  }
 
   // The whole request -> response mapping; synchronous, used by handle().
   http::Response serve(const http::Request& req) const;
@@ -52,6 +71,13 @@ class PeerHandler : public http::RequestHandler {
 
  private:
   http::Response receive(const http::Request& req, std::string_view query) const;
+  // Validates a POST /raft: an error response, or nullopt with `params` and `mine` (the
+  // messages to deliver) filled in.
+  std::optional<http::Response> admit(const http::Request& req, std::string_view query,
+                                      RaftTargetParams& params,
+                                      std::vector<consensus::Message>& mine) const;
+  boost::asio::awaitable<http::Response> answer_held(consensus::NodeId from,
+                                                     std::vector<consensus::Message> mine);
   http::Response members(const http::Request& req) const;
 
   uint64_t cluster_id_;
@@ -59,6 +85,8 @@ class PeerHandler : public http::RequestHandler {
   Deliver deliver_;
   IsRemoved is_removed_;
   MembersProvider members_;
+  ReplyRouter* router_ = nullptr;
+  DeliverHeld deliver_held_;
 };
 
 }  // namespace larch::transport

@@ -22,6 +22,7 @@ namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr auto kIoTimeout = 5s;
+constexpr uint64_t kMaxReplyBytes = 256u << 20;  // the peer listener's request body limit
 
 }  // namespace
 
@@ -122,7 +123,7 @@ asio::awaitable<void> PeerSender::run() {
     queued_bytes_ = 0;
     std::string body = consensus::encode_messages(batch);
     size_t bytes = body.size();
-    bool ok = co_await post(std::move(body));
+    bool ok = co_await post(target_for(batch), std::move(body));
     if (ok) {
       sent_messages_.fetch_add(batch.size(), std::memory_order_relaxed);
       sent_bytes_.fetch_add(bytes, std::memory_order_relaxed);
@@ -166,13 +167,29 @@ asio::awaitable<bool> PeerSender::connect() {
   co_return true;
 }
 
-asio::awaitable<bool> PeerSender::post(std::string body) {
+const std::string& PeerSender::target_for(const std::vector<consensus::Message>& batch) const {
+  if (held_target_.empty()) return target_;
+  for (const auto& m : batch) {
+    switch (m.type) {
+      case consensus::MessageType::kAppend:
+      case consensus::MessageType::kHeartbeat:
+      case consensus::MessageType::kVote:
+      case consensus::MessageType::kPreVote:
+        return held_target_;
+      default:
+        break;
+    }
+  }
+  return target_;
+}
+
+asio::awaitable<bool> PeerSender::post(const std::string& target, std::string body) {
   if (!stream_ && !co_await connect()) co_return false;
   // stop() only cancels the operation pending when it runs; one that had already completed
   // would otherwise be followed by the next (up to kIoTimeout each). Check at every resume.
   if (stopped_) co_return false;
   auto started = std::chrono::steady_clock::now();
-  bhttp::request<bhttp::string_body> req{bhttp::verb::post, target_, 11};
+  bhttp::request<bhttp::string_body> req{bhttp::verb::post, target, 11};
   req.set(bhttp::field::host, where());
   req.set(bhttp::field::content_type, "application/octet-stream");
   req.keep_alive(true);
@@ -185,18 +202,22 @@ asio::awaitable<bool> PeerSender::post(std::string body) {
     co_return false;
   }
   if (stopped_) co_return false;
-  bhttp::response<bhttp::string_body> res;
-  auto [rec, rn] = co_await bhttp::async_read(*stream_, buffer_, res, kTuple);
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(kMaxReplyBytes);
+  auto [rec, rn] = co_await bhttp::async_read(*stream_, buffer_, parser, kTuple);
   if (rec) {
     note_failure("receive: " + rec.message());
     co_return false;
   }
+  auto& res = parser.get();
   if (res.result_int() == 410 && on_removed_) on_removed_();
-  if (res.result_int() != 204) {
+  bool held_reply = res.result_int() == 200 && !res.body().empty();
+  if (res.result_int() != 204 && !held_reply) {
     note_failure("HTTP " + std::to_string(res.result_int()) + " " + res.body());
     co_return false;
   }
   if (!res.keep_alive()) stream_.reset();
+  if (held_reply && on_reply_) on_reply_(std::move(res.body()));
   note_rtt(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
                                                                 started)
                .count());

@@ -7,6 +7,12 @@
 // A snapshot is outside that bound (at most one queued: a newer one replaces it), so a key
 // space larger than the bound still reaches a follower; the peer listener's body limit
 // (256 MiB) is what bounds a snapshot.
+// Held replies (set_held_replies, before start()): a batch holding a request that the peer
+// answers promptly (append, heartbeat, vote) is POSTed to `held_target`, and the peer
+// answers 200 with its messages to this member as the body (see ReplySlot), handed to
+// `on_reply` on the io_context thread; its size is bounded like a request's on the peer
+// port. Other batches (acks, forwarded proposals, read-index requests, snapshots) are not
+// held, so they never wait behind the peer's disk.
 // A POST answered 410 Gone means this member was removed from the cluster: `on_removed` is
 // called (on the io_context thread) and the batch counts as failed.
 //
@@ -54,6 +60,7 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
  public:
   using Logger = std::function<void(const std::string&)>;
   using OnRemoved = std::function<void()>;
+  using OnReply = std::function<void(std::string body)>;
   static constexpr size_t kMaxQueuedBytes = 64u << 20;
 
   PeerSender(boost::asio::io_context& ioc, std::string host, uint16_t port, std::string target,
@@ -68,6 +75,10 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   uint16_t port() const { return endpoints_.front().port; }
   const std::vector<PeerEndpoint>& endpoints() const { return endpoints_; }
 
+  void set_held_replies(std::string held_target, OnReply on_reply) {
+    held_target_ = std::move(held_target);
+    on_reply_ = std::move(on_reply);
+  }
   void enqueue(std::vector<consensus::Message> msgs);  // any thread
   void start();                                        // io_context thread (or before run)
   // io_context thread: ends run() promptly (cancels the POST in flight and the backoff).
@@ -81,7 +92,9 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   static boost::asio::awaitable<void> run_owned(std::shared_ptr<PeerSender> self);
   boost::asio::awaitable<void> run();
   boost::asio::awaitable<bool> connect();
-  boost::asio::awaitable<bool> post(std::string body);
+  boost::asio::awaitable<bool> post(const std::string& target, std::string body);
+  // The target for `batch`: held_target_ when it holds a promptly answered request.
+  const std::string& target_for(const std::vector<consensus::Message>& batch) const;
   void note_failure(const std::string& what);
   void note_rtt(int64_t ns);
 
@@ -93,6 +106,8 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   std::string target_;
   Logger log_;
   OnRemoved on_removed_;
+  std::string held_target_;  // empty: no held replies
+  OnReply on_reply_;
   std::optional<boost::beast::tcp_stream> stream_;
   boost::beast::flat_buffer buffer_;
   boost::asio::steady_timer wake_;     // cancelled when messages arrive

@@ -4,13 +4,14 @@
 
 namespace larch::transport {
 
-std::string raft_target(uint64_t cluster_id, uint64_t from) {
+std::string raft_target(uint64_t cluster_id, uint64_t from, bool held_reply) {
   return std::string(kRaftPath) + "?cluster=" + util::id_hex(cluster_id) +
-         "&from=" + util::id_hex(from);
+         "&from=" + util::id_hex(from) + (held_reply ? "&reply=1" : "");
 }
 
 std::optional<RaftTargetParams> parse_raft_query(std::string_view query) {
   std::optional<uint64_t> cluster, from;
+  bool held_reply = false;
   while (!query.empty()) {
     size_t amp = query.find('&');
     std::string_view part = query.substr(0, amp);
@@ -21,9 +22,10 @@ std::optional<RaftTargetParams> parse_raft_query(std::string_view query) {
     std::string value(part.substr(eq + 1));
     if (name == "cluster") cluster = util::parse_id_hex(value);
     if (name == "from") from = util::parse_id_hex(value);
+    if (name == "reply") held_reply = value == "1";
   }
   if (!cluster || !from) return std::nullopt;
-  return RaftTargetParams{*cluster, *from};
+  return RaftTargetParams{*cluster, *from, held_reply};
 }
 
 }  // namespace larch::transport

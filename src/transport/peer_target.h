@@ -9,12 +9,15 @@ namespace larch::transport {
 
 inline constexpr std::string_view kRaftPath = "/raft";
 
-// "/raft?cluster=<hex>&from=<hex>"
-std::string raft_target(uint64_t cluster_id, uint64_t from);
+// "/raft?cluster=<hex>&from=<hex>", plus "&reply=1" when the sender reads messages from
+// the response body (ReplySlot); a member that does not know the parameter ignores it and
+// answers 204, so either side may be the older version.
+std::string raft_target(uint64_t cluster_id, uint64_t from, bool held_reply = false);
 
 struct RaftTargetParams {
   uint64_t cluster_id = 0;
   uint64_t from = 0;
+  bool held_reply = false;
 };
 
 // Parses the query part of raft_target's result; nullopt when a parameter is missing or

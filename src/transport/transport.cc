@@ -4,7 +4,9 @@
 
 #include <boost/asio/post.hpp>
 
+#include "consensus/message_codec.h"
 #include "transport/peer_target.h"
+#include "util/member_id.h"
 
 namespace larch::transport {
 
@@ -12,7 +14,10 @@ namespace asio = boost::asio;
 
 Transport::Transport(uint64_t cluster_id, consensus::NodeId self,
                      const std::vector<PeerAddress>& peers, PeerSender::Logger log)
-    : self_(self), target_(raft_target(cluster_id, self)), log_(std::move(log)) {
+    : self_(self),
+      target_(raft_target(cluster_id, self)),
+      held_target_(raft_target(cluster_id, self, true)),
+      log_(std::move(log)) {
   std::lock_guard lock(mu_);
   for (const auto& p : peers) add_locked(p);
 }
@@ -39,6 +44,11 @@ Transport::~Transport() {
 void Transport::set_on_removed(std::function<void()> on_removed) {
   std::lock_guard lock(mu_);
   on_removed_ = std::move(on_removed);
+}
+
+void Transport::set_deliver(std::function<void(std::vector<consensus::Message>)> deliver) {
+  std::lock_guard lock(mu_);
+  deliver_ = std::move(deliver);
 }
 
 void Transport::start() {
@@ -76,7 +86,18 @@ void Transport::send(std::vector<consensus::Message> msgs) {
   // Usually every message of a Ready goes to a different peer or all to one; group by peer
   // so each sender gets one post.
   std::map<consensus::NodeId, std::vector<consensus::Message>> by_peer;
-  for (auto& m : msgs) by_peer[m.to].push_back(std::move(m));
+  std::vector<consensus::Message> snapshots;
+  for (auto& m : msgs) {
+    if (m.type == consensus::MessageType::kSnapshot) {
+      snapshots.push_back(std::move(m));
+    } else {
+      by_peer[m.to].push_back(std::move(m));
+    }
+  }
+  for (auto it = by_peer.begin(); it != by_peer.end();) {
+    it = replies_.offer(it->first, it->second) ? by_peer.erase(it) : std::next(it);
+  }
+  for (auto& m : snapshots) by_peer[m.to].push_back(std::move(m));
   std::vector<std::pair<SenderPtr, std::vector<consensus::Message>>> work;
   {
     std::lock_guard lock(mu_);
@@ -122,6 +143,8 @@ void Transport::add_locked(const PeerAddress& p) {
   }
   auto s = std::make_shared<PeerSender>(ioc_, p.endpoints(), target_, log_,
                                         [this] { notify_removed(); });
+  s->set_held_replies(held_target_,
+                      [this, peer = p.id](std::string body) { on_reply(peer, body); });
   senders_[p.id] = s;
   // Before start() the sender is started by start(); afterwards on the io_context, which
   // owns the sender's state.
@@ -150,6 +173,22 @@ void Transport::notify_removed() {
     cb = on_removed_;
   }
   if (cb) cb();
+}
+
+void Transport::on_reply(consensus::NodeId peer, const std::string& body) {
+  std::string error;
+  auto batch = consensus::decode_messages(body, &error);
+  if (!batch) {
+    log_("malformed raft messages in a response from peer " + util::id_hex(peer) + ": " + error);
+    return;
+  }
+  std::vector<consensus::Message> mine;
+  for (auto& m : *batch) {
+    // Only what the peer that answered sends to this member, as PeerHandler checks.
+    if (m.to == self_ && m.from == peer) mine.push_back(std::move(m));
+  }
+  // deliver_ is set before start(), whose lock hand-over orders it before this thread.
+  if (!mine.empty() && deliver_) deliver_(std::move(mine));
 }
 
 std::map<consensus::NodeId, PeerSenderStats> Transport::stats() const {

@@ -1,7 +1,10 @@
 #pragma once
 // The member's outgoing peer traffic: one PeerSender per remote member, all on one
 // io_context run by the "larch-peer" thread, so the raft thread never blocks on a socket.
-// Incoming traffic is served by PeerHandler on the peer listener.
+// Incoming traffic is served by PeerHandler on the peer listener; messages a peer returns
+// in the response to a POST (held replies) are handed to `deliver`. Messages to a peer
+// whose own POST this member is holding (replies()) go into that POST's response instead
+// of a POST of their own, except snapshots (too large to wait in a response).
 //
 // The set of remote members changes at runtime (add_peer, remove_peer, set_peers), from
 // any thread, before or after start(). A removed sender drops what was queued for it and
@@ -21,6 +24,7 @@
 
 #include "consensus/message.h"
 #include "transport/peer_sender.h"
+#include "transport/reply_router.h"
 
 namespace larch::transport {
 
@@ -50,6 +54,11 @@ class Transport {
   // answers 410 Gone: this member has been removed from the cluster. Set before start().
   // The callback must not call stop() (it runs on the thread stop() joins).
   void set_on_removed(std::function<void()> on_removed);
+  // Receives the messages peers return in their responses (larch-peer thread); only those
+  // addressed to this member by the peer that answered. Set before start().
+  void set_deliver(std::function<void(std::vector<consensus::Message>)> deliver);
+  // The POSTs held open at this member, for the PeerHandler.
+  ReplyRouter& replies() { return replies_; }
 
   void start();
   // Ends every sender and joins the thread; idempotent. Before start() it does nothing.
@@ -80,9 +89,11 @@ class Transport {
   void remove_locked(consensus::NodeId id);
   void retire(SenderPtr s);  // stops s on the io_context once it runs there
   void notify_removed();     // larch-peer thread
+  void on_reply(consensus::NodeId peer, const std::string& body);  // larch-peer thread
 
   const consensus::NodeId self_;
-  const std::string target_;  // raft_target(cluster_id, self)
+  const std::string target_;       // raft_target(cluster_id, self)
+  const std::string held_target_;  // the same with reply=1
   const PeerSender::Logger log_;
   boost::asio::io_context ioc_;
   // Keeps ioc_.run() going while there are no senders; released by stop().
@@ -92,6 +103,8 @@ class Transport {
   bool started_ = false;
   bool stopped_ = false;
   std::function<void()> on_removed_;
+  std::function<void(std::vector<consensus::Message>)> deliver_;
+  ReplyRouter replies_;
   std::atomic<bool> removed_notified_{false};
   std::thread thread_;
 };

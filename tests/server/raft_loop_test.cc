@@ -193,3 +193,34 @@ TEST_CASE("raft loop: a membership change reaches transport, core and key space 
   auto rows = m.keys->member_peers();
   REQUIRE(rows == std::vector<store::MemberPeers>{{2, add.value, false}});
 }
+
+TEST_CASE("raft loop: a received batch is reported processed after the answers it caused") {
+  std::mutex mu;
+  std::vector<consensus::Message> sent;
+  server::RaftLoopOptions o;
+  o.send = [&](std::vector<consensus::Message> msgs) {
+    std::lock_guard lock(mu);
+    for (auto& m : msgs) sent.push_back(std::move(m));
+  };
+  Member m(o);
+  REQUIRE_FALSE(m.write(set("/a", "1")).internal_error);
+  // A leader of a later term heartbeats: the answer waits for the new term's fsync, and the
+  // batch is reported processed only once the answer has been handed to send.
+  consensus::Message hb;
+  hb.type = consensus::MessageType::kHeartbeat;
+  hb.from = 2;
+  hb.to = 1;
+  hb.term = 100;
+  std::promise<bool> answered;
+  auto f = answered.get_future();
+  m.loop->receive({hb}, [&] {
+    std::lock_guard lock(mu);
+    bool found = false;
+    for (const auto& s : sent) {
+      found = found || (s.type == consensus::MessageType::kHeartbeatResp && s.to == 2);
+    }
+    answered.set_value(found);
+  });
+  REQUIRE(f.wait_for(10s) == std::future_status::ready);
+  CHECK(f.get());
+}

@@ -1,0 +1,36 @@
+#include "transport/reply_slot.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace larch::transport {
+
+bool ReplySlot::offer(std::vector<consensus::Message>& msgs) {
+  std::lock_guard lock(mu_);
+  if (closed_) return false;
+  for (auto& m : msgs) msgs_.push_back(std::move(m));
+  return true;
+}
+
+void ReplySlot::release() {
+  boost::asio::post(ex_, [self = shared_from_this()] {
+    self->released_ = true;
+    self->timer_.cancel();
+  });
+}
+
+boost::asio::awaitable<void> ReplySlot::wait(std::chrono::milliseconds timeout) {
+  // release() may already have run on this executor (between suspensions of the caller).
+  if (released_) co_return;
+  timer_.expires_after(timeout);
+  co_await timer_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+}
+
+std::vector<consensus::Message> ReplySlot::take() {
+  std::lock_guard lock(mu_);
+  closed_ = true;
+  return std::move(msgs_);
+}
+
+}  // namespace larch::transport

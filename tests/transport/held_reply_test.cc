@@ -1,0 +1,216 @@
+// Held replies: a member's answers to a POSTed request batch travel back in the POST's
+// response (ReplySlot, ReplyRouter, PeerHandler::answer_held, PeerSender/Transport on the
+// other side) instead of in a POST of their own; batches without a request, snapshots, and
+// answers later than the hold still go by POST. Real loopback sockets; every wait is bounded.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <mutex>
+#include <vector>
+
+#include "loopback_peers.h"
+#include "transport/reply_router.h"
+#include "transport/reply_slot.h"
+#include "transport/transport.h"
+
+using namespace larch;
+using namespace larch::transport::testing;
+using consensus::Message;
+using consensus::MessageType;
+
+namespace {
+
+constexpr uint64_t kCluster = 0x4e1d4e1dULL;
+constexpr consensus::NodeId kA = 1, kB = 2;
+
+Message typed(MessageType type, consensus::NodeId from, consensus::NodeId to, uint64_t index) {
+  Message m;
+  m.type = type;
+  m.from = from;
+  m.to = to;
+  m.term = 3;
+  m.index = index;
+  return m;
+}
+
+// What the member A's transport hands over from responses (set_deliver).
+struct Replies {
+  std::mutex mu;
+  std::vector<Message> got;
+  void add(std::vector<Message> msgs) {
+    std::lock_guard lock(mu);
+    for (auto& m : msgs) got.push_back(std::move(m));
+  }
+  size_t size() {
+    std::lock_guard lock(mu);
+    return got.size();
+  }
+  std::vector<Message> all() {
+    std::lock_guard lock(mu);
+    return got;
+  }
+};
+
+// Member B: a listener whose held deliveries run `answer` (on B's listener thread) with B's
+// transport, which sends back to A. Member A: a transport sending to B, and a listener of
+// its own for what B sends by POST.
+struct Pair {
+  using Answer = std::function<void(std::vector<Message>, std::function<void()>)>;
+  Inbox a_inbox, b_inbox;
+  PeerListener a_listener{kCluster, kA, a_inbox};
+  transport::Transport tb{kCluster, kB, {{kA, "127.0.0.1", a_listener.port()}}, [](auto&) {}};
+  Answer answer;
+  PeerListener b_listener{kCluster, kB, b_inbox, 0, [this](transport::PeerHandler& h) {
+                            h.set_held_replies(&tb.replies(), [this](auto msgs, auto processed) {
+                              answer(std::move(msgs), std::move(processed));
+                            });
+                          }};
+  transport::Transport ta{kCluster, kA, {{kB, "127.0.0.1", b_listener.port()}}, [](auto&) {}};
+  Replies replies;
+
+  explicit Pair(Answer a) : answer(std::move(a)) {
+    ta.set_deliver([this](std::vector<Message> m) { replies.add(std::move(m)); });
+    ta.start();
+    tb.start();
+  }
+  ~Pair() {
+    ta.stop();
+    tb.stop();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("reply slot: offered messages are taken once; a closed slot refuses", "[held_reply]") {
+  boost::asio::io_context ioc(1);
+  auto slot = std::make_shared<transport::ReplySlot>(ioc.get_executor());
+  std::vector<Message> first{typed(MessageType::kAppendResp, kB, kA, 1)};
+  REQUIRE(slot->offer(first));
+  auto taken = slot->take();
+  REQUIRE(taken.size() == 1);
+  CHECK(taken[0].index == 1);
+  std::vector<Message> late{typed(MessageType::kAppendResp, kB, kA, 2)};
+  CHECK_FALSE(slot->offer(late));
+  CHECK(late.size() == 1);  // left to the caller, intact
+  CHECK(slot->take().empty());
+}
+
+TEST_CASE("reply slot: release() ends the wait early; without it the wait times out",
+          "[held_reply]") {
+  boost::asio::io_context ioc(1);
+  auto released = std::make_shared<transport::ReplySlot>(ioc.get_executor());
+  auto idle = std::make_shared<transport::ReplySlot>(ioc.get_executor());
+  std::thread releaser([released] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    released->release();
+  });
+  auto started = std::chrono::steady_clock::now();
+  auto f1 =
+      boost::asio::co_spawn(ioc, released->wait(std::chrono::seconds(30)), boost::asio::use_future);
+  ioc.run();
+  f1.get();
+  releaser.join();
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(20));
+  ioc.restart();
+  started = std::chrono::steady_clock::now();
+  auto f2 = boost::asio::co_spawn(ioc, idle->wait(std::chrono::milliseconds(50)),
+                                  boost::asio::use_future);
+  ioc.run();
+  f2.get();
+  CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(50));
+}
+
+TEST_CASE("reply router: offers reach the open slot; close only forgets the same slot",
+          "[held_reply]") {
+  boost::asio::io_context ioc(1);
+  transport::ReplyRouter router;
+  std::vector<Message> msgs{typed(MessageType::kHeartbeatResp, kB, kA, 1)};
+  CHECK_FALSE(router.offer(kA, msgs));  // nothing open
+  auto older = std::make_shared<transport::ReplySlot>(ioc.get_executor());
+  auto newer = std::make_shared<transport::ReplySlot>(ioc.get_executor());
+  router.open(kA, older);
+  router.open(kA, newer);   // replaces
+  router.close(kA, older);  // not the open one: no effect
+  REQUIRE(router.offer(kA, msgs));
+  CHECK(older->take().empty());
+  CHECK(newer->take().size() == 1);
+  router.close(kA, newer);
+  std::vector<Message> more{typed(MessageType::kHeartbeatResp, kB, kA, 2)};
+  CHECK_FALSE(router.offer(kA, more));
+}
+
+TEST_CASE("held reply: a follower's answer rides back on the append POST", "[held_reply]") {
+  Pair* self = nullptr;
+  Pair pair([&self](std::vector<Message> msgs, std::function<void()> processed) {
+    // B answers every append it gets, then reports the batch processed.
+    std::vector<Message> acks;
+    for (const auto& m : msgs) acks.push_back(typed(MessageType::kAppendResp, kB, kA, m.index));
+    self->tb.send(std::move(acks));
+    processed();
+  });
+  self = &pair;
+  for (uint64_t i = 1; i <= 20; ++i) pair.ta.send({typed(MessageType::kAppend, kA, kB, i)});
+  REQUIRE(wait_until([&] { return pair.replies.size() == 20; }));
+  std::vector<uint64_t> indexes;
+  for (const auto& m : pair.replies.all()) {
+    CHECK(m.type == MessageType::kAppendResp);
+    CHECK(m.from == kB);
+    indexes.push_back(m.index);
+  }
+  std::sort(indexes.begin(), indexes.end());
+  for (uint64_t i = 1; i <= 20; ++i) CHECK(indexes[i - 1] == i);
+  CHECK(pair.a_inbox.size() == 0);  // nothing went by B's own POSTs
+  CHECK(pair.b_inbox.size() == 0);  // every batch held a request: none took the plain path
+}
+
+TEST_CASE("held reply: acks and forwarded proposals are not held; snapshots go by POST",
+          "[held_reply]") {
+  Pair* self = nullptr;
+  Pair pair([&self](std::vector<Message> msgs, std::function<void()> processed) {
+    std::vector<Message> out;
+    for (const auto& m : msgs) out.push_back(typed(MessageType::kSnapshot, kB, kA, m.index));
+    self->tb.send(std::move(out));
+    processed();
+  });
+  self = &pair;
+  // No request in the batch: delivered the plain way, answered 204 at once.
+  pair.ta.send(
+      {typed(MessageType::kAppendResp, kA, kB, 1), typed(MessageType::kPropose, kA, kB, 2)});
+  REQUIRE(wait_until([&] { return pair.b_inbox.size() == 2; }));
+  // A request answered with a snapshot: the snapshot is never put in a response.
+  pair.ta.send({typed(MessageType::kHeartbeat, kA, kB, 3)});
+  REQUIRE(wait_until([&] { return pair.a_inbox.size() == 1; }));
+  CHECK(pair.a_inbox.messages()[0].type == MessageType::kSnapshot);
+  CHECK(pair.replies.size() == 0);
+}
+
+TEST_CASE("held reply: an answer later than the hold goes by POST", "[held_reply]") {
+  std::mutex mu;
+  std::vector<std::function<void()>> held;
+  Pair pair([&](std::vector<Message>, std::function<void()> processed) {
+    std::lock_guard lock(mu);
+    held.push_back(std::move(processed));  // never reported processed in time
+  });
+  auto started = std::chrono::steady_clock::now();
+  pair.ta.send({typed(MessageType::kVote, kA, kB, 1)});
+  REQUIRE(wait_until([&] {
+    std::lock_guard lock(mu);
+    return held.size() == 1;
+  }));
+  // The POST is answered (204) once the hold expires: only then does the next one go.
+  pair.ta.send({typed(MessageType::kVote, kA, kB, 2)});
+  REQUIRE(wait_until([&] {
+    std::lock_guard lock(mu);
+    return held.size() == 2;
+  }));
+  CHECK(std::chrono::steady_clock::now() - started >= transport::PeerHandler::kReplyHold);
+  // Once the second POST has been answered too, no slot is open any more.
+  REQUIRE(wait_until([&] { return pair.ta.stats().at(kB).sent_messages == 2; }));
+  pair.tb.send({typed(MessageType::kVoteResp, kB, kA, 1)});  // no slot open any more
+  REQUIRE(wait_until([&] { return pair.a_inbox.size() == 1; }));
+  CHECK(pair.replies.size() == 0);
+  std::lock_guard lock(mu);
+  for (auto& p : held) p();  // late reports are harmless
+}
