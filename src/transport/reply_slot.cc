@@ -16,15 +16,17 @@ bool ReplySlot::offer(std::vector<consensus::Message>& msgs) {
 void ReplySlot::release() {
   boost::asio::post(ex_, [self = shared_from_this()] {
     self->released_ = true;
-    self->timer_.cancel();
+    if (self->waiting_) self->waiting_->cancel();
   });
 }
 
 boost::asio::awaitable<void> ReplySlot::wait(std::chrono::milliseconds timeout) {
   // release() may already have run on this executor (between suspensions of the caller).
   if (released_) co_return;
-  timer_.expires_after(timeout);
-  co_await timer_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+  boost::asio::steady_timer timer(ex_, timeout);
+  waiting_ = &timer;
+  co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+  waiting_ = nullptr;
 }
 
 std::vector<consensus::Message> ReplySlot::take() {

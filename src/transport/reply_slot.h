@@ -7,7 +7,8 @@
 //
 // Threading: offer() and release() from any thread; wait() and take() on the executor the
 // slot was made for (the peer session's, which is single-threaded). Always owned by a
-// shared_ptr (release() posts a reference to that executor).
+// shared_ptr (release() posts a reference to that executor, so it must be called while the
+// executor's io_context exists).
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -22,7 +23,7 @@ namespace larch::transport {
 
 class ReplySlot : public std::enable_shared_from_this<ReplySlot> {
  public:
-  explicit ReplySlot(boost::asio::any_io_executor ex) : ex_(ex), timer_(ex) {}
+  explicit ReplySlot(boost::asio::any_io_executor ex) : ex_(ex) {}
 
   // Adds `msgs` to the reply and returns true; false once the slot is closed (the caller
   // then sends them another way). A snapshot never rides on a reply (see Transport::send).
@@ -37,9 +38,11 @@ class ReplySlot : public std::enable_shared_from_this<ReplySlot> {
 
  private:
   boost::asio::any_io_executor ex_;
-  boost::asio::steady_timer timer_;  // only touched on ex_
-  bool released_ = false;            // only touched on ex_
-  std::mutex mu_;                    // guards msgs_ and closed_
+  // Both only touched on ex_. The timer lives in wait()'s frame, not here: a slot may
+  // outlive its io_context (a batch still queued for a raft loop), a timer must not.
+  boost::asio::steady_timer* waiting_ = nullptr;
+  bool released_ = false;
+  std::mutex mu_;  // guards msgs_ and closed_
   std::vector<consensus::Message> msgs_;
   bool closed_ = false;
 };
