@@ -211,8 +211,9 @@ asio::awaitable<bool> PeerSender::post(const std::string& target, std::string bo
   }
   auto& res = parser.get();
   if (res.result_int() == 410 && on_removed_) on_removed_();
+  // 204, or 200 with the peer's answers as the body (held reply; an empty one is fine too).
   bool held_reply = res.result_int() == 200 && !res.body().empty();
-  if (res.result_int() != 204 && !held_reply) {
+  if (res.result_int() != 204 && res.result_int() != 200) {
     note_failure("HTTP " + std::to_string(res.result_int()) + " " + res.body());
     co_return false;
   }

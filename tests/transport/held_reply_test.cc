@@ -10,6 +10,7 @@
 #include <mutex>
 #include <vector>
 
+#include "consensus/message_codec.h"
 #include "loopback_peers.h"
 #include "transport/reply_router.h"
 #include "transport/reply_slot.h"
@@ -213,4 +214,34 @@ TEST_CASE("held reply: an answer later than the hold goes by POST", "[held_reply
   CHECK(pair.replies.size() == 0);
   std::lock_guard lock(mu);
   for (auto& p : held) p();  // late reports are harmless
+}
+
+TEST_CASE("held reply: a 200 answer's body is delivered (only what the peer sends to self)",
+          "[held_reply]") {
+  std::vector<Message> answer{typed(MessageType::kAppendResp, kB, kA, 7),
+                              typed(MessageType::kAppendResp, kB, 9, 8),   // not to self
+                              typed(MessageType::kAppendResp, 9, kA, 9)};  // not from kB
+  std::string body = consensus::encode_messages(answer);
+  std::atomic<int> posts{0};
+  ScriptedPeer peer([&](uint64_t) {
+    // The first POST gets the answers, the second an empty 200: both are successes.
+    std::string b = posts.fetch_add(1) == 0 ? body : "";
+    return ScriptedPeer::Reply{
+        "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+        "Content-Length: " +
+            std::to_string(b.size()) + "\r\n\r\n" + b,
+        false};
+  });
+  Replies replies;
+  transport::Transport t(kCluster, kA, {{kB, "127.0.0.1", peer.port()}}, [](auto&) {});
+  t.set_deliver([&](std::vector<Message> m) { replies.add(std::move(m)); });
+  t.start();
+  t.send({typed(MessageType::kAppend, kA, kB, 1)});
+  REQUIRE(wait_until([&] { return t.stats().at(kB).sent_messages == 1; }));
+  t.send({typed(MessageType::kAppend, kA, kB, 2)});
+  REQUIRE(wait_until([&] { return t.stats().at(kB).sent_messages == 2; }));
+  CHECK(t.stats().at(kB).failed_batches == 0);
+  REQUIRE(replies.size() == 1);
+  CHECK(replies.all()[0].index == 7);
+  t.stop();
 }
