@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -12,6 +10,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "http/session_watch_sink.h"
 #include "util/v2_error.h"
 
 namespace larch::http {
@@ -22,24 +21,7 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using asio::awaitable;
 using asio::use_awaitable;
-using namespace asio::experimental::awaitable_operators;
 constexpr auto kTuple = asio::as_tuple(use_awaitable);
-
-// Channel-backed sink: the hub (raft thread) pushes, the session coroutine pulls.
-class ChannelSink : public store::WatchSink {
- public:
-  using Channel = asio::experimental::concurrent_channel<void(boost::system::error_code,
-                                                              std::shared_ptr<const std::string>)>;
-  ChannelSink(const asio::any_io_executor& ex, size_t capacity) : channel_(ex, capacity) {}
-  bool deliver(std::shared_ptr<const std::string> json) override {
-    return channel_.try_send(boost::system::error_code{}, std::move(json));
-  }
-  void close() override { channel_.close(); }
-  Channel& channel() { return channel_; }
-
- private:
-  Channel channel_;
-};
 
 // Each stream watcher buffers up to this many undelivered events (etcd: 100); a consumer
 // further behind is dropped and its response ends.
@@ -149,59 +131,81 @@ class Session {
     co_return true;
   }
 
-  awaitable<bool> write_raw(const std::string& bytes) {
+  awaitable<bool> write_raw(std::string_view bytes) {
     stream_.expires_after(limits_.idle_timeout);
     auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(bytes), kTuple);
     stream_.expires_never();
     co_return !ec;
   }
 
-  // Completes when the client sends something or goes away. Bytes that arrive are kept in
-  // buffer_ (a pipelined request); only EOF or an error counts as gone.
-  awaitable<bool> client_gone() {
-    for (;;) {
-      auto [ec] = co_await stream_.socket().async_wait(asio::ip::tcp::socket::wait_read, kTuple);
-      if (ec) co_return true;
-      auto space = buffer_.prepare(4096);
-      auto [rec, n] = co_await stream_.socket().async_read_some(space, kTuple);
-      if (rec || n == 0) co_return true;
-      buffer_.commit(n);
+  // Writes straight to the socket (non-blocking) and only what the send buffer did not take
+  // asynchronously: a watch event almost always fits, so it costs one send and no trip
+  // through the reactor and the stream's timer.
+  awaitable<bool> write_now(std::string_view bytes) {
+    boost::system::error_code ec;
+    size_t n = stream_.socket().write_some(asio::buffer(bytes), ec);
+    if (ec == asio::error::would_block) {
+      n = 0;
+    } else if (ec) {
+      co_return false;
     }
+    if (n == bytes.size()) co_return true;
+    co_return co_await write_raw(bytes.substr(n));
+  }
+
+  // Parks until the client sends something, goes away, or `sink` has news. Bytes that arrive
+  // are kept in buffer_ (a pipelined request, served after the watch); false on EOF, an error,
+  // or more pending bytes than one request may have.
+  awaitable<bool> await_watch(SessionWatchSink& sink) {
+    auto& socket = stream_.socket();
+    sink.park(&socket);
+    auto [ec] = co_await socket.async_wait(asio::ip::tcp::socket::wait_read, kTuple);
+    sink.park(nullptr);
+    if (ec == asio::error::operation_aborted) co_return true;  // woken by the sink
+    if (ec) co_return false;
+    auto space = buffer_.prepare(4096);
+    boost::system::error_code rec;
+    size_t n = socket.read_some(space, rec);
+    if (rec == asio::error::would_block) co_return true;
+    if (rec || n == 0) co_return false;
+    buffer_.commit(n);
+    co_return buffer_.size() <= limits_.max_body_bytes + limits_.max_header_bytes;
   }
 
   awaitable<bool> serve_watch(WatchPlan& plan, const CorsDecision& cors, bool keep_alive) {
-    auto sink = std::make_shared<ChannelSink>(stream_.get_executor(), kWatchBuffer);
+    auto sink = std::make_shared<SessionWatchSink>(stream_.get_executor(), kWatchBuffer);
     uint64_t id = 0;
     if (auto err = handler_.start_watch(plan, sink, id)) {
       bool ok = co_await send(*err, cors, keep_alive);
       co_return ok&& keep_alive;
     }
+    boost::system::error_code ignored;
+    stream_.socket().non_blocking(true, ignored);  // for write_now and await_watch only
     plan.head.chunked = true;
     std::string head = serialize(plan.head, cors, keep_alive, date_.now());
-    if (!co_await write_raw(head)) {
+    if (!co_await write_now(head)) {
       handler_.cancel_watch(id);
       co_return false;
     }
     for (;;) {
-      auto which = co_await (sink->channel().async_receive(kTuple) || client_gone());
-      if (which.index() == 1) {
+      while (auto json = sink->pop()) {
+        // A one-shot watch sends its event and the end of the body in one write.
+        std::string piece = chunk(*json);
+        if (!plan.spec.stream) piece += kLastChunk;
+        if (!co_await write_now(piece)) {
+          handler_.cancel_watch(id);
+          co_return false;
+        }
+        if (!plan.spec.stream) co_return keep_alive;
+      }
+      if (sink->closed()) {  // dropped (too slow) or server shutdown: end the body
+        co_await write_now(kLastChunk);
+        co_return false;
+      }
+      if (!co_await await_watch(*sink)) {
         handler_.cancel_watch(id);
         co_return false;
       }
-      auto [ec, json] = std::get<0>(std::move(which));
-      if (ec) {  // dropped (too slow) or server shutdown: end the body
-        std::string last(kLastChunk);
-        co_await write_raw(last);
-        co_return false;
-      }
-      // A one-shot watch sends its event and the end of the body in one write.
-      std::string piece = chunk(*json);
-      if (!plan.spec.stream) piece += kLastChunk;
-      if (!co_await write_raw(piece)) {
-        handler_.cancel_watch(id);
-        co_return false;
-      }
-      if (!plan.spec.stream) co_return keep_alive;
     }
   }
 

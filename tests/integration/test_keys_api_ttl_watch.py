@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import calendar
 import json
+import socket
 import time
 
 import pytest
 
-from harness import open_watch, wait_for
+from harness import key_path, open_watch, parse_http_response, wait_for
 from v2_checks import EXPIRATION_RE, assert_error, assert_event, etcd_index
 
 
@@ -302,6 +303,34 @@ def test_watch_disconnect_removes_watcher(server, client, uniq):
     for w in ws:
         w.close()
     wait_for(lambda: client.store_stats()["watchers"] == base, 5, what="watchers released")
+
+
+def test_request_pipelined_behind_a_watch_is_answered_after_the_event(server, client, uniq):
+    # A client may send its next request before the watch's event: it waits in the
+    # connection, and is answered after the watch's response, in order.
+    k = uniq + "/pipe"
+    client.put(k + "x", "other")
+    s = socket.create_connection((server.host, server.client_port), timeout=10)
+    try:
+        s.sendall(f"GET {key_path(k)}?wait=true HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+                  + f"GET {key_path(k + 'x')} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += s.recv(65536)
+        time.sleep(0.3)                  # the second request is now sitting in the connection
+        client.put(k, "ev")
+        deadline = time.time() + 10
+        while data.count(b"HTTP/1.1 200") < 2 or not data.rstrip().endswith(b"}"):
+            assert time.time() < deadline, data
+            chunk = s.recv(65536)
+            assert chunk, data
+            data += chunk
+    finally:
+        s.close()
+    status, _, body, rest = parse_http_response(data)
+    assert status == 200 and json.loads(body)["node"]["value"] == "ev"
+    status2, _, body2, _ = parse_http_response(rest)
+    assert status2 == 200 and json.loads(body2)["node"]["value"] == "other"
 
 
 def test_watch_errors(server, client, uniq):
