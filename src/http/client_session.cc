@@ -69,6 +69,8 @@ class Session {
       : stream_(std::move(socket)), handler_(handler), limits_(limits) {}
 
   awaitable<void> run() {
+    boost::system::error_code ignored;
+    stream_.socket().non_blocking(true, ignored);  // for write_now and await_watch only
     for (;;) {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(limits_.max_header_bytes);
@@ -121,9 +123,8 @@ class Session {
   // Writes a whole response; false if the connection must end.
   awaitable<bool> send(const Response& r, const CorsDecision& cors, bool keep_alive) {
     std::string bytes = serialize(r, cors, keep_alive, date_.now());
-    stream_.expires_after(limits_.idle_timeout);
-    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(bytes), kTuple);
-    if (ec || r.close || !keep_alive) {
+    bool ok = co_await write_now(bytes);
+    if (!ok || r.close || !keep_alive) {
       boost::system::error_code ignored;
       stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
       co_return false;
@@ -179,8 +180,6 @@ class Session {
       bool ok = co_await send(*err, cors, keep_alive);
       co_return ok&& keep_alive;
     }
-    boost::system::error_code ignored;
-    stream_.socket().non_blocking(true, ignored);  // for write_now and await_watch only
     plan.head.chunked = true;
     std::string head = serialize(plan.head, cors, keep_alive, date_.now());
     if (!co_await write_now(head)) {
