@@ -518,7 +518,8 @@ def parse_http_response(data: bytes) -> tuple[int | None, dict, bytes, bytes]:
     return status, headers, rest, b""
 
 
-def _response_complete(data: bytes) -> bool:
+def response_complete(data: bytes) -> bool:
+    """Whether ``data`` holds one whole response (sized or chunked)."""
     status, headers, body, _ = parse_http_response(data)
     if status is None:
         return False
@@ -575,7 +576,7 @@ def raw_request(host: str, port: int, payload: bytes | list, timeout: float = 5,
                 res.closed = True
                 break
             res.data += b
-            if not until_close and _response_complete(res.data):
+            if not until_close and response_complete(res.data):
                 break
         else:
             res.timed_out = True

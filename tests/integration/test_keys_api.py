@@ -7,9 +7,13 @@ their own with ``make_server``.
 
 from __future__ import annotations
 
+import json
+import socket
+import time
+
 import pytest
 
-from harness import encode_params, key_path
+from harness import encode_params, key_path, parse_http_response, response_complete
 from v2_checks import assert_error, assert_event, etcd_index
 
 
@@ -231,6 +235,30 @@ def test_odd_key_names_round_trip(client, uniq):
     # a single trailing slash is ignored by the store
     r = client.keys("PUT", "", raw_path=key_path(uniq + "/ts") + "/", form={"value": "t"})
     assert assert_event(r, 201, "set")["node"]["key"] == uniq + "/ts"
+
+
+def test_large_response_reaches_a_slow_reader_intact(server, client, uniq):
+    # A response larger than the socket's send buffer (tcp_wmem's 4 MiB at most) is written
+    # in part at once and the rest as the client reads; a reader that starts late still gets
+    # every byte.
+    value = "".join(chr(ord("a") + i % 26) for i in range(1_000_000))
+    for i in range(6):
+        assert client.put(f"{uniq}/big/{i}", value).status == 201
+    s = socket.create_connection((server.host, server.client_port), timeout=10)
+    try:
+        s.sendall(f"GET {key_path(uniq + '/big')}?recursive=true HTTP/1.1\r\nHost: x\r\n\r\n"
+                  .encode())
+        time.sleep(0.5)
+        data = b""
+        while not response_complete(data):
+            chunk = s.recv(65536)
+            assert chunk, "connection closed early"
+            data += chunk
+    finally:
+        s.close()
+    status, _, body, _ = parse_http_response(data)
+    nodes = json.loads(body)["node"]["nodes"]
+    assert status == 200 and len(nodes) == 6 and all(n["value"] == value for n in nodes)
 
 
 def test_go_json_escaping(client, uniq):
