@@ -57,6 +57,12 @@ struct FollowerStats {
   uint64_t success = 0, fail = 0;
 };
 
+// How long this member has reached a peer without a failed exchange (0: not reachable now).
+struct PeerActivity {
+  uint64_t id = 0;
+  int64_t active_for_ns = 0;
+};
+
 // A runtime membership change (/v2/members POST, PUT, DELETE).
 enum class MemberChangeKind { kAdd, kUpdate, kRemove };
 struct MemberChange {
@@ -95,6 +101,8 @@ class KvService {
   virtual int64_t now_ns() const = 0;  // wall clock, for TTLs parsed at the edge
   virtual PeerTraffic peer_traffic() const { return {}; }
   virtual std::vector<FollowerStats> follower_stats() const { return {}; }
+  // Every peer this member sends to (all other members), for --strict-reconfig-check.
+  virtual std::vector<PeerActivity> peer_activity() const { return {}; }
   // Replicates a membership change; done (any thread) once it was applied here, or with
   // internal_error (refused, another change pending, timeout).
   virtual void change_member(MemberChange change, std::function<void(WriteReply)> done) {

@@ -129,7 +129,10 @@ std::optional<Response> MembersHandler::prepare(const Request& req, const std::s
     if (known(change.id) || service_.member_removed(change.id)) {
       return json_message(409, "membership: ID exists");
     }
-    if (strict_ && !ready_to_add_voter(ms)) return json_message(500, "Internal Server Error");
+    if (strict_ && (!ready_to_add_voter(ms) ||
+                    !connected_to_all(ms, service_.self().id, service_.peer_activity()))) {
+      return json_message(500, "Internal Server Error");
+    }
     return std::nullopt;
   }
   auto id = util::parse_id_hex(sub);
@@ -142,7 +145,9 @@ std::optional<Response> MembersHandler::prepare(const Request& req, const std::s
   if (req.method == "DELETE") {
     // The last member cannot go: nothing would be left to apply the removal.
     if (ms.size() == 1) return json_message(500, "Internal Server Error");
-    if (strict_ && !ready_to_remove_voter(ms, *id)) {
+    if (strict_ &&
+        (!ready_to_remove_voter(ms, *id) ||
+         !connected_quorum_after_removal(ms, service_.self().id, *id, service_.peer_activity()))) {
       return json_message(500, "Internal Server Error");
     }
     change.kind = MemberChangeKind::kRemove;

@@ -1,8 +1,8 @@
 #pragma once
 // /v2/members: GET of the member list and members/leader (synchronous), and member writes
 // (POST adds, PUT changes peer URLs, DELETE removes) validated with etcd's status codes and
-// messages (spec §8.5) and, with --strict-reconfig-check, etcd's started-quorum rule, then
-// replicated as a configuration change and answered once applied.
+// messages (spec §8.5) and, with --strict-reconfig-check, etcd's started-quorum and
+// connectivity rules, then replicated as a configuration change and answered once applied.
 #include <boost/asio/awaitable.hpp>
 #include <string>
 #include <vector>

@@ -1,6 +1,7 @@
 #include "server/kv_server.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "store/member_table.h"
@@ -56,6 +57,18 @@ std::vector<http::FollowerStats> KvServer::follower_stats() const {
       f.max_ms = static_cast<double>(s.rtt_max_ns) / kMs;
     }
     out.push_back(f);
+  }
+  return out;
+}
+
+std::vector<http::PeerActivity> KvServer::peer_activity() const {
+  std::vector<http::PeerActivity> out;
+  if (!meters_.transport) return out;
+  int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::steady_clock::now().time_since_epoch())
+                    .count();
+  for (const auto& [id, s] : meters_.transport->stats()) {
+    out.push_back({id, s.active_since_ns == 0 ? 0 : std::max<int64_t>(1, now - s.active_since_ns)});
   }
   return out;
 }

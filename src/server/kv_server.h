@@ -71,6 +71,7 @@ class KvServer : public http::KvService {
   int64_t now_ns() const override;
   http::PeerTraffic peer_traffic() const override;
   std::vector<http::FollowerStats> follower_stats() const override;
+  std::vector<http::PeerActivity> peer_activity() const override;
   void change_member(http::MemberChange change,
                      std::function<void(http::WriteReply)> done) override;
   bool member_removed(uint64_t id) const override { return directory_.is_removed(id); }

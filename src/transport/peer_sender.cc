@@ -101,6 +101,7 @@ PeerSenderStats PeerSender::stats() const {
   s.dropped_messages = dropped_messages_.load(std::memory_order_relaxed);
   s.sent_bytes = sent_bytes_.load(std::memory_order_relaxed);
   s.last_rtt_ns = last_rtt_ns_.load(std::memory_order_relaxed);
+  s.active_since_ns = active_since_ns_.load(std::memory_order_relaxed);
   std::lock_guard lock(rtt_mu_);
   s.rtt_count = rtt_count_;
   s.rtt_sum_ns = rtt_sum_ns_;
@@ -113,30 +114,49 @@ PeerSenderStats PeerSender::stats() const {
 asio::awaitable<void> PeerSender::run() {
   auto backoff = 50ms;
   while (!stopped_) {
+    bool probe = false;
     if (queue_.empty()) {
-      wake_.expires_at(asio::steady_timer::time_point::max());
-      co_await wake_.async_wait(kTuple);
-      continue;
+      wake_.expires_after(kProbeInterval);
+      auto [ec] = co_await wake_.async_wait(kTuple);
+      if (stopped_) break;
+      if (ec || !queue_.empty()) continue;  // woken by messages
+      probe = true;                         // idle for kProbeInterval
     }
     std::vector<consensus::Message> batch;
     batch.swap(queue_);
     queued_bytes_ = 0;
     std::string body = consensus::encode_messages(batch);
     size_t bytes = body.size();
-    bool ok = co_await post(target_for(batch), std::move(body));
+    bool ok = co_await post(probe ? target_ : target_for(batch), std::move(body), !probe);
+    note_reachable(ok);
     if (ok) {
-      sent_messages_.fetch_add(batch.size(), std::memory_order_relaxed);
-      sent_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+      if (!probe) {
+        sent_messages_.fetch_add(batch.size(), std::memory_order_relaxed);
+        sent_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+      }
       backoff = 50ms;
       continue;
     }
-    failed_batches_.fetch_add(1, std::memory_order_relaxed);
+    if (!probe) failed_batches_.fetch_add(1, std::memory_order_relaxed);
     stream_.reset();
     if (stopped_) break;
     backoff_.expires_after(backoff);
     co_await backoff_.async_wait(kTuple);
     backoff = std::min<std::chrono::milliseconds>(backoff * 2, 1s);
   }
+  note_reachable(false);
+}
+
+void PeerSender::note_reachable(bool ok) {
+  if (!ok) {
+    active_since_ns_.store(0, std::memory_order_relaxed);
+    return;
+  }
+  if (active_since_ns_.load(std::memory_order_relaxed) != 0) return;
+  int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::steady_clock::now().time_since_epoch())
+                    .count();
+  active_since_ns_.store(now == 0 ? 1 : now, std::memory_order_relaxed);
 }
 
 asio::awaitable<bool> PeerSender::connect() {
@@ -183,7 +203,7 @@ const std::string& PeerSender::target_for(const std::vector<consensus::Message>&
   return target_;
 }
 
-asio::awaitable<bool> PeerSender::post(const std::string& target, std::string body) {
+asio::awaitable<bool> PeerSender::post(const std::string& target, std::string body, bool rtt) {
   if (!stream_ && !co_await connect()) co_return false;
   // stop() only cancels the operation pending when it runs; one that had already completed
   // would otherwise be followed by the next (up to kIoTimeout each). Check at every resume.
@@ -219,9 +239,11 @@ asio::awaitable<bool> PeerSender::post(const std::string& target, std::string bo
   }
   if (!res.keep_alive()) stream_.reset();
   if (held_reply && on_reply_) on_reply_(std::move(res.body()));
-  note_rtt(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
-                                                                started)
-               .count());
+  if (rtt) {
+    note_rtt(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
+                                                                  started)
+                 .count());
+  }
   if (reported_down_) {
     reported_down_ = false;
     log_("peer " + where() + " is reachable again");

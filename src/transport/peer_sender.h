@@ -13,6 +13,10 @@
 // `on_reply` on the io_context thread; its size is bounded like a request's on the peer
 // port. Other batches (acks, forwarded proposals, read-index requests, snapshots) are not
 // held, so they never wait behind the peer's disk.
+// Probes: after kProbeInterval with nothing to send, an empty batch is POSTed, so that
+// members that exchange no raft traffic (two followers) still learn whether they reach each
+// other (active_since_ns, for --strict-reconfig-check). A probe's outcome counts for
+// reachability only, not in the message statistics.
 // A POST answered 410 Gone means this member was removed from the cluster: `on_removed` is
 // called (on the io_context thread) and the batch counts as failed.
 //
@@ -26,6 +30,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -47,6 +52,9 @@ struct PeerSenderStats {
   uint64_t rtt_count = 0;
   double rtt_sum_ns = 0, rtt_sum_sq_ns = 0;
   int64_t rtt_min_ns = 0, rtt_max_ns = 0;
+  // Steady-clock time (ns) since which every exchange with the peer has succeeded; 0 while
+  // it is unreachable (the last POST or probe failed) or before the first success.
+  int64_t active_since_ns = 0;
 };
 
 // One address of a member's peer URL.
@@ -62,6 +70,7 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   using OnRemoved = std::function<void()>;
   using OnReply = std::function<void(std::string body)>;
   static constexpr size_t kMaxQueuedBytes = 64u << 20;
+  static constexpr std::chrono::milliseconds kProbeInterval{1000};
 
   PeerSender(boost::asio::io_context& ioc, std::string host, uint16_t port, std::string target,
              Logger log, OnRemoved on_removed = {});
@@ -92,10 +101,12 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   static boost::asio::awaitable<void> run_owned(std::shared_ptr<PeerSender> self);
   boost::asio::awaitable<void> run();
   boost::asio::awaitable<bool> connect();
-  boost::asio::awaitable<bool> post(const std::string& target, std::string body);
+  // rtt: whether the round trip counts in the statistics (not for probes).
+  boost::asio::awaitable<bool> post(const std::string& target, std::string body, bool rtt = true);
   // The target for `batch`: held_target_ when it holds a promptly answered request.
   const std::string& target_for(const std::vector<consensus::Message>& batch) const;
   void note_failure(const std::string& what);
+  void note_reachable(bool ok);
   void note_rtt(int64_t ns);
 
   std::string where() const;  // "host:port" of the current endpoint
@@ -119,6 +130,7 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
 
   std::atomic<uint64_t> sent_messages_{0}, failed_batches_{0}, dropped_messages_{0}, sent_bytes_{0};
   std::atomic<int64_t> last_rtt_ns_{0};
+  std::atomic<int64_t> active_since_ns_{0};
   mutable std::mutex rtt_mu_;
   uint64_t rtt_count_ = 0;
   double rtt_sum_ns_ = 0, rtt_sum_sq_ns_ = 0;

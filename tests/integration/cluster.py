@@ -292,3 +292,21 @@ def read_tree(m: Member, prefix: str, quorum: bool = False, timeout: float = 15)
         return {}
     assert r.status == 200, (m.name, r)
     return flatten(r.json()["node"])
+
+
+# etcd's --strict-reconfig-check refuses a membership change (500) until the member serving it
+# has reached every other member (for an add), or a quorum of them (for a removal), for 5 s.
+HEALTH_WINDOW = 5.0
+
+
+def member_change(m: Member, method: str, path: str, body: str | None = None,
+                  headers: dict | None = None, timeout: float = 4 * HEALTH_WINDOW) -> Response:
+    """A /v2/members write through ``m``, repeated while it is refused as unhealthy (500), as
+    an operator would after a restart or a join; the last answer once it is not a 500 or
+    ``timeout`` has passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        r = m.call(method, path, body, headers, timeout=15)
+        if r.status != 500 or time.monotonic() >= deadline:
+            return r
+        time.sleep(0.3)

@@ -15,7 +15,7 @@ import threading
 import time
 import urllib.parse
 
-from cluster import Cluster
+from cluster import Cluster, member_change
 from linearizability import CAS, FAIL, OK, READ, UNKNOWN, UNSEEN, WRITE, cas, read, write
 
 REQUEST_TIMEOUT = 3.0
@@ -213,13 +213,16 @@ class FaultInjector(threading.Thread):
         old follower, which must stop by itself; returns the removed member."""
         cl = self.cluster
         new = cl.new_member()
-        r = leader.call("POST", "/v2/members", json.dumps({"peerURLs": [new.peer_url]}),
-                        {"Content-Type": "application/json"}, timeout=10)
+        # --strict-reconfig-check refuses changes until the leader has reached the others
+        # for 5 s (a member restarted by the previous fault): member_change waits that out.
+        r = member_change(leader, "POST", "/v2/members",
+                          json.dumps({"peerURLs": [new.peer_url]}),
+                          {"Content-Type": "application/json"})
         assert r.status == 201, f"member add failed: {r.status} {r.text[:200]}"
         new.start()
         old = self.rng.choice([m for m in cl.members if m is not leader and m is not new])
         old_id = old.stats()["id"]
-        r = leader.call("DELETE", f"/v2/members/{old_id}", timeout=10)
+        r = member_change(leader, "DELETE", f"/v2/members/{old_id}")
         assert r.status == 204, f"member remove failed: {r.status} {r.text[:200]}"
         assert old.wait_exit(15) is not None, f"removed {old.name} did not stop"
         cl.retire(old)

@@ -2,8 +2,8 @@
 // messages arrive intact and in order, are routed by `to`, are counted in stats(); a peer
 // that goes away costs failed batches, not a crash, and is used again once it is back; a
 // member of another cluster is refused (412) and gets nothing delivered; a peer's broken
-// answer does not spoil later connections. All waits are bounded by a deadline; no sleep is
-// an assertion.
+// answer does not spoil later connections; an idle sender probes its peer's reachability.
+// All waits are bounded by a deadline; no sleep is an assertion.
 #include "transport/transport.h"
 
 #include <catch2/catch.hpp>
@@ -31,6 +31,16 @@ transport::PeerSenderStats stats_of(const transport::Transport& t, consensus::No
   REQUIRE(all.count(id) == 1);
   return all.at(id);
 }
+
+// One Transport (member kSelf) sending to one PeerListener (member 2), which a test may stop
+// and replace on the same port.
+struct OnePeer {
+  Inbox inbox;
+  std::unique_ptr<PeerListener> peer = std::make_unique<PeerListener>(kCluster, 2, inbox);
+  const uint16_t port = peer->port();
+  LogLines log;
+  transport::Transport t{kCluster, kSelf, {{2, "127.0.0.1", port}}, log.logger()};
+};
 
 }  // namespace
 
@@ -105,11 +115,8 @@ TEST_CASE("transport: one send() with messages for several peers is routed by `t
 
 TEST_CASE("transport: a peer that goes down costs failed batches and is used again once back",
           "[transport]") {
-  Inbox inbox;
-  auto peer = std::make_unique<PeerListener>(kCluster, 2, inbox);
-  const uint16_t port = peer->port();
-  LogLines log;
-  transport::Transport t(kCluster, kSelf, {{2, "127.0.0.1", port}}, log.logger());
+  OnePeer one;
+  auto& [inbox, peer, port, log, t] = one;
   t.start();
 
   // Up: the first message opens the persistent connection.
@@ -210,4 +217,38 @@ TEST_CASE("transport: bytes left over from one connection never reach the next",
   }));
   CHECK(stats_of(t, 2).failed_batches == first_failures);
   t.stop();
+}
+
+// Reachability probes (for --strict-reconfig-check): a sender with nothing to send POSTs an
+// empty batch every second, so a member knows how long it has reached each peer even when
+// raft sends it nothing (two followers).
+TEST_CASE(
+    "transport: an idle sender probes its peer; reachable since the first success, "
+    "cleared while the peer is down",
+    "[transport]") {
+  OnePeer one;
+  auto& [inbox, peer, port, log, t] = one;
+  REQUIRE(stats_of(t, 2).active_since_ns == 0);
+  t.start();
+
+  // No raft message is ever sent: only probes can make the peer reachable.
+  REQUIRE(wait_until([&] { return stats_of(t, 2).active_since_ns != 0; }, 5s));
+  int64_t since = stats_of(t, 2).active_since_ns;
+  // Later probes keep the same start: reachability is continuous.
+  std::this_thread::sleep_for(1500ms);  // spans at least one more probe
+  CHECK(stats_of(t, 2).active_since_ns == since);
+  auto s = stats_of(t, 2);
+  CHECK(s.sent_messages == 0);  // probes are not raft traffic
+  CHECK(s.rtt_count == 0);
+  CHECK(inbox.size() == 0);
+
+  // Down: the next probe fails and reachability is cleared (not counted as a failed batch).
+  peer->stop();
+  peer.reset();
+  REQUIRE(wait_until([&] { return stats_of(t, 2).active_since_ns == 0; }, 5s));
+  CHECK(stats_of(t, 2).failed_batches == 0);
+
+  // Back on the same port: reachable again, since a later time.
+  peer = std::make_unique<PeerListener>(kCluster, 2, inbox, port);
+  REQUIRE(wait_until([&] { return stats_of(t, 2).active_since_ns > since; }, 5s));
 }
