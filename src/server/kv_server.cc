@@ -1,10 +1,10 @@
 #include "server/kv_server.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 
 #include "store/member_table.h"
+#include "util/steady_now.h"
 
 namespace larch::server {
 
@@ -64,9 +64,7 @@ std::vector<http::FollowerStats> KvServer::follower_stats() const {
 std::vector<http::PeerActivity> KvServer::peer_activity() const {
   std::vector<http::PeerActivity> out;
   if (!meters_.transport) return out;
-  int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                    std::chrono::steady_clock::now().time_since_epoch())
-                    .count();
+  int64_t now = util::steady_now_ns();
   for (const auto& [id, s] : meters_.transport->stats()) {
     out.push_back({id, s.active_since_ns == 0 ? 0 : std::max<int64_t>(1, now - s.active_since_ns)});
   }

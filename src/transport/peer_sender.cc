@@ -10,6 +10,7 @@
 #include <chrono>
 
 #include "consensus/message_codec.h"
+#include "util/steady_now.h"
 
 namespace larch::transport {
 
@@ -153,9 +154,7 @@ void PeerSender::note_reachable(bool ok) {
     return;
   }
   if (active_since_ns_.load(std::memory_order_relaxed) != 0) return;
-  int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                    std::chrono::steady_clock::now().time_since_epoch())
-                    .count();
+  int64_t now = util::steady_now_ns();
   active_since_ns_.store(now == 0 ? 1 : now, std::memory_order_relaxed);
 }
 
