@@ -50,6 +50,10 @@ class RaftCore {
   // Follower with a leader: forwards (kForwarded). Otherwise kNoLeader; kDropped while a
   // leadership transfer is in progress or the uncommitted-bytes budget is exhausted.
   RequestResult propose(std::string data);
+  // Replicates every element of `batch` as consecutive normal entries, all or none (one
+  // append message per follower, or one forwarded message); as propose() otherwise, with
+  // index = the last entry's. An empty batch is kDropped.
+  RequestResult propose(std::vector<std::string> batch);
   // Replicates a configuration change (one at a time). Leader: kAccepted, or kDropped while
   // an earlier change is not yet applied (or during a leadership transfer). Follower with a
   // leader: kForwarded (the leader drops it the same way). It takes effect when the driver

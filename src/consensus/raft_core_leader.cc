@@ -8,19 +8,30 @@
 namespace larch::consensus {
 
 RequestResult RaftCore::propose(std::string data) {
+  std::vector<std::string> one;
+  one.push_back(std::move(data));
+  return propose(std::move(one));
+}
+
+RequestResult RaftCore::propose(std::vector<std::string> batch) {
+  if (batch.empty()) return {RequestOutcome::kDropped, lead_};
+  std::vector<Entry> entries;
+  entries.reserve(batch.size());
+  for (std::string& data : batch)
+    entries.push_back(Entry{0, 0, EntryType::kNormal, std::move(data)});
   if (role_ != Role::kLeader) {
     if (lead_ == kNoNode) return {RequestOutcome::kNoLeader, kNoNode};
     Message m;
     m.type = MessageType::kPropose;
-    m.entries.push_back(Entry{0, 0, EntryType::kNormal, std::move(data)});
+    m.entries = std::move(entries);
     forward_to_leader(std::move(m));
     return {RequestOutcome::kForwarded, lead_};
   }
   // During a transfer new entries would keep the transferee from catching up.
   if (!accepts_proposals()) return {RequestOutcome::kDropped, lead_};
-  if (!append_entries({Entry{0, 0, EntryType::kNormal, std::move(data)}})) {
-    return {RequestOutcome::kDropped, lead_};
-  }
+  if (!append_entries(std::move(entries))) return {RequestOutcome::kDropped, lead_};
+  // One append per follower for the whole batch (one per entry would multiply every
+  // per-message cost: encoding, the follower's handling, its ack, the commit check).
   bcast_append();
   return {RequestOutcome::kAccepted, lead_, log_.last_index(), term_};
 }

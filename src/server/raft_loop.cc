@@ -197,7 +197,7 @@ void RaftLoop::handle_inbox(std::vector<Proposal>& proposals, std::vector<ReadWa
     for (auto& w : reads) w.done(false);
     return;
   }
-  for (auto& p : proposals) propose_pending(p);
+  propose_all(proposals);
   if (!reads.empty()) {
     int64_t deadline = clock_() + options_.request_timeout_ns;
     for (auto& w : reads) w.deadline_ns = deadline;
@@ -206,25 +206,36 @@ void RaftLoop::handle_inbox(std::vector<Proposal>& proposals, std::vector<ReadWa
   process_ready();
 }
 
-void RaftLoop::propose_pending(Proposal& p) {
-  uint64_t id = ++next_request_id_;
-  p.cmd.request_id = id;
-  pending_.add(id, std::move(p.done), clock_() + options_.request_timeout_ns);
-  // A proposal the core refuses for lack of a leader simply stays pending until its deadline,
-  // matching etcd, which answers "request timed out" when there is no quorum.
-  if (!p.conf) {
-    core_->propose(store::encode_command(p.cmd));
-    return;
-  }
-  p.conf->context = store::encode_command(p.cmd);
-  if (core_->propose_conf_change(*p.conf).outcome == RequestOutcome::kDropped) {
-    if (auto done = pending_.take(id)) {
-      http::WriteReply r;
-      r.internal_error = true;
-      r.internal_cause = "etcdserver: another membership change is in progress";
-      done(std::move(r));
+void RaftLoop::propose_all(std::vector<Proposal>& proposals) {
+  // Normal commands go to the core in runs (one append message per follower per run);
+  // a configuration change ends a run, so the log keeps the inbox's order.
+  std::vector<std::string> run;
+  auto flush_run = [&] {
+    if (!run.empty()) core_->propose(std::move(run));
+    run.clear();
+  };
+  for (auto& p : proposals) {
+    uint64_t id = ++next_request_id_;
+    p.cmd.request_id = id;
+    pending_.add(id, std::move(p.done), clock_() + options_.request_timeout_ns);
+    // A proposal the core refuses for lack of a leader simply stays pending until its
+    // deadline, matching etcd, which answers "request timed out" when there is no quorum.
+    if (!p.conf) {
+      run.push_back(store::encode_command(p.cmd));
+      continue;
+    }
+    flush_run();
+    p.conf->context = store::encode_command(p.cmd);
+    if (core_->propose_conf_change(*p.conf).outcome == RequestOutcome::kDropped) {
+      if (auto done = pending_.take(id)) {
+        http::WriteReply r;
+        r.internal_error = true;
+        r.internal_cause = "etcdserver: another membership change is in progress";
+        done(std::move(r));
+      }
     }
   }
+  flush_run();
 }
 
 void RaftLoop::start_read_round(std::vector<ReadWaiter> waiters) {

@@ -160,7 +160,7 @@ class RaftLoop {
   // rd's hard state differs from the stored one in term or vote (not just commit).
   bool changes_term_or_vote(const consensus::Ready& rd) const;
   void send_before_persist(consensus::Ready& rd);
-  void propose_pending(Proposal& p);                                      // raft thread
+  void propose_all(std::vector<Proposal>& proposals);                     // raft thread
   void apply_conf_changes(const std::vector<consensus::Entry>& entries);  // raft thread
   void hand_to_apply(std::vector<consensus::Entry> entries);              // raft thread
   void drain_apply_queue();                                               // apply thread

@@ -176,6 +176,41 @@ TEST_CASE("proposals on a follower are forwarded to the leader", "[raft][replica
   REQUIRE(net.violations().empty());
 }
 
+TEST_CASE("a batch of proposals travels as one message per follower", "[raft][replication]") {
+  SimNetwork net({1, 2, 3}, 57);
+  REQUIRE(net.elect(1));
+  const std::vector<std::string> batch{"a", "b", "c"};
+  std::vector<std::string> expect = batch;
+  SECTION("on the leader: one append per follower carrying every entry, in order") {
+    auto r = net.propose_batch(1, batch);
+    REQUIRE(r.accepted());
+    REQUIRE(r.index >= 3);  // the last of the three
+    size_t appends = 0;
+    for (const Message& m : net.pool()) {
+      if (!is_append(m)) continue;
+      ++appends;
+      REQUIRE(m.entries.size() == 3);
+      for (size_t i = 0; i < 3; ++i) REQUIRE(m.entries[i].data == batch[i]);
+    }
+    REQUIRE(appends == 2);
+  }
+  SECTION("on a follower: one forwarded proposal with every entry") {
+    auto r = net.propose_batch(2, batch);
+    REQUIRE(r.outcome == RequestOutcome::kForwarded);
+    REQUIRE(net.pool().size() == 1);
+    REQUIRE(net.pool()[0].type == MessageType::kPropose);
+    REQUIRE(net.pool()[0].entries.size() == 3);
+  }
+  SECTION("an empty batch is dropped") {
+    REQUIRE(net.propose_batch(1, {}).outcome == RequestOutcome::kDropped);
+    REQUIRE(net.pool().empty());
+    expect.clear();
+  }
+  net.stabilize();
+  for (NodeId id : net.ids()) REQUIRE(net.applied_data(id) == expect);
+  REQUIRE(net.violations().empty());
+}
+
 TEST_CASE("the uncommitted-bytes budget drops proposals once exhausted", "[raft][replication]") {
   SimNetwork net({1, 2, 3}, 59, [](RaftConfig& c) { c.max_uncommitted_bytes = 10; });
   REQUIRE(net.elect(1));

@@ -43,8 +43,14 @@ void random_step(SimNetwork& net, int step) {
     net.duplicate(net.rng().below(pool));
   } else if (dice < 75) {
     net.tick(pick(net));
-  } else if (dice < 87) {
+  } else if (dice < 84) {
     net.propose(pick(net), "p" + std::to_string(step));
+  } else if (dice < 87) {  // a drain's worth of proposals at once
+    std::vector<std::string> batch;
+    for (uint64_t i = 0, n = 2 + net.rng().below(3); i < n; ++i) {
+      batch.push_back("b" + std::to_string(step) + "." + std::to_string(i));
+    }
+    net.propose_batch(pick(net), std::move(batch));
   } else if (dice < 90) {
     net.read_index(pick(net), "r" + std::to_string(step));
   } else if (dice < 91) {

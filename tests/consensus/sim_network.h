@@ -95,6 +95,11 @@ class SimNetwork {
     with(id, [&](RaftCore& c) { r = c.propose(std::move(data)); });
     return r;
   }
+  RequestResult propose_batch(NodeId id, std::vector<std::string> batch) {
+    RequestResult r;
+    with(id, [&](RaftCore& c) { r = c.propose(std::move(batch)); });
+    return r;
+  }
   // Also records the commit index known cluster-wide now: a linearizable read point
   // returned later must not be below it.
   RequestResult read_index(NodeId id, std::string ctx) {
