@@ -145,7 +145,7 @@ struct KeyStore::Impl {
     if (batches.empty() && !always_write) return false;
     PendingWrites::Position to = batches.empty() ? flushed : batches.back()->position();
     tx->run([&] {
-      for (const PendingWrites* b : batches) b->write_to(*nodes, *history);
+      PendingWrites::write_all(batches, *nodes, *history);
       set_meta("applied_index", to.applied_index);
       set_meta("applied_term", to.applied_term);
       set_meta("etcd_index", to.etcd_index);

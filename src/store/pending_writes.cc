@@ -1,6 +1,7 @@
 #include "store/pending_writes.h"
 
 #include <stdexcept>
+#include <unordered_map>
 
 #include "store/watch_match.h"
 
@@ -76,27 +77,65 @@ bool PendingWrites::find_event(std::string_view key, bool recursive, uint64_t fr
 }
 
 void PendingWrites::write_to(NodeTable& nodes, HistoryTable& history) const {
-  for (const Op& op : ops_) {
-    std::string_view key = view(op.key), data = view(op.data);
-    switch (op.kind) {
-      case Kind::kPut:
-        nodes.put(key, op.dir, data, op.expiration, op.created, op.modified);
-        break;
-      case Kind::kSetValue:
-        nodes.set_value(key, data, op.modified, op.expiration);
-        break;
-      case Kind::kSetExpiration:
-        nodes.set_expiration(key, op.expiration);
-        break;
-      case Kind::kRemove:
-        nodes.remove(key);
-        break;
-      case Kind::kRemoveSubtree:
-        nodes.remove_subtree(key);
-        break;
-      case Kind::kEvent:
-        history.append(op.history, op.modified, key, op.dir, op.removal, data);
-        break;
+  for (const Op& op : ops_) write_op(op, nodes, history);
+}
+
+void PendingWrites::write_op(const Op& op, NodeTable& nodes, HistoryTable& history) const {
+  std::string_view key = view(op.key), data = view(op.data);
+  switch (op.kind) {
+    case Kind::kPut:
+      nodes.put(key, op.dir, data, op.expiration, op.created, op.modified);
+      break;
+    case Kind::kSetValue:
+      nodes.set_value(key, data, op.modified, op.expiration);
+      break;
+    case Kind::kSetExpiration:
+      nodes.set_expiration(key, op.expiration);
+      break;
+    case Kind::kRemove:
+      nodes.remove(key);
+      break;
+    case Kind::kRemoveSubtree:
+      nodes.remove_subtree(key);
+      break;
+    case Kind::kEvent:
+      history.append(op.history, op.modified, key, op.dir, op.removal, data);
+      break;
+  }
+}
+
+void PendingWrites::write_all(const std::vector<const PendingWrites*>& batches, NodeTable& nodes,
+                              HistoryTable& history) {
+  // Positions count ops across all batches from 1 (0: none). Keys are views into the
+  // batches' bytes, which outlive this call.
+  struct Last {
+    uint64_t whole = 0;  // last kPut / kRemove of the key
+    uint64_t value = 0;  // last kSetValue of the key
+  };
+  size_t total = 0;
+  for (const PendingWrites* b : batches) total += b->ops_.size();
+  std::unordered_map<std::string_view, Last> last;
+  last.reserve(total);
+  uint64_t pos = 0;
+  for (const PendingWrites* b : batches) {
+    for (const Op& op : b->ops_) {
+      ++pos;
+      if (op.kind == Kind::kPut || op.kind == Kind::kRemove) last[b->view(op.key)].whole = pos;
+      if (op.kind == Kind::kSetValue) last[b->view(op.key)].value = pos;
+    }
+  }
+  pos = 0;
+  for (const PendingWrites* b : batches) {
+    for (const Op& op : b->ops_) {
+      ++pos;
+      bool row_op = op.kind == Kind::kPut || op.kind == Kind::kRemove ||
+                    op.kind == Kind::kSetValue || op.kind == Kind::kSetExpiration;
+      auto it = row_op ? last.find(b->view(op.key)) : last.end();
+      if (it != last.end()) {
+        bool partial = op.kind == Kind::kSetValue || op.kind == Kind::kSetExpiration;
+        if (pos < it->second.whole || (partial && pos < it->second.value)) continue;
+      }
+      b->write_op(op, nodes, history);
     }
   }
 }

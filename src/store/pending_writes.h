@@ -56,6 +56,14 @@ class PendingWrites {
 
   // Replays every recorded write, in order (inside the caller's transaction).
   void write_to(NodeTable& nodes, HistoryTable& history) const;
+  // Replays `batches` in order, as write_to each would, but skips the node writes a later one
+  // in the same call makes moot: any write to a key followed by a put or removal of that very
+  // key, and a value or expiration change followed by a value change of it. The tables end
+  // up the same (each of those later writes sets every column the skipped ones did, and no
+  // skipped write touches another row); a key written many times between flushes (a hot key,
+  // a TTL refreshed every few seconds) costs one row write per flush.
+  static void write_all(const std::vector<const PendingWrites*>& batches, NodeTable& nodes,
+                        HistoryTable& history);
 
  private:
   enum class Kind : uint8_t { kPut, kSetValue, kSetExpiration, kRemove, kRemoveSubtree, kEvent };
@@ -74,6 +82,7 @@ class PendingWrites {
   };
 
   Op& add(Kind kind, std::string_view key, std::string_view data = {});
+  void write_op(const Op& op, NodeTable& nodes, HistoryTable& history) const;
   std::string_view view(Span s) const { return std::string_view(bytes_).substr(s.offset, s.size); }
 
   std::vector<Op> ops_;
