@@ -1,6 +1,5 @@
 #include "http/client_session.h"
 
-#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -11,6 +10,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "http/session_watch_sink.h"
+#include "http/sized_read.h"
 #include "util/v2_error.h"
 
 namespace larch::http {
@@ -26,12 +26,6 @@ constexpr auto kTuple = asio::as_tuple(use_awaitable);
 // Each stream watcher buffers up to this many undelivered events (etcd: 100); a consumer
 // further behind is dropped and its response ends.
 constexpr size_t kWatchBuffer = 100;
-
-// Beast reads at most 64 KiB per call, and otherwise only as much as the buffer's spare
-// capacity (at least 512 bytes): since the parser consumes the body as it arrives, the buffer
-// never grows, and a 5 KiB peer batch took ~11 recvmsg, each with an epoll_wait and a timer
-// re-arm. A session whose request has a larger body makes room for it (up to this) first.
-constexpr size_t kMaxReadChunk = 64 * 1024;
 
 Request to_request(bhttp::request<bhttp::string_body>& msg) {
   Request r;
@@ -76,7 +70,7 @@ class Session {
       parser.header_limit(limits_.max_header_bytes);
       parser.body_limit(limits_.max_body_bytes);
       stream_.expires_after(limits_.idle_timeout);
-      boost::system::error_code ec = co_await read_request(parser);
+      boost::system::error_code ec = co_await read_sized(stream_, buffer_, parser);
       if (ec) {
         if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
             ec == asio::error::connection_reset || ec == asio::error::eof ||
@@ -106,20 +100,6 @@ class Session {
   }
 
  private:
-  // Reads one request: the header, then (if it did not arrive with it) the body, in reads as
-  // large as the body (see kMaxReadChunk) rather than 512 bytes at a time.
-  awaitable<boost::system::error_code> read_request(
-      bhttp::request_parser<bhttp::string_body>& parser) {
-    auto [ec, n] = co_await bhttp::async_read_header(stream_, buffer_, parser, kTuple);
-    if (ec || parser.is_done()) co_return ec;
-    if (auto len = parser.content_length()) {
-      size_t want = buffer_.size() + static_cast<size_t>(std::min<uint64_t>(*len, kMaxReadChunk));
-      if (buffer_.capacity() < want) buffer_.reserve(want);
-    }
-    auto [body_ec, body_n] = co_await bhttp::async_read(stream_, buffer_, parser, kTuple);
-    co_return body_ec;
-  }
-
   // Writes a whole response; false if the connection must end.
   awaitable<bool> send(const Response& r, const CorsDecision& cors, bool keep_alive) {
     std::string bytes = serialize(r, cors, keep_alive, date_.now());

@@ -10,6 +10,7 @@
 #include <chrono>
 
 #include "consensus/message_codec.h"
+#include "http/sized_read.h"
 #include "util/steady_now.h"
 
 namespace larch::transport {
@@ -223,7 +224,8 @@ asio::awaitable<bool> PeerSender::post(const std::string& target, std::string bo
   if (stopped_) co_return false;
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(kMaxReplyBytes);
-  auto [rec, rn] = co_await bhttp::async_read(*stream_, buffer_, parser, kTuple);
+  // A held reply can carry a batch (forwarded proposals): read it whole, not 512 bytes a time.
+  boost::system::error_code rec = co_await http::read_sized(*stream_, buffer_, parser);
   if (rec) {
     note_failure("receive: " + rec.message());
     co_return false;
