@@ -22,6 +22,7 @@ class ApiHandler : public RequestHandler {
 
  private:
   bool host_allowed(std::string_view host) const;
+  boost::asio::awaitable<Outcome> members_write(const Request& req, std::string sub);
 
   KvService& service_;
   ApiOptions options_;

@@ -25,6 +25,8 @@ constexpr auto kTuple = asio::as_tuple(use_awaitable);
 // Each stream watcher buffers up to this many undelivered events (etcd: 100); a consumer
 // further behind is dropped and its response ends.
 constexpr size_t kWatchBuffer = 100;
+// The output buffer a connection keeps between responses (larger ones are freed after use).
+constexpr size_t kKeptOutputBytes = 64 * 1024;
 
 Request to_request(bhttp::request<bhttp::string_body>& msg) {
   Request r;
@@ -101,14 +103,20 @@ class Session {
  private:
   // Writes a whole response; false if the connection must end.
   awaitable<bool> send(const Response& r, const CorsDecision& cors, bool keep_alive) {
-    std::string bytes = serialize(r, cors, keep_alive, date_.now());
-    bool ok = co_await write_now(bytes);
+    serialize_into(out_, r, cors, keep_alive, date_.now());
+    bool ok = co_await write_now(out_);
+    trim_out();
     if (!ok || r.close || !keep_alive) {
       boost::system::error_code ignored;
       stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
       co_return false;
     }
     co_return true;
+  }
+
+  // A buffer grown by one large response is not kept for the connection's lifetime.
+  void trim_out() {
+    if (out_.capacity() > kKeptOutputBytes) std::string().swap(out_);
   }
 
   awaitable<bool> write_raw(std::string_view bytes) {
@@ -160,17 +168,18 @@ class Session {
       co_return ok&& keep_alive;
     }
     plan.head.chunked = true;
-    std::string head = serialize(plan.head, cors, keep_alive, date_.now());
-    if (!co_await write_now(head)) {
+    serialize_into(out_, plan.head, cors, keep_alive, date_.now());
+    if (!co_await write_now(out_)) {
       handler_.cancel_watch(id);
       co_return false;
     }
     for (;;) {
       while (auto json = sink->pop()) {
         // A one-shot watch sends its event and the end of the body in one write.
-        std::string piece = chunk(*json);
-        if (!plan.spec.stream) piece += kLastChunk;
-        if (!co_await write_now(piece)) {
+        out_.clear();
+        append_chunk(out_, *json);
+        if (!plan.spec.stream) out_ += kLastChunk;
+        if (!co_await write_now(out_)) {
           handler_.cancel_watch(id);
           co_return false;
         }
@@ -189,6 +198,7 @@ class Session {
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
+  std::string out_;  // the response being written; reused, so a response costs no allocation
   DateCache date_;
   RequestHandler& handler_;
   SessionLimits limits_;

@@ -22,13 +22,14 @@ Response KeysHandler::error(int code, const std::optional<std::string>& cause,
 }
 
 void KeysHandler::add_headers(Response& r, uint64_t etcd_index, bool success) const {
-  r.headers.reserve(r.headers.size() + 4);  // one allocation, not one per doubling
-  r.add("X-Etcd-Cluster-Id", cluster_id_hex_);
-  r.add("X-Etcd-Index", std::to_string(etcd_index));
+  EtcdHeaders& h = r.etcd.emplace();
+  h.cluster_id = cluster_id_hex_;
+  h.etcd_index = etcd_index;
   if (!success) return;  // etcd sends the raft headers on successes only (spec §6.1)
   RaftStatus rs = service_.raft_status();
-  r.add("X-Raft-Index", std::to_string(rs.commit_index));
-  r.add("X-Raft-Term", std::to_string(rs.term));
+  h.raft = true;
+  h.raft_index = rs.commit_index;
+  h.raft_term = rs.term;
 }
 
 awaitable<Outcome> KeysHandler::handle(const Request& req, const Dispatch& d) {
@@ -38,51 +39,53 @@ awaitable<Outcome> KeysHandler::handle(const Request& req, const Dispatch& d) {
   if (auto* pe = std::get_if<ParseError>(&parsed)) {
     Response r = error(pe->code, pe->cause, 0);
     r.close = pe->cause == "http: POST too large";
-    co_return Outcome{std::move(r), {}};
+    return ready_outcome(Outcome{std::move(r), {}});
   }
   KeyRequest& kr = std::get<KeyRequest>(parsed);
-  // GCC 12 mis-destroys temporaries when co_await appears inside a braced initializer:
-  // always land the awaited value in a named local first.
-  Outcome out;
-  if (kr.is_write()) {
-    out.response = co_await write(kr);
-    co_return out;
-  }
+  if (kr.is_write()) return write(std::move(kr.command), kr.no_value_on_success);
   if (kr.wait) {
-    WatchPlan plan;
-    plan.spec = store::WatchSpec{kr.key, kr.recursive, kr.stream, kr.wait_index};
-    out.watch = std::move(plan);
-    co_return out;
+    auto plan = std::make_unique<WatchPlan>();
+    plan->spec = store::WatchSpec{kr.key, kr.recursive, kr.stream, kr.wait_index};
+    return ready_outcome(Outcome{Response{}, std::move(plan)});
   }
-  out.response = co_await read(kr);
-  co_return out;
+  if (kr.quorum || (options_.linearizable_reads && kr.method == KeyMethod::kGet)) {
+    return quorum_read(std::move(kr));
+  }
+  return ready_outcome(Outcome{read_now(kr), {}});
 }
 
-awaitable<Response> KeysHandler::write(const KeyRequest& kr) {
-  store::Command cmd = kr.command;
+awaitable<Outcome> KeysHandler::write(store::Command cmd, bool no_value_on_success) {
+  // GCC 12 mis-destroys temporaries when co_await appears inside a braced initializer:
+  // always land the awaited value in a named local first. The frame holds only cmd and the
+  // reply (the answer is built in the co_return expression), small enough to be recycled.
   WriteReply reply = co_await await_callback<WriteReply>(
       [&](std::function<void(WriteReply)> cb) { service_.write(std::move(cmd), std::move(cb)); });
-  if (reply.internal_error) {
-    co_return error(util::ecode::kRaftInternal, reply.internal_cause, 0);
-  }
+  co_return Outcome{written(reply, no_value_on_success), {}};
+}
+
+Response KeysHandler::written(WriteReply& reply, bool no_value_on_success) const {
+  if (reply.internal_error) return error(util::ecode::kRaftInternal, reply.internal_cause, 0);
   store::ApplyResult& res = reply.result;
   bool ok = res.error_code == 0;
   Response r;
   r.status = res.http_status;
   bool reducible = res.action == "set" || res.action == "create" || res.action == "update" ||
                    res.action == "compareAndSwap";
-  r.body = ok && kr.no_value_on_success && reducible ? "{\"action\":\"" + res.action + "\"}\n"
-                                                     : std::move(res.body);
+  r.body = ok && no_value_on_success && reducible ? "{\"action\":\"" + res.action + "\"}\n"
+                                                  : std::move(res.body);
   add_headers(r, res.etcd_index, ok);
-  co_return r;
+  return r;
 }
 
-awaitable<Response> KeysHandler::read(const KeyRequest& kr) {
-  if (kr.quorum || (options_.linearizable_reads && kr.method == KeyMethod::kGet)) {
-    bool ok = co_await await_callback<bool>(
-        [&](std::function<void(bool)> cb) { service_.read_barrier(std::move(cb)); });
-    if (!ok) co_return error(util::ecode::kRaftInternal, "etcdserver: request timed out", 0);
-  }
+awaitable<Outcome> KeysHandler::quorum_read(KeyRequest kr) {
+  bool ok = co_await await_callback<bool>(
+      [&](std::function<void(bool)> cb) { service_.read_barrier(std::move(cb)); });
+  co_return Outcome{
+      ok ? read_now(kr) : error(util::ecode::kRaftInternal, "etcdserver: request timed out", 0),
+      {}};
+}
+
+Response KeysHandler::read_now(const KeyRequest& kr) {
   store::GetResult g = service_.get(kr.key, kr.recursive, kr.sorted);
   service_.count_get(g.error_code == 0);
   Response r;
@@ -90,7 +93,7 @@ awaitable<Response> KeysHandler::read(const KeyRequest& kr) {
   r.body = std::move(g.body);
   r.head = kr.method == KeyMethod::kHead;
   add_headers(r, g.etcd_index, g.error_code == 0);
-  co_return r;
+  return r;
 }
 
 std::optional<Response> KeysHandler::start_watch(WatchPlan& plan,

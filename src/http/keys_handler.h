@@ -15,13 +15,18 @@ class KeysHandler {
  public:
   KeysHandler(KvService& service, const ApiOptions& options);
 
+  // Not a coroutine: parses (and answers what needs no wait) at once; the awaitable it
+  // returns keeps only what the answer needs across the wait.
   boost::asio::awaitable<Outcome> handle(const Request& req, const Dispatch& d);
   std::optional<Response> start_watch(WatchPlan& plan, std::shared_ptr<store::WatchSink> sink,
                                       uint64_t& watch_id);
 
  private:
-  boost::asio::awaitable<Response> write(const KeyRequest& kr);
-  boost::asio::awaitable<Response> read(const KeyRequest& kr);
+  boost::asio::awaitable<Outcome> write(store::Command cmd, bool no_value_on_success);
+  boost::asio::awaitable<Outcome> quorum_read(KeyRequest kr);
+  Response read_now(const KeyRequest& kr);
+  // The answer to a write, from the apply result (moved out of reply).
+  Response written(WriteReply& reply, bool no_value_on_success) const;
   Response error(int code, const std::optional<std::string>& cause, uint64_t index) const;
   // X-Etcd-Cluster-Id and X-Etcd-Index on every /v2/keys answer; X-Raft-* on successes.
   void add_headers(Response& r, uint64_t etcd_index, bool success) const;

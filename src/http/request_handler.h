@@ -2,9 +2,11 @@
 // The seam between a connection (ClientSession) and the API logic: a parsed request in, an
 // Outcome out. Outcomes are either a complete Response or a watch to be served by the session.
 #include <boost/asio/awaitable.hpp>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "http/response.h"
 #include "store/watch_hub.h"
@@ -30,8 +32,17 @@ struct WatchPlan {
 
 struct Outcome {
   Response response;
-  std::optional<WatchPlan> watch;
+  // Behind a pointer: a handler's coroutine frame holds its Outcome, and a small frame is
+  // one asio recycles (see ready_outcome); watches are rare next to plain answers.
+  std::unique_ptr<WatchPlan> watch;
 };
+
+// Yields `o` at once: for a handler that answers without waiting. Its frame is small enough
+// for asio's per-thread frame cache (blocks up to ~1 KiB; a larger frame costs a malloc per
+// request and evicts cached ones), so an immediate answer allocates no frame.
+inline boost::asio::awaitable<Outcome> ready_outcome(Outcome o) {
+  co_return std::move(o);
+}
 
 class RequestHandler {
  public:

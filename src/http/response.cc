@@ -74,12 +74,39 @@ const std::string& DateCache::now() {
   return text_;
 }
 
+namespace {
+
+void append_etcd_headers(std::string& out, const EtcdHeaders& h) {
+  out += "X-Etcd-Cluster-Id: ";
+  out += h.cluster_id;
+  out += "\r\nX-Etcd-Index: ";
+  util::append_uint(out, h.etcd_index);
+  out += "\r\n";
+  if (!h.raft) return;
+  out += "X-Raft-Index: ";
+  util::append_uint(out, h.raft_index);
+  out += "\r\nX-Raft-Term: ";
+  util::append_uint(out, h.raft_term);
+  out += "\r\n";
+}
+
+}  // namespace
+
 std::string serialize(const Response& r, const CorsDecision& cors, bool keep_alive,
                       std::string_view date) {
-  // One allocation: status line, fixed headers, CORS, Date and lengths fit in 320 bytes.
-  size_t size = 320 + r.content_type.size() + cors.allow_origin.size() + r.body.size();
-  for (const auto& [name, value] : r.headers) size += name.size() + value.size() + 4;
   std::string out;
+  serialize_into(out, r, cors, keep_alive, date);
+  return out;
+}
+
+void serialize_into(std::string& out, const Response& r, const CorsDecision& cors, bool keep_alive,
+                    std::string_view date) {
+  // At most one allocation: status line, fixed headers, CORS, Date and lengths fit in 320
+  // bytes; none when `out` already has the room (a reused buffer).
+  size_t size =
+      320 + r.content_type.size() + cors.allow_origin.size() + r.body.size() + (r.etcd ? 160 : 0);
+  for (const auto& [name, value] : r.headers) size += name.size() + value.size() + 4;
+  out.clear();
   out.reserve(size);
   out += "HTTP/1.1 ";
   util::append_int(out, r.status);
@@ -99,6 +126,7 @@ std::string serialize(const Response& r, const CorsDecision& cors, bool keep_ali
     out += r.content_type;
     out += "\r\n";
   }
+  if (r.etcd) append_etcd_headers(out, *r.etcd);
   for (const auto& [name, value] : r.headers) {
     out += name;
     out += ": ";
@@ -118,16 +146,21 @@ std::string serialize(const Response& r, const CorsDecision& cors, bool keep_ali
   if (r.close || !keep_alive) out += "Connection: close\r\n";
   out += "\r\n";
   if (!r.head && !r.chunked) out += r.body;
-  return out;
 }
 
 std::string chunk(std::string_view data) {
+  std::string out;
+  append_chunk(out, data);
+  return out;
+}
+
+void append_chunk(std::string& out, std::string_view data) {
   char buf[20];
   int n = std::snprintf(buf, sizeof buf, "%zx\r\n", data.size());
-  std::string out(buf, n);
+  out.reserve(out.size() + static_cast<size_t>(n) + data.size() + 2);
+  out.append(buf, static_cast<size_t>(n));
   out.append(data);
   out += "\r\n";
-  return out;
 }
 
 Response text_response(int status, std::string body) {

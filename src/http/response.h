@@ -1,6 +1,8 @@
 #pragma once
 // An HTTP/1.1 response built by handlers and serialised by hand (exact header names and
 // order as etcd sends them; no per-header allocations in Beast's field container).
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -8,11 +10,24 @@
 
 namespace larch::http {
 
+// X-Etcd-Cluster-Id, X-Etcd-Index and, on successes, X-Raft-Index and X-Raft-Term: every
+// /v2/keys answer carries them, so they are numbers formatted while serialising rather than
+// strings allocated per response.
+struct EtcdHeaders {
+  std::string_view cluster_id;  // hex; its storage outlives the response (the handler's)
+  uint64_t etcd_index = 0;
+  bool raft = false;  // X-Raft-Index and X-Raft-Term too
+  uint64_t raft_index = 0;
+  uint64_t raft_term = 0;
+};
+
 struct Response {
   int status = 200;
   // Empty: no Content-Type header. Static storage (a literal): a std::string here would
   // allocate for every response ("application/json" is one byte past the inline capacity).
   std::string_view content_type = "application/json";
+  // The etcd headers of a /v2/keys answer; serialised before `headers`.
+  std::optional<EtcdHeaders> etcd;
   // Extra headers, in order. Names must be string literals (static storage).
   std::vector<std::pair<std::string_view, std::string>> headers;
   std::string body;
@@ -50,9 +65,14 @@ class DateCache {
 // the body.
 std::string serialize(const Response& r, const CorsDecision& cors, bool keep_alive,
                       std::string_view date);
+// The same into `out` (cleared first): a connection reuses one buffer for all its responses.
+void serialize_into(std::string& out, const Response& r, const CorsDecision& cors, bool keep_alive,
+                    std::string_view date);
 
 // One chunk of a chunked body ("<hex>\r\n<data>\r\n"); the terminator is "0\r\n\r\n".
 std::string chunk(std::string_view data);
+// Appends that chunk to `out`.
+void append_chunk(std::string& out, std::string_view data);
 inline constexpr std::string_view kLastChunk = "0\r\n\r\n";
 
 // Plain-text helpers matching Go's net/http.

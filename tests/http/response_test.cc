@@ -73,3 +73,41 @@ TEST_CASE("response: the date cache formats an RFC 7231 date") {
   REQUIRE(d.substr(d.size() - 4) == " GMT");
   REQUIRE(&cache.now() == &d);
 }
+
+TEST_CASE("response: serialize_into replaces a reused buffer's content without reallocating") {
+  Response big;
+  big.body = std::string(2000, 'x');
+  Response small;
+  small.status = 201;
+  small.body = "{}\n";
+  for (int i = 0; i < 6; ++i) small.add("X-Test", std::to_string(i));
+  std::string buf;
+  serialize_into(buf, big, CorsDecision{"*"}, true, "D");
+  REQUIRE(buf == serialize(big, CorsDecision{"*"}, true, "D"));
+  const char* storage = buf.data();
+  serialize_into(buf, small, CorsDecision{}, false, "D");
+  REQUIRE(buf == serialize(small, CorsDecision{}, false, "D"));
+  REQUIRE(buf.data() == storage);  // the larger buffer was reused
+  REQUIRE(buf.find("X-Test: 5\r\n") != std::string::npos);
+  REQUIRE(buf.find("xxx") == std::string::npos);
+}
+
+TEST_CASE("response: append_chunk appends after what is there") {
+  std::string out = "head|";
+  append_chunk(out, std::string(17, 'e'));
+  out += kLastChunk;
+  REQUIRE(out == "head|11\r\n" + std::string(17, 'e') + "\r\n0\r\n\r\n");
+}
+
+TEST_CASE("response: the etcd headers come after Content-Type, in etcd's order") {
+  Response r;
+  r.etcd = EtcdHeaders{"cdf818194e3a8c32", 7, false, 0, 0};
+  std::string out = serialize(r, CorsDecision{}, true, "D");
+  REQUIRE(out.find("Content-Type: application/json\r\nX-Etcd-Cluster-Id: cdf818194e3a8c32\r\n"
+                   "X-Etcd-Index: 7\r\nDate: D\r\n") != std::string::npos);
+  REQUIRE(out.find("X-Raft") == std::string::npos);  // errors carry no raft headers
+  r.etcd = EtcdHeaders{"1", 18446744073709551615ull, true, 12, 3};
+  out = serialize(r, CorsDecision{}, true, "D");
+  REQUIRE(out.find("X-Etcd-Cluster-Id: 1\r\nX-Etcd-Index: 18446744073709551615\r\n"
+                   "X-Raft-Index: 12\r\nX-Raft-Term: 3\r\nDate: D\r\n") != std::string::npos);
+}

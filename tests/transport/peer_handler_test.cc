@@ -229,7 +229,7 @@ TEST_CASE("peer handler: handle() answers like serve() and the peer port serves 
   ioc.run();
   http::Outcome out = fut.get();
   CHECK(out.response.status == 204);
-  CHECK_FALSE(out.watch.has_value());
+  CHECK(out.watch == nullptr);
   CHECK(f.delivered.size() == 1);
 
   http::WatchPlan plan;
