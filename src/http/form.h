@@ -25,6 +25,8 @@ class Form {
   const std::string* first(std::string_view key) const;
   // First value of the key, "" if absent (Go's FormValue).
   std::string value(std::string_view key) const;
+  // Moves the first value of the key out ("" if absent); the field stays, emptied.
+  std::string take(std::string_view key);
   // All values of the key, in order.
   std::vector<std::string> values(std::string_view key) const;
 

@@ -73,8 +73,8 @@ std::optional<ParseError> check_first_half(const Form& form, KeyMethod method, K
 std::optional<ParseError> check_second_half(const Form& form, KeyRequest& req, Params& p) {
   if (!read_bool(form, "noValueOnSuccess", req.no_value_on_success))
     return invalid_field("noValueOnSuccess");
-  if (!form.value("ttl").empty()) {  // "ttl=" (first value empty) means no TTL
-    auto ttl = parse_go_uint(form.value("ttl"));
+  if (const std::string* t = form.first("ttl"); t && !t->empty()) {  // "ttl=": no TTL
+    auto ttl = parse_go_uint(*t);
     if (!ttl) return ParseError{ecode::kTtlNaN, "invalid value for \"ttl\""};
     p.ttl = ttl;
   }
@@ -86,7 +86,7 @@ std::optional<ParseError> check_second_half(const Form& form, KeyRequest& req, P
     auto refresh = parse_go_bool(*v);
     if (!refresh) return ParseError{ecode::kInvalidField, "invalid value for refresh"};
     p.refresh = *refresh;
-    if (p.refresh && !form.value("value").empty())
+    if (const std::string* v = form.first("value"); p.refresh && v && !v->empty())
       return ParseError{ecode::kRefreshValue, "A value was provided on a refresh"};
     if (p.refresh && !p.ttl) return ParseError{ecode::kRefreshTtlRequired, "No TTL value set"};
   }
@@ -121,7 +121,8 @@ void build_put(store::Command& cmd, const Params& p) {
   cmd.refresh = p.refresh && cmd.op != store::OpType::kCreate;
 }
 
-void build_command(KeyRequest& req, const Form& form, const Params& p, int64_t now_ns) {
+// Takes the value out of `form` (the last use of the form).
+void build_command(KeyRequest& req, Form& form, const Params& p, int64_t now_ns) {
   store::Command& cmd = req.command;
   cmd.key = req.key;
   cmd.now_ns = now_ns;
@@ -137,7 +138,7 @@ void build_command(KeyRequest& req, const Form& form, const Params& p, int64_t n
     }
     return;
   }
-  cmd.value = form.value("value");
+  cmd.value = form.take("value");
   cmd.dir = p.dir;
   cmd.expiration_ns = expiration(p, now_ns);
   if (req.method == KeyMethod::kPost) {

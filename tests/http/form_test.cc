@@ -156,3 +156,12 @@ TEST_CASE("parse_media_type matches Go's mime.ParseMediaType", "[form]") {
   CHECK(dup.error == std::optional<std::string>("mime: duplicate parameter name"));
   CHECK(dup.type.empty());
 }
+
+TEST_CASE("Form::take moves the first value out and leaves the field", "[form]") {
+  Form f = parse_query("value=" + std::string(40, 'v') + "&value=second").form;
+  CHECK(f.take("value") == std::string(40, 'v'));
+  CHECK(f.has("value"));
+  CHECK(f.value("value").empty());  // the first field remains, emptied
+  CHECK(f.values("value") == std::vector<std::string>{"", "second"});
+  CHECK(f.take("absent").empty());
+}
