@@ -227,7 +227,7 @@ bool RaftCore::append_entries(std::vector<Entry> entries) {
   uncommitted_bytes_ += bytes;
   // The leader's own progress is NOT advanced here: only advance(), after the driver
   // persisted the entries, counts them, so a commit never relies on an unsynced copy.
-  log_.append(entries);
+  log_.append(std::move(entries));
   return true;
 }
 

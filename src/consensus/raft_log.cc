@@ -70,16 +70,24 @@ std::optional<uint64_t> RaftLog::maybe_append(uint64_t prev_index, uint64_t prev
   uint64_t conflict = find_conflict(ents);
   if (conflict != 0) {
     if (conflict <= committed_) raft_fatal("leader entry conflicts with a committed entry");
-    append(std::vector<Entry>(ents.begin() + static_cast<ptrdiff_t>(conflict - prev_index - 1),
-                              ents.end()));
+    append(std::span<const Entry>(ents).subspan(conflict - prev_index - 1));
   }
   commit_to(std::min(leader_commit, last_new));
   return last_new;
 }
 
-uint64_t RaftLog::append(const std::vector<Entry>& ents) {
-  if (ents.empty()) return last_index();
-  uint64_t after = ents.front().index;
+uint64_t RaftLog::append(std::span<const Entry> ents) {
+  return append_range(ents.begin(), ents.end());
+}
+
+uint64_t RaftLog::append(std::vector<Entry>&& ents) {
+  return append_range(std::make_move_iterator(ents.begin()), std::make_move_iterator(ents.end()));
+}
+
+template <typename It>
+uint64_t RaftLog::append_range(It first, It last) {
+  if (first == last) return last_index();
+  uint64_t after = (*first).index;  // no move: reads a member of the xvalue
   if (after <= committed_) raft_fatal("append would truncate committed entries");
   if (after > last_unstable_index() + 1) raft_fatal("append leaves a gap in the log");
   if (after <= offset_) {
@@ -90,11 +98,11 @@ uint64_t RaftLog::append(const std::vector<Entry>& ents) {
       tail_.pop_back();
     }
     offset_ = after;
-    unstable_ = ents;
+    unstable_.assign(first, last);
     in_progress_ = offset_;
   } else {
     unstable_.resize(after - offset_);
-    unstable_.insert(unstable_.end(), ents.begin(), ents.end());
+    unstable_.insert(unstable_.end(), first, last);
     in_progress_ = std::min(in_progress_, after);
   }
   return last_index();

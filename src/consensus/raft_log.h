@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -39,7 +40,10 @@ class RaftLog {
   std::optional<uint64_t> maybe_append(uint64_t prev_index, uint64_t prev_term,
                                        uint64_t leader_commit, const std::vector<Entry>& ents);
   // Appends entries (first index <= last_index()+1), truncating any suffix they replace.
-  uint64_t append(const std::vector<Entry>& ents);
+  // A span: a follower appends part of a received message without copying it twice.
+  uint64_t append(std::span<const Entry> ents);
+  // The same, moving the entries in (a leader's own proposals).
+  uint64_t append(std::vector<Entry>&& ents);
   // Largest i <= index with term(i) <= t (fast backtracking, etcd findConflictByTerm);
   // returns (i, term(i)).
   std::pair<uint64_t, uint64_t> find_conflict_by_term(uint64_t index, uint64_t t) const;
@@ -70,6 +74,8 @@ class RaftLog {
   void restore(uint64_t index, uint64_t term);
 
  private:
+  template <typename It>
+  uint64_t append_range(It first, It last);
   uint64_t last_unstable_index() const { return offset_ + unstable_.size() - 1; }
   uint64_t apply_limit() const;
   uint64_t find_conflict(const std::vector<Entry>& ents) const;
