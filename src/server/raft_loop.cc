@@ -333,7 +333,10 @@ void RaftLoop::apply_entries(const std::vector<consensus::Entry>& entries) {
       keys_.skip(e.index, e.term);
       continue;
     }
-    store::ApplyResult res = keys_.apply(e.index, e.term, *cmd);
+    // Only the member that proposed the command renders its answer (others would copy the
+    // event JSON into a body nobody reads).
+    PendingTable::Done d = pending_.take(cmd->request_id);
+    store::ApplyResult res = keys_.apply(e.index, e.term, *cmd, static_cast<bool>(d));
     counters_.count_apply(cmd->op, res.error_code == 0, res.events.size());
     if (!res.ttl_set.empty() || cmd->op == store::OpType::kExpire) {
       std::lock_guard lock(expiry_mu_);
@@ -353,7 +356,7 @@ void RaftLoop::apply_entries(const std::vector<consensus::Entry>& entries) {
     }
     for (auto& ev : res.events) events.push_back(std::move(ev));
     res.events.clear();
-    if (auto d = pending_.take(cmd->request_id)) {
+    if (d) {
       http::WriteReply reply;
       reply.result = std::move(res);
       done.emplace_back(std::move(d), std::move(reply));

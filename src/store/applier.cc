@@ -46,12 +46,13 @@ node_json::Fields removed(const NodeRow& n, uint64_t index) {
 Applier::Applier(LiveWriter& nodes, MemberTable& members, uint64_t& etcd_index)
     : nodes_(nodes), members_(members), etcd_index_(etcd_index) {}
 
-ApplyResult Applier::apply(const Command& cmd, bool apply_membership) {
+ApplyResult Applier::apply(const Command& cmd, bool apply_membership, bool want_body) {
   if (cmd.key.empty()) {  // tolerate an un-normalised root
     Command copy = cmd;
     copy.key = key_path::kRoot;
-    return apply(copy, apply_membership);
+    return apply(copy, apply_membership, want_body);
   }
+  want_body_ = want_body;
   switch (cmd.op) {
     case OpType::kSet:
       return set(cmd);
@@ -110,7 +111,7 @@ ApplyResult Applier::record(const char* action, int status, const node_json::Fie
   r.http_status = status;
   r.etcd_index = etcd_index_;
   r.action = action;
-  r.body = ev.json;
+  if (want_body_) r.body = ev.json;
   if (node.expiration && !removal) r.ttl_set.emplace_back(ev.key, *node.expiration);
   if (kind == HistoryKind::kEvent) r.events.push_back(std::move(ev));
   return r;

@@ -23,8 +23,10 @@ class Applier {
   // Applies cmd. apply_membership = false: a raftAttributes / removed_members internal
   // command still consumes its etcd index and history slot, but leaves member_peers alone
   // and the result's member_peers unset (the table already reflects it: KeyStore's
-  // conf_index rule).
-  ApplyResult apply(const Command& cmd, bool apply_membership);
+  // conf_index rule). want_body = false: a success result's body is left empty (no client
+  // waits for the answer on this member, so the event JSON is not copied into it); error
+  // results still carry theirs, and events are the same either way.
+  ApplyResult apply(const Command& cmd, bool apply_membership, bool want_body = true);
 
  private:
   ApplyResult set(const Command& cmd);
@@ -48,7 +50,8 @@ class Applier {
   LiveWriter& nodes_;
   MemberTable& members_;
   uint64_t& etcd_index_;
-  NodeRow node_;  // scratch, reused across commands
+  NodeRow node_;           // scratch, reused across commands
+  bool want_body_ = true;  // of the command being applied
 };
 
 }  // namespace larch::store

@@ -216,7 +216,8 @@ uint64_t KeyStore::flushed_index() const {
   return impl_->flushed_index.load();
 }
 
-ApplyResult KeyStore::apply(uint64_t raft_index, uint64_t raft_term, const Command& cmd) {
+ApplyResult KeyStore::apply(uint64_t raft_index, uint64_t raft_term, const Command& cmd,
+                            bool want_body) {
   Impl& im = *impl_;
   if (raft_index <= im.applied_index) {  // already applied (replay overlap): ignore
     ApplyResult r;
@@ -230,7 +231,7 @@ ApplyResult KeyStore::apply(uint64_t raft_index, uint64_t raft_term, const Comma
   if (cmd.op == OpType::kInternal) db_lock.lock();
   auto lock = im.live.write_lock();  // readers see whole commands only
   // Membership changes up to conf_index are already in member_peers (seeded).
-  ApplyResult r = im.applier->apply(cmd, raft_index > im.conf_index);
+  ApplyResult r = im.applier->apply(cmd, raft_index > im.conf_index, want_body);
   im.live.set_etcd_index(im.etcd_index);
   im.applied_index = raft_index;
   im.applied_term = raft_term;

@@ -72,7 +72,9 @@ class KeyStore {
   // raft_term is the entry's term; it becomes applied_term() and is persisted with
   // applied_index in the same transaction (commit_batch), so a snapshot of the key space
   // always knows the (index, term) it corresponds to.
-  ApplyResult apply(uint64_t raft_index, uint64_t raft_term, const Command& cmd);
+  // want_body = false: see Applier::apply (the proposing member alone renders the answer).
+  ApplyResult apply(uint64_t raft_index, uint64_t raft_term, const Command& cmd,
+                    bool want_body = true);
   // Marks raft_index (of term raft_term) applied without changing the key space (no-op /
   // conf-change entries). Ignored when raft_index <= applied_index().
   void skip(uint64_t raft_index, uint64_t raft_term);

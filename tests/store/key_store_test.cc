@@ -417,3 +417,38 @@ TEST_CASE("keys and values are arbitrary bytes", "[key_store]") {
          i - 1));
   REQUIRE(f.get("/a").find("\"other\"") != std::string::npos);
 }
+
+TEST_CASE("apply without a body: same state, events and indexes; errors keep theirs",
+          "[key_store]") {
+  // A member that did not propose the command applies it without rendering the answer.
+  StoreFixture with, without;
+  uint64_t raft = 0;
+  auto both = [&](const Command& c) {
+    ++raft;
+    with.store->begin_batch();
+    ApplyResult a = with.store->apply(raft, 1, c, true);
+    with.store->commit_batch();
+    with.flush();
+    without.store->begin_batch();
+    ApplyResult b = without.store->apply(raft, 1, c, false);
+    without.store->commit_batch();
+    without.flush();
+    REQUIRE(a.http_status == b.http_status);
+    REQUIRE(a.error_code == b.error_code);
+    REQUIRE(a.etcd_index == b.etcd_index);
+    REQUIRE(a.action == b.action);
+    REQUIRE(a.events.size() == b.events.size());
+    for (size_t i = 0; i < a.events.size(); ++i) REQUIRE(a.events[i].json == b.events[i].json);
+    return std::make_pair(a, b);
+  };
+  auto [a, b] = both(cmd(OpType::kSet, "/k", "v"));
+  REQUIRE_FALSE(a.body.empty());
+  REQUIRE(b.body.empty());
+  REQUIRE(b.events.at(0).json == a.body);
+  auto [ea, eb] = both(cmd(OpType::kCreate, "/k", "again"));  // 105 Key already exists
+  REQUIRE(ea.error_code == 105);
+  REQUIRE(eb.body == ea.body);
+  both(cmd(OpType::kDelete, "/k"));
+  REQUIRE(with.get("/k") == without.get("/k"));
+  REQUIRE(with.get("/") == without.get("/"));
+}
