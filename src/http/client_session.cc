@@ -179,7 +179,9 @@ class Session {
         out_.clear();
         append_chunk(out_, *json);
         if (!plan.spec.stream) out_ += kLastChunk;
-        if (!co_await write_now(out_)) {
+        bool sent = co_await write_now(out_);
+        trim_out();
+        if (!sent) {
           handler_.cancel_watch(id);
           co_return false;
         }
