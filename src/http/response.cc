@@ -92,13 +92,6 @@ void append_etcd_headers(std::string& out, const EtcdHeaders& h) {
 
 }  // namespace
 
-std::string serialize(const Response& r, const CorsDecision& cors, bool keep_alive,
-                      std::string_view date) {
-  std::string out;
-  serialize_into(out, r, cors, keep_alive, date);
-  return out;
-}
-
 void serialize_into(std::string& out, const Response& r, const CorsDecision& cors, bool keep_alive,
                     std::string_view date) {
   // At most one allocation: status line, fixed headers, CORS, Date and lengths fit in 320
@@ -146,12 +139,6 @@ void serialize_into(std::string& out, const Response& r, const CorsDecision& cor
   if (r.close || !keep_alive) out += "Connection: close\r\n";
   out += "\r\n";
   if (!r.head && !r.chunked) out += r.body;
-}
-
-std::string chunk(std::string_view data) {
-  std::string out;
-  append_chunk(out, data);
-  return out;
 }
 
 void append_chunk(std::string& out, std::string_view data) {

@@ -62,16 +62,11 @@ class DateCache {
 };
 
 // Serialises status line, headers (with `date` as the Date header) and, unless head/chunked,
-// the body.
-std::string serialize(const Response& r, const CorsDecision& cors, bool keep_alive,
-                      std::string_view date);
-// The same into `out` (cleared first): a connection reuses one buffer for all its responses.
+// the body into `out` (cleared first): a connection reuses one buffer for all its responses.
 void serialize_into(std::string& out, const Response& r, const CorsDecision& cors, bool keep_alive,
                     std::string_view date);
 
-// One chunk of a chunked body ("<hex>\r\n<data>\r\n"); the terminator is "0\r\n\r\n".
-std::string chunk(std::string_view data);
-// Appends that chunk to `out`.
+// Appends one chunk of a chunked body ("<hex>\r\n<data>\r\n"); the terminator is "0\r\n\r\n".
 void append_chunk(std::string& out, std::string_view data);
 inline constexpr std::string_view kLastChunk = "0\r\n\r\n";
 

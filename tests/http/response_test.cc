@@ -4,6 +4,24 @@
 
 using namespace larch::http;
 
+namespace {
+
+// A response serialised into a fresh buffer.
+std::string serialize(const Response& r, const CorsDecision& cors, bool keep_alive,
+                      std::string_view date) {
+  std::string out;
+  serialize_into(out, r, cors, keep_alive, date);
+  return out;
+}
+
+std::string chunk(std::string_view data) {
+  std::string out;
+  append_chunk(out, data);
+  return out;
+}
+
+}  // namespace
+
 TEST_CASE("response: status line, CORS, content type, extra headers, length, body") {
   Response r;
   r.status = 201;
