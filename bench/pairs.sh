@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Interleaved A/B throughput pairs with the host's CPU steal recorded per run.
 #
-# usage: [ROLE=leader|follower] [BASE=36379] [BENCH=../shared/bench] \
+# usage: [ROLE=leader|follower] [BASE=29379] [BENCH=../shared/bench] \
 #          bench/pairs.sh BIN_A BIN_B NODES WORKLOAD [ROUNDS] [SECS] [CONNS]
 #   WORKLOAD: put | get | qget (the shared bench's Lua scripts); ROUNDS default 3.
 #
@@ -19,13 +19,13 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bench=${BENCH:-$here/../../shared/bench}
 A=$1; B=$2; nodes=$3; workload=$4; rounds=${5:-3}; secs=${6:-5}; conns=${7:-64}
-base=${BASE:-36379}
+base=${BASE:-29379}  # below the ephemeral port range (32768-60999), where a client socket could hold it
 want=${ROLE:-}
 case $want in leader) want=StateLeader ;; follower) want=StateFollower ;; "") ;;
   *) echo "ROLE must be leader or follower" >&2; exit 2 ;; esac
 [[ -f $bench/$workload.lua ]] || { echo "no workload $bench/$workload.lua" >&2; exit 2; }
 work=$(mktemp -d)
-trap '"$bench/cluster.sh" stop "$work/c" >/dev/null 2>&1; rm -rf "$work"' EXIT
+trap '"$bench/cluster.sh" stop "$work/c" >/dev/null 2>&1; rm -rf "$work"' EXIT  # on any exit
 
 cpu_ticks() {  # utime+stime of every member process, in clock ticks
   local total=0 p line
@@ -38,14 +38,21 @@ cpu_ticks() {  # utime+stime of every member process, in clock ticks
   echo $total
 }
 
-start_cluster() {  # bin -> 0 when member 0 has the wanted role
+stop_cluster() {  # stops exactly the members started into $work/c (their PID files)
+  "$bench/cluster.sh" stop "$work/c" >/dev/null 2>&1
+  rm -rf "$work/c"
+}
+
+start_cluster() {  # bin -> 0 when member 0 has the wanted role (else nothing left running)
   local bin=$1 try state
   for ((try = 0; try < 15; try++)); do
-    "$bench/cluster.sh" start "$bin" "$nodes" "$base" "$work/c" >/dev/null || return 1
+    if ! "$bench/cluster.sh" start "$bin" "$nodes" "$base" "$work/c" >/dev/null; then
+      stop_cluster
+      return 1
+    fi
     state=$(curl -s "http://127.0.0.1:$base/v2/stats/self" | jq -r .state)
     [[ -z $want || $state == "$want" ]] && return 0
-    "$bench/cluster.sh" stop "$work/c" >/dev/null 2>&1
-    rm -rf "$work/c"
+    stop_cluster
   done
   return 1
 }
@@ -58,8 +65,7 @@ one_run() {  # bin -> "req/s steal% cpu_us_per_req"
   rps=$(wrk -t2 -c"$conns" -d"${secs}s" -s "$bench/$workload.lua" "http://127.0.0.1:$base" \
     2>/dev/null | awk '/Requests\/sec/{print $2}')
   s1=$(head -1 /proc/stat); c1=$(cpu_ticks)
-  "$bench/cluster.sh" stop "$work/c" >/dev/null 2>&1
-  rm -rf "$work/c"
+  stop_cluster
   local hz; hz=$(getconf CLK_TCK)
   echo "$s0 $s1" | awk -v r="${rps:-0}" -v c=$((c1 - c0)) -v hz="$hz" -v s="$secs" '{
     t = 0; for (i = 2; i <= 11; i++) t += $(i + 11) - $i
