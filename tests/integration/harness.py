@@ -65,21 +65,36 @@ def extra_args_for(kind: str) -> list[str]:
     return shlex.split(os.environ.get(var, ""))
 
 
+# Every port handed out by this process. A member that is added but never started leaves
+# its ports unbound, and the kernel may offer one of them again: a later member on the same
+# peer URL is refused ("membership: peerURL exists"), so no port is handed out twice.
+_issued_ports: set[int] = set()
+
+
 def free_port() -> int:
     """A currently free loopback TCP port (bind to port 0 and let the kernel choose)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
 
 
 def free_ports(n: int) -> list[int]:
-    socks = []
+    """n distinct loopback TCP ports that are free now and were never handed out before by
+    this process."""
+    socks: list[socket.socket] = []
+    ports: list[int] = []
     try:
-        for _ in range(n):
+        for _ in range(1000):
+            if len(ports) == n:
+                break
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            socks.append(s)  # kept bound until the end, so the kernel does not offer it again
             s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
+            port = s.getsockname()[1]
+            if port not in _issued_ports:
+                ports.append(port)
+        if len(ports) < n:
+            raise RuntimeError("no free loopback ports left that were not handed out before")
+        _issued_ports.update(ports)
+        return ports
     finally:
         for s in socks:
             s.close()
