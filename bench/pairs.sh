@@ -25,7 +25,6 @@ case $want in leader) want=StateLeader ;; follower) want=StateFollower ;; "") ;;
   *) echo "ROLE must be leader or follower" >&2; exit 2 ;; esac
 [[ -f $bench/$workload.lua ]] || { echo "no workload $bench/$workload.lua" >&2; exit 2; }
 work=$(mktemp -d)
-trap '"$bench/cluster.sh" stop "$work/c" >/dev/null 2>&1; rm -rf "$work"' EXIT  # on any exit
 
 cpu_ticks() {  # utime+stime of every member process, in clock ticks
   local total=0 p line
@@ -42,6 +41,8 @@ stop_cluster() {  # stops exactly the members started into $work/c (their PID fi
   "$bench/cluster.sh" stop "$work/c" >/dev/null 2>&1
   rm -rf "$work/c"
 }
+
+trap 'stop_cluster; rm -rf "$work"' EXIT  # on any exit, whatever is still running
 
 start_cluster() {  # bin -> 0 when member 0 has the wanted role (else nothing left running)
   local bin=$1 try state
