@@ -8,9 +8,9 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "http/request_parse.h"
 #include "http/session_watch_sink.h"
 #include "http/sized_read.h"
-#include "util/v2_error.h"
 
 namespace larch::http {
 namespace {
@@ -28,36 +28,6 @@ constexpr size_t kWatchBuffer = 100;
 // The output buffer a connection keeps between responses (larger ones are freed after use).
 constexpr size_t kKeptOutputBytes = 64 * 1024;
 
-Request to_request(bhttp::request<bhttp::string_body>& msg) {
-  Request r;
-  r.method = msg.method_string();
-  r.target = msg.target();
-  r.content_type = msg[bhttp::field::content_type];
-  r.origin = msg[bhttp::field::origin];
-  r.host = msg[bhttp::field::host];
-  r.body = std::move(msg.body());
-  return r;
-}
-
-// Error answers for requests the parser rejected; all close the connection.
-Response parse_failure(const boost::system::error_code& ec) {
-  if (ec == bhttp::error::body_limit) {
-    Response r;
-    r.status = 400;
-    r.body = util::v2_error_body(util::ecode::kInvalidForm, "http: POST too large", 0);
-    r.close = true;
-    return r;
-  }
-  if (ec == bhttp::error::header_limit) {
-    Response r = text_response(431, "431 Request Header Fields Too Large\n");
-    r.close = true;
-    return r;
-  }
-  Response r = text_response(400, "400 Bad Request\n");
-  r.close = true;
-  return r;
-}
-
 class Session {
  public:
   Session(asio::ip::tcp::socket socket, RequestHandler& handler, SessionLimits limits)
@@ -73,11 +43,7 @@ class Session {
       stream_.expires_after(limits_.idle_timeout);
       boost::system::error_code ec = co_await read_sized(stream_, buffer_, parser);
       if (ec) {
-        if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
-            ec == asio::error::connection_reset || ec == asio::error::eof ||
-            ec == asio::error::operation_aborted) {
-          co_return;
-        }
+        if (is_quiet_end(ec)) co_return;
         Response failure = parse_failure(ec);
         CorsDecision any{"*"};
         co_await send(failure, any, false);

@@ -27,6 +27,13 @@ std::string open_acceptor(tcp::acceptor& acceptor, const std::string& host, uint
 
 asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, std::vector<asio::io_context*> contexts,
                                   RequestHandler& handler, SessionLimits limits) {
+  co_await accept_loop(acceptor, std::move(contexts), [&handler, limits](tcp::socket socket) {
+    return run_client_session(std::move(socket), handler, limits);
+  });
+}
+
+asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, std::vector<asio::io_context*> contexts,
+                                  SessionRunner run) {
   size_t next = 0;
   asio::steady_timer backoff(acceptor.get_executor());
   for (;;) {
@@ -40,7 +47,7 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, std::vector<asio::io_
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    asio::co_spawn(target, run_client_session(std::move(socket), handler, limits), asio::detached);
+    asio::co_spawn(target, run(std::move(socket)), asio::detached);
   }
 }
 

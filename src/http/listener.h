@@ -4,6 +4,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,5 +23,12 @@ std::string open_acceptor(boost::asio::ip::tcp::acceptor& acceptor, const std::s
 boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor,
                                          std::vector<boost::asio::io_context*> contexts,
                                          RequestHandler& handler, SessionLimits limits);
+
+// The same with another kind of session (e.g. the peer port's pipelining one): `run` serves
+// one accepted connection (TCP_NODELAY already set) on the io_context it was accepted on.
+using SessionRunner = std::function<boost::asio::awaitable<void>(boost::asio::ip::tcp::socket)>;
+boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor,
+                                         std::vector<boost::asio::io_context*> contexts,
+                                         SessionRunner run);
 
 }  // namespace larch::http

@@ -29,6 +29,7 @@
 #include "store/member_table.h"
 #include "store/sqlite_log_storage.h"
 #include "transport/peer_handler.h"
+#include "transport/peer_session.h"
 #include "transport/transport.h"
 #include "util/log_line.h"
 #include "util/member_id.h"
@@ -350,8 +351,11 @@ int run_server(const config::Config& cfg) {
                                           std::chrono::milliseconds(cfg.request_timeout_ms())),
                  asio::detached);
   for (auto& acc : peer_acceptors) {
-    asio::co_spawn(main_ioc, http::accept_loop(acc, context_ptrs, peer_handler, peer_limits),
-                   asio::detached);
+    // Pipelined: a leader keeps several append batches in flight per follower (PeerSession).
+    http::SessionRunner run = [&peer_handler, peer_limits](asio::ip::tcp::socket socket) {
+      return transport::run_peer_session(std::move(socket), peer_handler, peer_limits);
+    };
+    asio::co_spawn(main_ioc, http::accept_loop(acc, context_ptrs, std::move(run)), asio::detached);
   }
   asio::signal_set signals(main_ioc, SIGINT, SIGTERM);
   std::thread handover;  // joined below, after the I/O threads stop

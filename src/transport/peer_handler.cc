@@ -86,39 +86,53 @@ http::Response PeerHandler::receive(const http::Request& req, std::string_view q
 }
 
 boost::asio::awaitable<http::Outcome> PeerHandler::handle(const http::Request& req) {
+  boost::asio::any_io_executor ex = co_await boost::asio::this_coro::executor;
   http::Outcome out;
+  out.response = co_await finish(begin(req, ex));
+  co_return out;
+}
+
+PeerHandler::PendingAnswer PeerHandler::begin(const http::Request& req,
+                                              boost::asio::any_io_executor ex) {
+  PendingAnswer p;
   auto [path, query] = split_target(req.target);
   if (!router_ || path != kRaftPath || req.method != "POST") {
-    out.response = serve(req);
-    co_return out;
+    p.ready = serve(req);
+    return p;
   }
   RaftTargetParams params;
   std::vector<consensus::Message> mine;
   if (auto refused = admit(req, query, params, mine)) {
-    out.response = std::move(*refused);
+    p.ready = std::move(*refused);
   } else if (params.held_reply && !mine.empty()) {
-    out.response = co_await answer_held(params.from, std::move(mine));
+    p.from = params.from;
+    p.slot = std::make_shared<ReplySlot>(ex);
+    router_->open(p.from, p.slot);
+    deliver_held_(std::move(mine), [slot = p.slot] { slot->release(); });
   } else {
     if (!mine.empty()) deliver_(std::move(mine));
-    out.response = no_content();
+    p.ready = no_content();
   }
-  co_return out;
+  return p;
 }
 
-boost::asio::awaitable<http::Response> PeerHandler::answer_held(
-    consensus::NodeId from, std::vector<consensus::Message> mine) {
-  boost::asio::any_io_executor ex = co_await boost::asio::this_coro::executor;
-  auto slot = std::make_shared<ReplySlot>(ex);
-  router_->open(from, slot);
-  deliver_held_(std::move(mine), [slot] { slot->release(); });
-  co_await slot->wait(kReplyHold);
-  router_->close(from, slot);
-  std::vector<consensus::Message> reply = slot->take();
+boost::asio::awaitable<http::Response> PeerHandler::finish(PendingAnswer p) {
+  if (p.ready) co_return std::move(*p.ready);
+  co_await p.slot->wait(kReplyHold);
+  router_->close(p.from, p.slot);
+  std::vector<consensus::Message> reply = p.slot->take();
   if (reply.empty()) co_return no_content();
   http::Response r;
   r.content_type = "application/octet-stream";
   r.body = consensus::encode_messages(reply);
   co_return r;
+}
+
+void PeerHandler::abandon(PendingAnswer& p) {
+  if (!p.slot) return;
+  router_->close(p.from, p.slot);
+  p.slot->take();
+  p.slot.reset();
 }
 
 std::optional<http::Response> PeerHandler::start_watch(http::WatchPlan&,

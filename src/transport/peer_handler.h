@@ -17,12 +17,16 @@
 // Held replies (set_held_replies): a `reply=1` batch goes to `deliver_held` with a callback
 // the raft loop calls once it has processed the batch and sent what it caused; until then
 // (at most kReplyHold) messages to the sender are collected in a ReplySlot registered with
-// the router, and answered in the response body. serve() never holds.
+// the router, and answered in the response body. serve() never holds. A pipelining
+// connection (PeerSession) uses begin() for each request as it is read and finish() for the
+// responses, in order.
 //
 // Threading: serve()/handle() may run on several I/O threads at once; the callbacks must be
 // safe for that. The setters must be called before the handler serves its first request.
 #include <chrono>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <vector>
 
 #include "consensus/message.h"
@@ -62,6 +66,22 @@ class PeerHandler : public http::RequestHandler {
   // The whole request -> response mapping; synchronous, used by handle().
   http::Response serve(const http::Request& req) const;
 
+  // A request whose answer may be held: either answered at once, or a held reply to collect.
+  struct PendingAnswer {
+    std::optional<http::Response> ready;
+    consensus::NodeId from = 0;
+    std::shared_ptr<ReplySlot> slot;  // set when held (open in the router until finished)
+  };
+  // The synchronous part of handle(): validates and delivers the request (so deliveries keep
+  // the order of calls) and opens a held reply's slot on `ex` (the connection's executor).
+  PendingAnswer begin(const http::Request& req, boost::asio::any_io_executor ex);
+  // The response to `p`: a held reply once the raft loop has processed the batch (at most
+  // kReplyHold), on `p.slot`'s executor.
+  boost::asio::awaitable<http::Response> finish(PendingAnswer p);
+  // A held reply that will not be answered (its connection ended): closes its slot, so
+  // later messages go to another open slot or by POST. Safe for answered ones.
+  void abandon(PendingAnswer& p);
+
   boost::asio::awaitable<http::Outcome> handle(const http::Request& req) override;
   std::optional<http::Response> start_watch(http::WatchPlan& plan,
                                             std::shared_ptr<store::WatchSink> sink,
@@ -76,8 +96,6 @@ class PeerHandler : public http::RequestHandler {
   std::optional<http::Response> admit(const http::Request& req, std::string_view query,
                                       RaftTargetParams& params,
                                       std::vector<consensus::Message>& mine) const;
-  boost::asio::awaitable<http::Response> answer_held(consensus::NodeId from,
-                                                     std::vector<consensus::Message> mine);
   http::Response members(const http::Request& req) const;
 
   uint64_t cluster_id_;

@@ -93,7 +93,10 @@ void PeerSender::stop() {
   stopped_ = true;
   wake_.cancel();
   backoff_.cancel();
-  if (stream_) stream_->cancel();
+  if (conn_) {
+    conn_->stream.cancel();
+    conn_->reader_wake.cancel();
+  }
 }
 
 PeerSenderStats PeerSender::stats() const {
@@ -114,39 +117,150 @@ PeerSenderStats PeerSender::stats() const {
 }
 
 asio::awaitable<void> PeerSender::run() {
-  auto backoff = 50ms;
   while (!stopped_) {
-    bool probe = false;
-    if (queue_.empty()) {
-      wake_.expires_after(kProbeInterval);
-      auto [ec] = co_await wake_.async_wait(kTuple);
-      if (stopped_) break;
-      if (ec || !queue_.empty()) continue;  // woken by messages
-      probe = true;                         // idle for kProbeInterval
-    }
-    std::vector<consensus::Message> batch;
-    batch.swap(queue_);
-    queued_bytes_ = 0;
-    std::string body = consensus::encode_messages(batch);
-    size_t bytes = body.size();
-    bool ok = co_await post(probe ? target_ : target_for(batch), std::move(body), !probe);
-    note_reachable(ok);
-    if (ok) {
-      if (!probe) {
-        sent_messages_.fetch_add(batch.size(), std::memory_order_relaxed);
-        sent_bytes_.fetch_add(bytes, std::memory_order_relaxed);
-      }
-      backoff = 50ms;
+    if (conn_ && conn_->broken) conn_.reset();
+    if (need_backoff_) {
+      need_backoff_ = false;
+      backoff_.expires_after(backoff_delay_);
+      co_await backoff_.async_wait(kTuple);
+      backoff_delay_ = std::min<std::chrono::milliseconds>(backoff_delay_ * 2, 1s);
       continue;
     }
-    if (!probe) failed_batches_.fetch_add(1, std::memory_order_relaxed);
-    stream_.reset();
-    if (stopped_) break;
-    backoff_.expires_after(backoff);
-    co_await backoff_.async_wait(kTuple);
-    backoff = std::min<std::chrono::milliseconds>(backoff * 2, 1s);
+    bool probe = false;
+    if (!co_await wait_for_work(probe)) break;
+    if (conn_ && conn_->broken) continue;
+    if (!conn_) {
+      if (!co_await connect()) {
+        // The batch is lost like one whose POST failed (Raft retransmits what matters).
+        if (!probe && !queue_.empty()) failed_batches_.fetch_add(1, std::memory_order_relaxed);
+        queue_.clear();
+        queued_bytes_ = 0;
+        note_reachable(false);
+        if (!stopped_) need_backoff_ = true;
+        continue;
+      }
+      asio::co_spawn(ioc_, read_owned(shared_from_this(), conn_), asio::detached);
+    }
+    co_await send_batch(probe);
   }
   note_reachable(false);
+}
+
+asio::awaitable<bool> PeerSender::wait_for_work(bool& probe) {
+  while (!stopped_ && (queue_.empty() || window_full())) {
+    bool idle = queue_.empty() && !busy();
+    wake_.expires_after(idle ? kProbeInterval : std::chrono::milliseconds(kIoTimeout));
+    auto [ec] = co_await wake_.async_wait(kTuple);
+    if (stopped_) break;
+    if (ec || !idle || !queue_.empty()) continue;  // news, or only a periodic recheck
+    if (conn_ && conn_->broken) co_return true;    // run() handles it first
+    probe = true;                                  // idle for kProbeInterval
+    co_return true;
+  }
+  co_return !stopped_;
+}
+
+asio::awaitable<void> PeerSender::send_batch(bool probe) {
+  std::shared_ptr<Connection> c = conn_;
+  std::vector<consensus::Message> batch;
+  batch.swap(queue_);
+  queued_bytes_ = 0;
+  std::string body = consensus::encode_messages(batch);
+  bhttp::request<bhttp::string_body> req{bhttp::verb::post, probe ? target_ : target_for(batch),
+                                         11};
+  req.set(bhttp::field::host, where());
+  req.set(bhttp::field::content_type, "application/octet-stream");
+  req.keep_alive(true);
+  c->in_flight.push_back(
+      InFlight{batch.size(), body.size(), probe, std::chrono::steady_clock::now()});
+  req.body() = std::move(body);
+  req.prepare_payload();
+  c->reader_wake.cancel();  // its answer can be read as soon as it is written
+  c->stream.expires_after(kIoTimeout);
+  auto [wec, wn] = co_await bhttp::async_write(c->stream, req, kTuple);
+  if (wec && !c->broken) break_connection(*c, "send: " + wec.message());
+}
+
+asio::awaitable<void> PeerSender::read_owned(std::shared_ptr<PeerSender> self,
+                                             std::shared_ptr<Connection> c) {
+  co_await self->read_responses(std::move(c));
+}
+
+asio::awaitable<void> PeerSender::read_responses(std::shared_ptr<Connection> c) {
+  while (!c->broken && !stopped_) {
+    if (c->in_flight.empty()) {
+      c->reader_wake.expires_at(asio::steady_timer::time_point::max());
+      co_await c->reader_wake.async_wait(kTuple);
+      continue;
+    }
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(kMaxReplyBytes);
+    c->stream.expires_after(kIoTimeout);
+    // A held reply can carry a batch (forwarded proposals): read it whole, not 512 bytes a time.
+    boost::system::error_code rec = co_await http::read_sized(c->stream, c->buffer, parser);
+    if (c->broken) break;
+    if (stopped_) {
+      drop_connection(*c);  // cancelled: what is in flight failed
+      break;
+    }
+    if (rec) {
+      break_connection(*c, "receive: " + rec.message());
+      break;
+    }
+    if (!take_response(*c, parser.get())) break;
+    wake_.cancel();  // room in the window
+  }
+}
+
+bool PeerSender::take_response(Connection& c, bhttp::response<bhttp::string_body>& res) {
+  int status = res.result_int();
+  if (status == 410 && on_removed_) on_removed_();
+  if (status != 204 && status != 200) {
+    break_connection(c, "HTTP " + std::to_string(status) + " " + res.body());
+    return false;
+  }
+  InFlight done = c.in_flight.front();
+  c.in_flight.pop_front();
+  if (!done.probe) {
+    sent_messages_.fetch_add(done.messages, std::memory_order_relaxed);
+    sent_bytes_.fetch_add(done.bytes, std::memory_order_relaxed);
+    note_rtt(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
+                                                                  done.started)
+                 .count());
+  }
+  backoff_delay_ = 50ms;
+  note_reachable(true);
+  if (reported_down_) {
+    reported_down_ = false;
+    log_("peer " + where() + " is reachable again");
+  }
+  // 204, or 200 with the peer's answers as the body (held reply; an empty one is fine too).
+  if (status == 200 && !res.body().empty() && on_reply_) on_reply_(std::move(res.body()));
+  if (res.keep_alive()) return true;
+  drop_connection(c);  // the peer closes it: what is still in flight is lost
+  return false;
+}
+
+void PeerSender::drop_connection(Connection& c) {
+  if (c.broken) return;
+  c.broken = true;
+  size_t failed = 0;
+  for (const auto& f : c.in_flight) failed += f.probe ? 0 : 1;
+  c.in_flight.clear();
+  if (failed) failed_batches_.fetch_add(failed, std::memory_order_relaxed);
+  boost::system::error_code ignored;
+  c.stream.socket().close(ignored);  // a pending read or write ends at once
+  c.reader_wake.cancel();
+  wake_.cancel();  // run() forgets the connection
+}
+
+void PeerSender::break_connection(Connection& c, const std::string& what) {
+  if (c.broken) return;
+  // Logged before the failed batches are counted: whoever sees the count sees the reason.
+  note_failure(what);
+  note_reachable(false);
+  drop_connection(c);
+  if (!stopped_) need_backoff_ = true;
 }
 
 void PeerSender::note_reachable(bool ok) {
@@ -170,20 +284,20 @@ asio::awaitable<bool> PeerSender::connect() {
   }
   // stop() cannot cancel the resolver: do not start a connect it would have to wait out.
   if (stopped_) co_return false;
-  stream_.emplace(ioc_);
-  // Bytes the previous connection left unparsed (a bad answer, extra bytes after a final
-  // response) belong to it; parsed as the start of this one's response they would fail
-  // every POST from now on.
-  buffer_.clear();
-  stream_->expires_after(kIoTimeout);
-  auto [cec, ep] = co_await stream_->async_connect(results, kTuple);
-  if (cec) {
-    note_failure("connect: " + cec.message());
+  // A fresh connection with a fresh buffer: bytes the previous one left unparsed (a bad
+  // answer, extra bytes after a final response) belong to it; parsed as the start of this
+  // one's response they would fail every POST from now on.
+  conn_ = std::make_shared<Connection>(ioc_);
+  conn_->stream.expires_after(kIoTimeout);
+  auto [cec, ep] = co_await conn_->stream.async_connect(results, kTuple);
+  if (cec || stopped_) {
+    if (cec) note_failure("connect: " + cec.message());
+    conn_.reset();
     current_ = (current_ + 1) % endpoints_.size();  // try the member's next peer URL
     co_return false;
   }
   boost::system::error_code ignored;  // Nagle off is an optimisation, not a requirement
-  stream_->socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+  conn_->stream.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
   co_return true;
 }
 
@@ -201,55 +315,6 @@ const std::string& PeerSender::target_for(const std::vector<consensus::Message>&
     }
   }
   return target_;
-}
-
-asio::awaitable<bool> PeerSender::post(const std::string& target, std::string body, bool rtt) {
-  if (!stream_ && !co_await connect()) co_return false;
-  // stop() only cancels the operation pending when it runs; one that had already completed
-  // would otherwise be followed by the next (up to kIoTimeout each). Check at every resume.
-  if (stopped_) co_return false;
-  auto started = std::chrono::steady_clock::now();
-  bhttp::request<bhttp::string_body> req{bhttp::verb::post, target, 11};
-  req.set(bhttp::field::host, where());
-  req.set(bhttp::field::content_type, "application/octet-stream");
-  req.keep_alive(true);
-  req.body() = std::move(body);
-  req.prepare_payload();
-  stream_->expires_after(kIoTimeout);
-  auto [wec, wn] = co_await bhttp::async_write(*stream_, req, kTuple);
-  if (wec) {
-    note_failure("send: " + wec.message());
-    co_return false;
-  }
-  if (stopped_) co_return false;
-  bhttp::response_parser<bhttp::string_body> parser;
-  parser.body_limit(kMaxReplyBytes);
-  // A held reply can carry a batch (forwarded proposals): read it whole, not 512 bytes a time.
-  boost::system::error_code rec = co_await http::read_sized(*stream_, buffer_, parser);
-  if (rec) {
-    note_failure("receive: " + rec.message());
-    co_return false;
-  }
-  auto& res = parser.get();
-  if (res.result_int() == 410 && on_removed_) on_removed_();
-  // 204, or 200 with the peer's answers as the body (held reply; an empty one is fine too).
-  bool held_reply = res.result_int() == 200 && !res.body().empty();
-  if (res.result_int() != 204 && res.result_int() != 200) {
-    note_failure("HTTP " + std::to_string(res.result_int()) + " " + res.body());
-    co_return false;
-  }
-  if (!res.keep_alive()) stream_.reset();
-  if (held_reply && on_reply_) on_reply_(std::move(res.body()));
-  if (rtt) {
-    note_rtt(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
-                                                                  started)
-                 .count());
-  }
-  if (reported_down_) {
-    reported_down_ = false;
-    log_("peer " + where() + " is reachable again");
-  }
-  co_return true;
 }
 
 void PeerSender::note_rtt(int64_t ns) {

@@ -1,24 +1,24 @@
 #pragma once
-// Sends raft messages to one remote member over a persistent HTTP/1.1 connection. Whatever
-// is queued while a POST is in flight goes into the next POST (batching); at most one POST
-// is in flight per peer, and the core's inflight window bounds the appends beyond that.
-// A failed POST drops its batch (Raft retransmits what matters), closes the connection and
-// backs off 50 ms doubling to 1 s. The queue is bounded in bytes; overflow drops messages.
-// A snapshot is outside that bound (at most one queued: a newer one replaces it), so a key
-// space larger than the bound still reaches a follower; the peer listener's body limit
-// (256 MiB) is what bounds a snapshot.
-// Held replies (set_held_replies, before start()): a batch holding a request that the peer
-// answers promptly (append, heartbeat, vote) is POSTed to `held_target`, and the peer
-// answers 200 with its messages to this member as the body (see ReplySlot), handed to
-// `on_reply` on the io_context thread; its size is bounded like a request's on the peer
-// port. Other batches (acks, forwarded proposals, read-index requests, snapshots) are not
-// held, so they never wait behind the peer's disk.
-// Probes: after kProbeInterval with nothing to send, an empty batch is POSTed, so that
-// members that exchange no raft traffic (two followers) still learn whether they reach each
-// other (active_since_ns, for --strict-reconfig-check). A probe's outcome counts for
-// reachability only, not in the message statistics.
-// A POST answered 410 Gone means this member was removed from the cluster: `on_removed` is
-// called (on the io_context thread) and the batch counts as failed.
+// Sends raft messages to one remote member over a persistent HTTP/1.1 connection, pipelined:
+// up to kWindow POSTs are in flight at once (the peer port reads ahead and answers in order,
+// PeerSession), so a follower has its next append batch while it syncs the previous one;
+// whatever is queued while the window is full goes into the next POST (batching), and the
+// core's inflight window bounds the appends beyond that. One connection keeps the order.
+// A failed POST drops its batch and every batch in flight behind it (Raft retransmits what
+// matters), closes the connection and backs off 50 ms doubling to 1 s. The queue is bounded in
+// bytes; overflow drops messages. A snapshot is outside that bound (at most one queued: a newer one
+// replaces it), so a key space larger than the bound still reaches a follower; the peer listener's
+// body limit (256 MiB) is what bounds a snapshot. Held replies (set_held_replies, before start()):
+// a batch holding a request that the peer answers promptly (append, heartbeat, vote) is POSTed to
+// `held_target`, and the peer answers 200 with its messages to this member as the body (see
+// ReplySlot), handed to `on_reply` on the io_context thread; its size is bounded like a request's
+// on the peer port. Other batches (acks, forwarded proposals, read-index requests, snapshots) are
+// not held, so they never wait behind the peer's disk. Probes: after kProbeInterval with nothing to
+// send, an empty batch is POSTed, so that members that exchange no raft traffic (two followers)
+// still learn whether they reach each other (active_since_ns, for --strict-reconfig-check). A
+// probe's outcome counts for reachability only, not in the message statistics. A POST answered 410
+// Gone means this member was removed from the cluster: `on_removed` is called (on the io_context
+// thread) and the batch counts as failed.
 //
 // Lifetime: always owned by a shared_ptr (make_shared). The run() coroutine and every
 // handler enqueue() posts hold a reference, so Transport may drop its own reference right
@@ -30,7 +30,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -71,6 +74,7 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   using OnReply = std::function<void(std::string body)>;
   static constexpr size_t kMaxQueuedBytes = 64u << 20;
   static constexpr std::chrono::milliseconds kProbeInterval{1000};
+  static constexpr size_t kWindow = 4;  // POSTs in flight per peer
 
   PeerSender(boost::asio::io_context& ioc, std::string host, uint16_t port, std::string target,
              Logger log, OnRemoved on_removed = {});
@@ -95,14 +99,48 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   PeerSenderStats stats() const;  // any thread
 
  private:
+  // A POST written and not yet answered.
+  struct InFlight {
+    size_t messages = 0;
+    size_t bytes = 0;
+    bool probe = false;
+    std::chrono::steady_clock::time_point started;
+  };
+  // One connection: the run() loop writes requests, read_responses() reads the answers in
+  // order. Shared by both until both have let go (a broken one may still have an operation
+  // completing).
+  struct Connection {
+    explicit Connection(boost::asio::io_context& ioc) : stream(ioc), reader_wake(ioc) {}
+    boost::beast::tcp_stream stream;
+    boost::beast::flat_buffer buffer;
+    std::deque<InFlight> in_flight;
+    boost::asio::steady_timer reader_wake;  // cancelled when a request has been written
+    bool broken = false;
+  };
+
   void push(std::vector<consensus::Message> msgs);
   void queue_snapshot(consensus::Message m);
   // Runs self->run(); the parameter keeps the sender alive until the loop has ended.
   static boost::asio::awaitable<void> run_owned(std::shared_ptr<PeerSender> self);
   boost::asio::awaitable<void> run();
+  // Waits for something to send and room in the window; false: stop. `probe` is set when
+  // nothing came for kProbeInterval.
+  boost::asio::awaitable<bool> wait_for_work(bool& probe);
   boost::asio::awaitable<bool> connect();
-  // rtt: whether the round trip counts in the statistics (not for probes).
-  boost::asio::awaitable<bool> post(const std::string& target, std::string body, bool rtt = true);
+  // Writes one POST of the queue (an empty probe when `probe`) on conn_.
+  boost::asio::awaitable<void> send_batch(bool probe);
+  static boost::asio::awaitable<void> read_owned(std::shared_ptr<PeerSender> self,
+                                                 std::shared_ptr<Connection> c);
+  boost::asio::awaitable<void> read_responses(std::shared_ptr<Connection> c);
+  // Handles the answer to c's oldest POST; false if the connection is done.
+  bool take_response(Connection& c,
+                     boost::beast::http::response<boost::beast::http::string_body>& res);
+  // Closes c; what it had in flight counts as failed batches.
+  void drop_connection(Connection& c);
+  // drop_connection, and the peer counts as unreachable until an answer (with backoff).
+  void break_connection(Connection& c, const std::string& what);
+  bool window_full() const { return conn_ && conn_->in_flight.size() >= kWindow; }
+  bool busy() const { return conn_ && !conn_->in_flight.empty(); }
   // The target for `batch`: held_target_ when it holds a promptly answered request.
   const std::string& target_for(const std::vector<consensus::Message>& batch) const;
   void note_failure(const std::string& what);
@@ -119,10 +157,11 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   OnRemoved on_removed_;
   std::string held_target_;  // empty: no held replies
   OnReply on_reply_;
-  std::optional<boost::beast::tcp_stream> stream_;
-  boost::beast::flat_buffer buffer_;
-  boost::asio::steady_timer wake_;     // cancelled when messages arrive
+  std::shared_ptr<Connection> conn_;   // null: not connected
+  boost::asio::steady_timer wake_;     // cancelled when messages arrive or a POST is answered
   boost::asio::steady_timer backoff_;  // pause after a failure
+  std::chrono::milliseconds backoff_delay_{50};
+  bool need_backoff_ = false;
   std::vector<consensus::Message> queue_;
   size_t queued_bytes_ = 0;
   bool stopped_ = false;

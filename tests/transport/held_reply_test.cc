@@ -26,16 +26,6 @@ namespace {
 constexpr uint64_t kCluster = 0x4e1d4e1dULL;
 constexpr consensus::NodeId kA = 1, kB = 2;
 
-Message typed(MessageType type, consensus::NodeId from, consensus::NodeId to, uint64_t index) {
-  Message m;
-  m.type = type;
-  m.from = from;
-  m.to = to;
-  m.term = 3;
-  m.index = index;
-  return m;
-}
-
 // What the member A's transport hands over from responses (set_deliver).
 struct Replies {
   std::mutex mu;
@@ -123,23 +113,42 @@ TEST_CASE("reply slot: release() ends the wait early; without it the wait times 
   CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(50));
 }
 
-TEST_CASE("reply router: offers reach the open slot; close only forgets the same slot",
+TEST_CASE("reply router: offers reach the oldest open slot; close forgets only that slot",
           "[held_reply]") {
   boost::asio::io_context ioc(1);
   transport::ReplyRouter router;
-  std::vector<Message> msgs{typed(MessageType::kHeartbeatResp, kB, kA, 1)};
-  CHECK_FALSE(router.offer(kA, msgs));  // nothing open
+  auto msg = [](uint64_t index) {
+    return std::vector<Message>{typed(MessageType::kHeartbeatResp, kB, kA, index)};
+  };
+  auto m1 = msg(1);
+  CHECK_FALSE(router.offer(kA, m1));  // nothing open
   auto older = std::make_shared<transport::ReplySlot>(ioc.get_executor());
   auto newer = std::make_shared<transport::ReplySlot>(ioc.get_executor());
+  auto other = std::make_shared<transport::ReplySlot>(ioc.get_executor());
   router.open(kA, older);
-  router.open(kA, newer);   // replaces
-  router.close(kA, older);  // not the open one: no effect
-  REQUIRE(router.offer(kA, msgs));
-  CHECK(older->take().empty());
-  CHECK(newer->take().size() == 1);
+  router.open(kA, newer);
+  router.open(kB, other);
+  REQUIRE(router.offer(kA, m1));  // the oldest: answered first
+  auto taken = older->take();     // answered, not yet closed: skipped from now on
+  REQUIRE(taken.size() == 1);
+  CHECK(taken[0].index == 1);
+  auto m2 = msg(2);
+  REQUIRE(router.offer(kA, m2));
+  router.close(kA, other);  // not one of kA's: no effect
+  auto m3 = msg(3);
+  REQUIRE(router.offer(kA, m3));
+  taken = newer->take();
+  REQUIRE(taken.size() == 2);
+  CHECK(taken[0].index == 2);
+  CHECK(taken[1].index == 3);
   router.close(kA, newer);
-  std::vector<Message> more{typed(MessageType::kHeartbeatResp, kB, kA, 2)};
-  CHECK_FALSE(router.offer(kA, more));
+  router.close(kA, older);
+  auto m4 = msg(4);
+  CHECK_FALSE(router.offer(kA, m4));
+  CHECK(m4.size() == 1);  // left to the caller
+  auto m5 = msg(5);
+  REQUIRE(router.offer(kB, m5));  // kB's slot is still open
+  CHECK(other->take().size() == 1);
 }
 
 TEST_CASE("held reply: a follower's answer rides back on the append POST", "[held_reply]") {
@@ -200,15 +209,16 @@ TEST_CASE("held reply: an answer later than the hold goes by POST", "[held_reply
     std::lock_guard lock(mu);
     return held.size() == 1;
   }));
-  // The POST is answered (204) once the hold expires: only then does the next one go.
+  // The next POST goes at once (pipelined behind the first); each is answered (204) once its
+  // hold expires.
   pair.ta.send({typed(MessageType::kVote, kA, kB, 2)});
   REQUIRE(wait_until([&] {
     std::lock_guard lock(mu);
     return held.size() == 2;
   }));
-  CHECK(std::chrono::steady_clock::now() - started >= transport::PeerHandler::kReplyHold);
   // Once the second POST has been answered too, no slot is open any more.
   REQUIRE(wait_until([&] { return pair.ta.stats().at(kB).sent_messages == 2; }));
+  CHECK(std::chrono::steady_clock::now() - started >= transport::PeerHandler::kReplyHold);
   pair.tb.send({typed(MessageType::kVoteResp, kB, kA, 1)});  // no slot open any more
   REQUIRE(wait_until([&] { return pair.a_inbox.size() == 1; }));
   CHECK(pair.replies.size() == 0);

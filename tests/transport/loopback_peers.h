@@ -29,11 +29,24 @@
 #include "consensus/message.h"
 #include "http/listener.h"
 #include "transport/peer_handler.h"
+#include "transport/peer_session.h"
 #include "transport/transport.h"
 
 namespace larch::transport::testing {
 
 using namespace std::chrono_literals;
+
+// A message of `type` from `from` to `to` at `index` (term 3): what the tests route.
+inline consensus::Message typed(consensus::MessageType type, consensus::NodeId from,
+                                consensus::NodeId to, uint64_t index) {
+  consensus::Message m;
+  m.type = type;
+  m.from = from;
+  m.to = to;
+  m.term = 3;
+  m.index = index;
+  return m;
+}
 
 // Polls `pred` until it holds or `timeout` passes; returns its final value. The short poll
 // interval is not an assertion: only the deadline bounds the test.
@@ -96,9 +109,10 @@ class LogLines {
   std::vector<std::string> lines_;
 };
 
-// Member `self` of `cluster_id`: the production PeerHandler served by http::accept_loop on
-// 127.0.0.1:`port` (0 = any free port), delivering into `inbox`. `configure` (optional)
-// sets up the handler (is_removed, members provider) before it serves anything.
+// Member `self` of `cluster_id`: the production PeerHandler served as in production
+// (http::accept_loop with pipelining PeerSessions) on 127.0.0.1:`port` (0 = any free port),
+// delivering into `inbox`. `configure` (optional) sets up the handler (is_removed, members
+// provider) before it serves anything.
 class PeerListener {
  public:
   using Configure = std::function<void(PeerHandler&)>;
@@ -113,9 +127,11 @@ class PeerListener {
     std::string err = http::open_acceptor(*acceptor_, "127.0.0.1", port);
     REQUIRE(err.empty());
     port_ = acceptor_->local_endpoint().port();
-    boost::asio::co_spawn(
-        *ioc_, http::accept_loop(*acceptor_, {ioc_.get()}, handler_, http::SessionLimits{}),
-        boost::asio::detached);
+    http::SessionRunner run = [this](boost::asio::ip::tcp::socket socket) {
+      return run_peer_session(std::move(socket), handler_, http::SessionLimits{});
+    };
+    boost::asio::co_spawn(*ioc_, http::accept_loop(*acceptor_, {ioc_.get()}, std::move(run)),
+                          boost::asio::detached);
     thread_ = std::thread([this] { ioc_->run(); });
   }
   ~PeerListener() { stop(); }
@@ -164,6 +180,8 @@ class SilentPeer {
   uint16_t port() const { return port_; }
   uint64_t bytes_received() const { return bytes_.load(); }
   uint64_t connections() const { return connections_.load(); }
+  // Request lines seen ("POST " at the start of a request; the tests' bodies never hold it).
+  uint64_t requests() const { return requests_.load(); }
 
  private:
   boost::asio::awaitable<void> accept() {
@@ -178,9 +196,14 @@ class SilentPeer {
   boost::asio::awaitable<void> drain(boost::asio::ip::tcp::socket socket) {
     constexpr auto tuple = boost::asio::as_tuple(boost::asio::use_awaitable);
     char buf[4096];
+    std::string tail;  // the last bytes of the previous read: a "POST " split across reads
     for (;;) {
       auto [ec, n] = co_await socket.async_read_some(boost::asio::buffer(buf), tuple);
       if (ec) co_return;
+      std::string seen = tail + std::string(buf, n);
+      for (size_t at = seen.find("POST "); at != std::string::npos; at = seen.find("POST ", at + 1))
+        requests_.fetch_add(1);
+      tail = seen.substr(seen.size() > 4 ? seen.size() - 4 : 0);
       bytes_.fetch_add(n);
     }
   }
@@ -189,7 +212,7 @@ class SilentPeer {
   std::optional<boost::asio::ip::tcp::acceptor> acceptor_;
   std::thread thread_;
   uint16_t port_ = 0;
-  std::atomic<uint64_t> bytes_{0}, connections_{0};
+  std::atomic<uint64_t> bytes_{0}, connections_{0}, requests_{0};
 };
 
 // Answers each HTTP request with raw bytes chosen by a script, to imitate a misbehaving

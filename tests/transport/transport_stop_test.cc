@@ -82,14 +82,18 @@ TEST_CASE("transport stop: prompt while a POST is waiting for its answer", "[tra
   LogLines log;
   transport::Transport t(kCluster, 1, {{2, "127.0.0.1", peer.port()}}, log.logger());
   t.start();
-  t.send({heartbeat(2, 1)});
-  // The request has reached the peer, which will never answer: the POST is in flight.
-  REQUIRE(wait_until([&] { return peer.bytes_received() > 0; }));
-  t.send({heartbeat(2, 2)});  // queued behind it
+  // Each request reaches the peer, which will never answer: a full window of POSTs in flight.
+  constexpr uint64_t kWindow = transport::PeerSender::kWindow;
+  for (uint64_t i = 1; i <= kWindow; ++i) {
+    t.send({heartbeat(2, i)});
+    REQUIRE(wait_until([&] { return peer.requests() >= i; }));
+  }
+  t.send({heartbeat(2, kWindow + 1)});  // queued behind them
   CHECK(timed_stop(t) < kPrompt);
   auto s = stats_of(t, 2);
   CHECK(s.sent_messages == 0);
-  CHECK(s.failed_batches == 1);  // the cancelled POST
+  CHECK(s.failed_batches == kWindow);  // the cancelled POSTs
+  CHECK(peer.requests() == kWindow);
 }
 
 TEST_CASE("transport stop: prompt when stopped at any point of a first send", "[transport][stop]") {
@@ -108,16 +112,18 @@ TEST_CASE("transport stop: prompt when stopped at any point of a first send", "[
   }
 }
 
-// A transport whose one peer (member 2) never answers, with a POST to it in flight: what
-// is sent to 2 from now on stays queued.
+// A transport whose one peer (member 2) never answers, with a full window of POSTs to it in
+// flight: what is sent to 2 from now on stays queued.
 struct StuckPeer {
   SilentPeer peer;
   LogLines log;
   transport::Transport t{kCluster, 1, {{2, "127.0.0.1", peer.port()}}, log.logger()};
   StuckPeer() {
     t.start();
-    t.send({heartbeat(2, 1)});
-    REQUIRE(wait_until([&] { return peer.bytes_received() > 0; }));
+    for (uint64_t i = 1; i <= transport::PeerSender::kWindow; ++i) {
+      t.send({heartbeat(2, i)});
+      REQUIRE(wait_until([&] { return peer.requests() >= i; }));
+    }
   }
 };
 

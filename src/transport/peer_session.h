@@ -1,0 +1,28 @@
+#pragma once
+// One connection on the peer port, served with HTTP/1.1 pipelining: requests are read and
+// handed to the PeerHandler (PeerHandler::begin, which delivers them to the raft loop) as
+// they arrive, while earlier ones still wait for their held replies; responses are written
+// strictly in request order. A leader can thus have several append batches in flight to a
+// follower on one connection (PeerSender's window): the follower's raft thread finds the
+// next batch waiting when it finishes an fsync instead of idling for a round trip, and the
+// order of deliveries stays the order on the wire.
+//
+// At most kMaxPipelined requests are read ahead of the responses (then reading pauses, and
+// TCP holds the sender back). A parse error is answered in order and ends the connection;
+// when the connection ends, held replies not yet answered are abandoned (their slots close).
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <cstddef>
+
+#include "http/client_session.h"
+#include "transport/peer_handler.h"
+
+namespace larch::transport {
+
+inline constexpr size_t kMaxPipelined = 16;
+
+// Serves the connection until it closes. Run with co_spawn on a single-threaded executor.
+boost::asio::awaitable<void> run_peer_session(boost::asio::ip::tcp::socket socket,
+                                              PeerHandler& handler, http::SessionLimits limits);
+
+}  // namespace larch::transport
