@@ -26,6 +26,7 @@ namespace bhttp = boost::beast::http;
 using asio::awaitable;
 using namespace asio::experimental::awaitable_operators;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr size_t kKeptOutputBytes = 64 * 1024;
 
 // Reader and writer share the stream: each sets the expiry of its own operation just before
 // starting it (Beast's tcp_stream keeps separate read and write timers, and expires_after
@@ -103,6 +104,9 @@ class PeerSession {
       http::serialize_into(out_, r, http::CorsDecision{}, keep_alive, date_.now());
       stream_.expires_after(limits_.idle_timeout);
       auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(out_), kTuple);
+      // One large answer (a held reply carrying forwarded proposals) is not kept for the
+      // connection's lifetime.
+      if (out_.capacity() > kKeptOutputBytes) std::string().swap(out_);
       if (ec || !keep_alive) break;
     }
     close();
