@@ -5,24 +5,29 @@
 // whatever is queued while the window is full goes into the next POST (batching), and the
 // core's inflight window bounds the appends beyond that. One connection keeps the order.
 // A failed POST drops its batch and every batch in flight behind it (Raft retransmits what
-// matters), closes the connection and backs off 50 ms doubling to 1 s. The queue is bounded in
-// bytes; overflow drops messages. A snapshot is outside that bound (at most one queued: a newer one
-// replaces it), so a key space larger than the bound still reaches a follower; the peer listener's
-// body limit (256 MiB) is what bounds a snapshot. Held replies (set_held_replies, before start()):
-// a batch holding a request that the peer answers promptly (append, heartbeat, vote) is POSTed to
-// `held_target`, and the peer answers 200 with its messages to this member as the body (see
-// ReplySlot), handed to `on_reply` on the io_context thread; its size is bounded like a request's
-// on the peer port. Other batches (acks, forwarded proposals, read-index requests, snapshots) are
-// not held, so they never wait behind the peer's disk. Probes: after kProbeInterval with nothing to
-// send, an empty batch is POSTed, so that members that exchange no raft traffic (two followers)
-// still learn whether they reach each other (active_since_ns, for --strict-reconfig-check). A
-// probe's outcome counts for reachability only, not in the message statistics. A POST answered 410
-// Gone means this member was removed from the cluster: `on_removed` is called (on the io_context
-// thread) and the batch counts as failed.
+// matters), closes the connection and backs off 50 ms doubling to 1 s.
 //
-// Lifetime: always owned by a shared_ptr (make_shared). The run() coroutine and every
-// handler enqueue() posts hold a reference, so Transport may drop its own reference right
-// after stop(): the sender is destroyed only once its loop has ended.
+// The queue is bounded in bytes; overflow drops messages. A snapshot is outside that bound
+// (at most one queued: a newer one replaces it), so a key space larger than the bound still
+// reaches a follower; the peer listener's body limit (256 MiB) is what bounds a snapshot.
+//
+// Held replies (set_held_replies, before start()): a batch holding a request that the peer
+// answers promptly (append, heartbeat, vote) is POSTed to `held_target`, and the peer answers
+// 200 with its messages to this member as the body (see ReplySlot), handed to `on_reply` on
+// the io_context thread; its size is bounded like a request's on the peer port. Other batches
+// (acks, forwarded proposals, read-index requests, snapshots) are not held, so they never
+// wait behind the peer's disk.
+//
+// Probes: after kProbeInterval with nothing to send or in flight, an empty batch is POSTed,
+// so that members that exchange no raft traffic (two followers) still learn whether they
+// reach each other (active_since_ns, for --strict-reconfig-check). A probe's outcome counts
+// for reachability only, not in the message statistics.
+// A POST answered 410 Gone means this member was removed from the cluster: `on_removed` is
+// called (on the io_context thread) and the batch counts as failed.
+//
+// Lifetime: always owned by a shared_ptr (make_shared). The run() coroutine, each
+// connection's reader coroutine and every enqueue() post hold a reference, so Transport may
+// drop its own reference right after stop(): the sender is destroyed only once they ended.
 // Threading: enqueue() from any thread; everything else runs on the transport's io_context.
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
@@ -50,7 +55,9 @@ struct PeerSenderStats {
   uint64_t failed_batches = 0;
   uint64_t dropped_messages = 0;
   uint64_t sent_bytes = 0;
-  int64_t last_rtt_ns = 0;  // of the last successful POST
+  // Of the last successful POST: from its write to its answer (pipelined, that includes
+  // waiting behind the answers to the POSTs before it).
+  int64_t last_rtt_ns = 0;
   // Round trips of successful POSTs since start (for /v2/stats/leader).
   uint64_t rtt_count = 0;
   double rtt_sum_ns = 0, rtt_sum_sq_ns = 0;
@@ -94,7 +101,7 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   }
   void enqueue(std::vector<consensus::Message> msgs);  // any thread
   void start();                                        // io_context thread (or before run)
-  // io_context thread: ends run() promptly (cancels the POST in flight and the backoff).
+  // io_context thread: ends run() promptly (cancels the POSTs in flight and the backoff).
   void stop();
   PeerSenderStats stats() const;  // any thread
 
