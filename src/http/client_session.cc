@@ -5,19 +5,15 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include "http/request_parse.h"
 #include "http/session_watch_sink.h"
-#include "http/sized_read.h"
 
 namespace larch::http {
 namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
 using asio::awaitable;
 using asio::use_awaitable;
 constexpr auto kTuple = asio::as_tuple(use_awaitable);
@@ -25,8 +21,6 @@ constexpr auto kTuple = asio::as_tuple(use_awaitable);
 // Each stream watcher buffers up to this many undelivered events (etcd: 100); a consumer
 // further behind is dropped and its response ends.
 constexpr size_t kWatchBuffer = 100;
-// The output buffer a connection keeps between responses (larger ones are freed after use).
-constexpr size_t kKeptOutputBytes = 64 * 1024;
 
 class Session {
  public:
@@ -37,11 +31,8 @@ class Session {
     boost::system::error_code ignored;
     stream_.socket().non_blocking(true, ignored);  // for write_now and await_watch only
     for (;;) {
-      bhttp::request_parser<bhttp::string_body> parser;
-      parser.header_limit(limits_.max_header_bytes);
-      parser.body_limit(limits_.max_body_bytes);
-      stream_.expires_after(limits_.idle_timeout);
-      boost::system::error_code ec = co_await read_sized(stream_, buffer_, parser);
+      RequestParser parser;
+      boost::system::error_code ec = co_await read_request(stream_, buffer_, parser, limits_);
       if (ec) {
         if (is_quiet_end(ec)) co_return;
         Response failure = parse_failure(ec);
@@ -71,18 +62,13 @@ class Session {
   awaitable<bool> send(const Response& r, const CorsDecision& cors, bool keep_alive) {
     serialize_into(out_, r, cors, keep_alive, date_.now());
     bool ok = co_await write_now(out_);
-    trim_out();
+    trim_output(out_);
     if (!ok || r.close || !keep_alive) {
       boost::system::error_code ignored;
       stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
       co_return false;
     }
     co_return true;
-  }
-
-  // A buffer grown by one large response is not kept for the connection's lifetime.
-  void trim_out() {
-    if (out_.capacity() > kKeptOutputBytes) std::string().swap(out_);
   }
 
   awaitable<bool> write_raw(std::string_view bytes) {
@@ -146,7 +132,7 @@ class Session {
         append_chunk(out_, *json);
         if (!plan.spec.stream) out_ += kLastChunk;
         bool sent = co_await write_now(out_);
-        trim_out();
+        trim_output(out_);
         if (!sent) {
           handler_.cancel_watch(id);
           co_return false;

@@ -4,11 +4,22 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include "http/sized_read.h"
 #include "util/v2_error.h"
 
 namespace larch::http {
 
 namespace bhttp = boost::beast::http;
+
+boost::asio::awaitable<boost::system::error_code> read_request(boost::beast::tcp_stream& stream,
+                                                               boost::beast::flat_buffer& buffer,
+                                                               RequestParser& parser,
+                                                               const SessionLimits& limits) {
+  parser.header_limit(limits.max_header_bytes);
+  parser.body_limit(limits.max_body_bytes);
+  stream.expires_after(limits.idle_timeout);
+  co_return co_await read_sized(stream, buffer, parser);
+}
 
 Request to_request(bhttp::request<bhttp::string_body>& msg) {
   Request r;

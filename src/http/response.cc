@@ -178,4 +178,9 @@ Response json_message(int status, std::string_view text) {
   return r;
 }
 
+void trim_output(std::string& out) {
+  constexpr size_t kKeptOutputBytes = 64 * 1024;
+  if (out.capacity() > kKeptOutputBytes) std::string().swap(out);
+}
+
 }  // namespace larch::http

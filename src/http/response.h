@@ -66,6 +66,10 @@ class DateCache {
 void serialize_into(std::string& out, const Response& r, const CorsDecision& cors, bool keep_alive,
                     std::string_view date);
 
+// A connection's output buffer grown by one large response is not kept for the connection's
+// lifetime: frees it when over 64 KiB (call after the write).
+void trim_output(std::string& out);
+
 // Appends one chunk of a chunked body ("<hex>\r\n<data>\r\n"); the terminator is "0\r\n\r\n".
 void append_chunk(std::string& out, std::string_view data);
 inline constexpr std::string_view kLastChunk = "0\r\n\r\n";

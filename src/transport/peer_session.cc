@@ -8,13 +8,10 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <deque>
 
 #include "http/request_parse.h"
 #include "http/response.h"
-#include "http/sized_read.h"
 
 namespace larch::transport {
 
@@ -22,11 +19,9 @@ namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
 using asio::awaitable;
 using namespace asio::experimental::awaitable_operators;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-constexpr size_t kKeptOutputBytes = 64 * 1024;
 
 // Reader and writer share the stream: each sets the expiry of its own operation just before
 // starting it (Beast's tcp_stream keeps separate read and write timers, and expires_after
@@ -58,11 +53,8 @@ class PeerSession {
         co_await sleep(reader_wake_);
         continue;
       }
-      bhttp::request_parser<bhttp::string_body> parser;
-      parser.header_limit(limits_.max_header_bytes);
-      parser.body_limit(limits_.max_body_bytes);
-      stream_.expires_after(limits_.idle_timeout);
-      boost::system::error_code ec = co_await http::read_sized(stream_, buffer_, parser);
+      http::RequestParser parser;
+      boost::system::error_code ec = co_await http::read_request(stream_, buffer_, parser, limits_);
       if (closed_) break;
       if (ec && http::is_quiet_end(ec)) {
         close();  // the sender is gone (it never half-closes): nobody to answer
@@ -104,9 +96,7 @@ class PeerSession {
       http::serialize_into(out_, r, http::CorsDecision{}, keep_alive, date_.now());
       stream_.expires_after(limits_.idle_timeout);
       auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(out_), kTuple);
-      // One large answer (a held reply carrying forwarded proposals) is not kept for the
-      // connection's lifetime.
-      if (out_.capacity() > kKeptOutputBytes) std::string().swap(out_);
+      http::trim_output(out_);  // e.g. after a held reply carrying forwarded proposals
       if (ec || !keep_alive) break;
     }
     close();

@@ -1,5 +1,5 @@
 // Held replies: a member's answers to a POSTed request batch travel back in the POST's
-// response (ReplySlot, ReplyRouter, PeerHandler::answer_held, PeerSender/Transport on the
+// response (ReplySlot, ReplyRouter, PeerHandler::begin/finish, PeerSender/Transport on the
 // other side) instead of in a POST of their own; batches without a request, snapshots, and
 // answers later than the hold still go by POST. Real loopback sockets; every wait is bounded.
 #include <boost/asio/co_spawn.hpp>
@@ -26,24 +26,6 @@ namespace {
 constexpr uint64_t kCluster = 0x4e1d4e1dULL;
 constexpr consensus::NodeId kA = 1, kB = 2;
 
-// What the member A's transport hands over from responses (set_deliver).
-struct Replies {
-  std::mutex mu;
-  std::vector<Message> got;
-  void add(std::vector<Message> msgs) {
-    std::lock_guard lock(mu);
-    for (auto& m : msgs) got.push_back(std::move(m));
-  }
-  size_t size() {
-    std::lock_guard lock(mu);
-    return got.size();
-  }
-  std::vector<Message> all() {
-    std::lock_guard lock(mu);
-    return got;
-  }
-};
-
 // Member B: a listener whose held deliveries run `answer` (on B's listener thread) with B's
 // transport, which sends back to A. Member A: a transport sending to B, and a listener of
 // its own for what B sends by POST.
@@ -59,10 +41,10 @@ struct Pair {
                             });
                           }};
   transport::Transport ta{kCluster, kA, {{kB, "127.0.0.1", b_listener.port()}}, [](auto&) {}};
-  Replies replies;
+  Inbox replies;  // what A's transport hands over from responses (set_deliver)
 
   explicit Pair(Answer a) : answer(std::move(a)) {
-    ta.set_deliver([this](std::vector<Message> m) { replies.add(std::move(m)); });
+    ta.set_deliver([this](std::vector<Message> m) { replies.deliver(std::move(m)); });
     ta.start();
     tb.start();
   }
@@ -164,7 +146,7 @@ TEST_CASE("held reply: a follower's answer rides back on the append POST", "[hel
   for (uint64_t i = 1; i <= 20; ++i) pair.ta.send({typed(MessageType::kAppend, kA, kB, i)});
   REQUIRE(wait_until([&] { return pair.replies.size() == 20; }));
   std::vector<uint64_t> indexes;
-  for (const auto& m : pair.replies.all()) {
+  for (const auto& m : pair.replies.messages()) {
     CHECK(m.type == MessageType::kAppendResp);
     CHECK(m.from == kB);
     indexes.push_back(m.index);
@@ -197,33 +179,24 @@ TEST_CASE("held reply: acks and forwarded proposals are not held; snapshots go b
 }
 
 TEST_CASE("held reply: an answer later than the hold goes by POST", "[held_reply]") {
-  std::mutex mu;
-  std::vector<std::function<void()>> held;
-  Pair pair([&](std::vector<Message>, std::function<void()> processed) {
-    std::lock_guard lock(mu);
-    held.push_back(std::move(processed));  // never reported processed in time
+  HeldBatches held;
+  Pair pair([&](std::vector<Message> msgs, std::function<void()> processed) {
+    held.add(std::move(msgs), std::move(processed));  // never reported processed in time
   });
   auto started = std::chrono::steady_clock::now();
   pair.ta.send({typed(MessageType::kVote, kA, kB, 1)});
-  REQUIRE(wait_until([&] {
-    std::lock_guard lock(mu);
-    return held.size() == 1;
-  }));
+  REQUIRE(wait_until([&] { return held.size() == 1; }));
   // The next POST goes at once (pipelined behind the first); each is answered (204) once its
   // hold expires.
   pair.ta.send({typed(MessageType::kVote, kA, kB, 2)});
-  REQUIRE(wait_until([&] {
-    std::lock_guard lock(mu);
-    return held.size() == 2;
-  }));
+  REQUIRE(wait_until([&] { return held.size() == 2; }));
   // Once the second POST has been answered too, no slot is open any more.
   REQUIRE(wait_until([&] { return pair.ta.stats().at(kB).sent_messages == 2; }));
   CHECK(std::chrono::steady_clock::now() - started >= transport::PeerHandler::kReplyHold);
   pair.tb.send({typed(MessageType::kVoteResp, kB, kA, 1)});  // no slot open any more
   REQUIRE(wait_until([&] { return pair.a_inbox.size() == 1; }));
   CHECK(pair.replies.size() == 0);
-  std::lock_guard lock(mu);
-  for (auto& p : held) p();  // late reports are harmless
+  held.release_all();  // late reports are harmless
 }
 
 TEST_CASE("held reply: a 200 answer's body is delivered (only what the peer sends to self)",
@@ -242,9 +215,9 @@ TEST_CASE("held reply: a 200 answer's body is delivered (only what the peer send
             std::to_string(b.size()) + "\r\n\r\n" + b,
         false};
   });
-  Replies replies;
+  Inbox replies;
   transport::Transport t(kCluster, kA, {{kB, "127.0.0.1", peer.port()}}, [](auto&) {});
-  t.set_deliver([&](std::vector<Message> m) { replies.add(std::move(m)); });
+  t.set_deliver([&](std::vector<Message> m) { replies.deliver(std::move(m)); });
   t.start();
   t.send({typed(MessageType::kAppend, kA, kB, 1)});
   REQUIRE(wait_until([&] { return t.stats().at(kB).sent_messages == 1; }));
@@ -252,6 +225,6 @@ TEST_CASE("held reply: a 200 answer's body is delivered (only what the peer send
   REQUIRE(wait_until([&] { return t.stats().at(kB).sent_messages == 2; }));
   CHECK(t.stats().at(kB).failed_batches == 0);
   REQUIRE(replies.size() == 1);
-  CHECK(replies.all()[0].index == 7);
+  CHECK(replies.messages()[0].index == 7);
   t.stop();
 }

@@ -87,6 +87,40 @@ class Inbox {
   size_t deliveries_ = 0;
 };
 
+// Held deliveries as member B's raft loop would see them: the batches in arrival order and
+// their `processed` callbacks, which the test calls when it chooses.
+struct HeldBatches {
+  std::mutex mu;
+  std::vector<std::vector<consensus::Message>> batches;
+  std::vector<std::function<void()>> processed;
+  void add(std::vector<consensus::Message> msgs, std::function<void()> done) {
+    std::lock_guard lock(mu);
+    batches.push_back(std::move(msgs));
+    processed.push_back(std::move(done));
+  }
+  size_t size() {
+    std::lock_guard lock(mu);
+    return batches.size();
+  }
+  std::vector<uint64_t> first_indexes() {
+    std::lock_guard lock(mu);
+    std::vector<uint64_t> out;
+    for (const auto& b : batches) out.push_back(b.empty() ? 0 : b.front().index);
+    return out;
+  }
+  void release(size_t i) {
+    std::function<void()> done;
+    {
+      std::lock_guard lock(mu);
+      done = processed.at(i);
+    }
+    done();
+  }
+  void release_all() {
+    for (size_t i = 0, n = size(); i < n; ++i) release(i);
+  }
+};
+
 // Collects the transport's log lines (called on the larch-peer thread).
 class LogLines {
  public:

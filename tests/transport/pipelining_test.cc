@@ -34,37 +34,6 @@ constexpr uint64_t kCluster = 0x9199e11aULL;
 constexpr consensus::NodeId kA = 1, kB = 2;
 namespace bhttp = boost::beast::http;
 
-// Held deliveries as member B's raft loop would see them: the batches in arrival order and
-// their `processed` callbacks, which the test calls when it chooses.
-struct HeldBatches {
-  std::mutex mu;
-  std::vector<std::vector<Message>> batches;
-  std::vector<std::function<void()>> processed;
-  void add(std::vector<Message> msgs, std::function<void()> done) {
-    std::lock_guard lock(mu);
-    batches.push_back(std::move(msgs));
-    processed.push_back(std::move(done));
-  }
-  size_t size() {
-    std::lock_guard lock(mu);
-    return batches.size();
-  }
-  std::vector<uint64_t> first_indexes() {
-    std::lock_guard lock(mu);
-    std::vector<uint64_t> out;
-    for (const auto& b : batches) out.push_back(b.empty() ? 0 : b.front().index);
-    return out;
-  }
-  void release(size_t i) {
-    std::function<void()> done;
-    {
-      std::lock_guard lock(mu);
-      done = processed.at(i);
-    }
-    done();
-  }
-};
-
 // Member B: a PeerListener whose held deliveries are parked in `held`.
 struct HoldingPeer {
   Inbox inbox;
