@@ -14,7 +14,10 @@
 # /proc/PID/stat), which steal disturbs less than req/s.
 #
 # Output: one line per run, then per round the A/B ratio; rounds whose two runs both had
-# steal <= 5 % are marked "quiet".
+# steal <= 5 % are marked "quiet". THREADS=1 adds, under each run, the servers' threads by
+# name (summed over members): CPU µs, voluntary and involuntary context switches per request —
+# where a request's CPU goes, and how many sleeps/wake-ups it costs (threads that ended
+# during the run are missing).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bench=${BENCH:-$here/../../shared/bench}
@@ -35,6 +38,27 @@ cpu_ticks() {  # utime+stime of every member process, in clock ticks
     total=$((total + ${12} + ${13}))
   done
   echo $total
+}
+
+thread_stats() {  # "tid comm ticks voluntary involuntary" for every thread of every member
+  local p t comm line
+  for p in "$work"/c/*.pid; do
+    for t in /proc/"$(cat "$p")"/task/*; do
+      read -r comm <"$t/comm" || continue
+      read -r line <"$t/stat" || continue
+      # shellcheck disable=SC2086  # the fields after "(comm) " are split on purpose
+      set -- ${line##*) }
+      echo "${t##*/} $comm $((${12} + ${13})) $(awk '/^voluntary_ctxt/{v=$2} /^nonvoluntary_ctxt/{n=$2}
+        END {print v + 0, n + 0}' "$t/status")"
+    done
+  done
+}
+
+thread_report() {  # before-file after-file requests -> one line per thread name
+  awk -v n="$3" -v hz="$(getconf CLK_TCK)" 'NR == FNR { c[$1] = $3; v[$1] = $4; i[$1] = $5; next }
+    n > 0 { C[$2] += $3 - c[$1]; V[$2] += $4 - v[$1]; I[$2] += $5 - i[$1] }
+    END { for (k in C) printf "      %-14s cpu_us/req %6.1f  vol/req %.3f  invol/req %.3f\n",
+            k, C[k] * 1e6 / hz / n, V[k] / n, I[k] / n }' "$1" "$2" | sort -k3 -nr
 }
 
 stop_cluster() {  # stops exactly the members started into $work/c (their PID files)
@@ -62,10 +86,15 @@ one_run() {  # bin -> "req/s steal% cpu_us_per_req"
   local bin=$1 s0 s1 c0 c1 rps
   start_cluster "$bin" || { echo "0 0 0"; return; }
   curl -s -XPUT "http://127.0.0.1:$base/v2/keys/bench/k1" -d value=hello >/dev/null
+  [[ -n ${THREADS:-} ]] && thread_stats >"$work/t0"
   s0=$(head -1 /proc/stat); c0=$(cpu_ticks)
   rps=$(wrk -t2 -c"$conns" -d"${secs}s" -s "$bench/$workload.lua" "http://127.0.0.1:$base" \
     2>/dev/null | awk '/Requests\/sec/{print $2}')
   s1=$(head -1 /proc/stat); c1=$(cpu_ticks)
+  if [[ -n ${THREADS:-} ]]; then
+    thread_stats >"$work/t1"
+    thread_report "$work/t0" "$work/t1" "$(awk -v r="${rps:-0}" -v s="$secs" 'BEGIN {printf "%d", r * s}')" >"$work/threads"
+  fi
   stop_cluster
   local hz; hz=$(getconf CLK_TCK)
   echo "$s0 $s1" | awk -v r="${rps:-0}" -v c=$((c1 - c0)) -v hz="$hz" -v s="$secs" '{
@@ -79,8 +108,10 @@ printf "%-5s %-6s %10s %7s %12s\n" round server req/s steal% cpu_us/req
 for ((r = 1; r <= rounds; r++)); do
   read -r ar as ac < <(one_run "$A")
   printf "%-5s %-6s %10s %7s %12s\n" $r A "$ar" "$as" "$ac"
+  [[ -n ${THREADS:-} ]] && cat "$work/threads"
   read -r br bs bc < <(one_run "$B")
   printf "%-5s %-6s %10s %7s %12s\n" $r B "$br" "$bs" "$bc"
+  [[ -n ${THREADS:-} ]] && cat "$work/threads"
   awk -v a="$ar" -v b="$br" -v sa="$as" -v sb="$bs" -v r=$r 'BEGIN {
     q = (sa <= 5 && sb <= 5) ? " quiet" : ""
     if (b > 0) printf "round %d: A/B %.2f%s\n", r, a / b, q }'
