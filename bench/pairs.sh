@@ -45,6 +45,7 @@ thread_stats() {  # "tid comm ticks voluntary involuntary" for every thread of e
   for p in "$work"/c/*.pid; do
     for t in /proc/"$(cat "$p")"/task/*; do
       read -r comm <"$t/comm" || continue
+      comm=${comm// /_}  # one field
       read -r line <"$t/stat" || continue
       # shellcheck disable=SC2086  # the fields after "(comm) " are split on purpose
       set -- ${line##*) }
@@ -84,6 +85,7 @@ start_cluster() {  # bin -> 0 when member 0 has the wanted role (else nothing le
 
 one_run() {  # bin -> "req/s steal% cpu_us_per_req"
   local bin=$1 s0 s1 c0 c1 rps
+  rm -f "$work/threads"
   start_cluster "$bin" || { echo "0 0 0"; return; }
   curl -s -XPUT "http://127.0.0.1:$base/v2/keys/bench/k1" -d value=hello >/dev/null
   [[ -n ${THREADS:-} ]] && thread_stats >"$work/t0"
@@ -108,10 +110,10 @@ printf "%-5s %-6s %10s %7s %12s\n" round server req/s steal% cpu_us/req
 for ((r = 1; r <= rounds; r++)); do
   read -r ar as ac < <(one_run "$A")
   printf "%-5s %-6s %10s %7s %12s\n" $r A "$ar" "$as" "$ac"
-  [[ -n ${THREADS:-} ]] && cat "$work/threads"
+  [[ -f $work/threads ]] && cat "$work/threads"
   read -r br bs bc < <(one_run "$B")
   printf "%-5s %-6s %10s %7s %12s\n" $r B "$br" "$bs" "$bc"
-  [[ -n ${THREADS:-} ]] && cat "$work/threads"
+  [[ -f $work/threads ]] && cat "$work/threads"
   awk -v a="$ar" -v b="$br" -v sa="$as" -v sb="$bs" -v r=$r 'BEGIN {
     q = (sa <= 5 && sb <= 5) ? " quiet" : ""
     if (b > 0) printf "round %d: A/B %.2f%s\n", r, a / b, q }'
