@@ -100,9 +100,11 @@ void RaftLoop::stop() {
       for (auto& w : ws) w.done(false);
     for (auto& [i, w] : reads_awaiting_apply_) w.done(false);
     for (auto& w : reads_retry_) w.done(false);
+    for (auto& w : reads_next_) w.done(false);
     reads_in_flight_.clear();
     reads_awaiting_apply_.clear();
     reads_retry_.clear();
+    reads_next_.clear();
   });
   thread_.join();
   // Batches that arrived after the last drain: their POSTs need not wait out the hold.
@@ -200,8 +202,10 @@ void RaftLoop::handle_inbox(std::vector<Proposal>& proposals, std::vector<ReadWa
   propose_all(proposals);
   if (!reads.empty()) {
     int64_t deadline = clock_() + options_.request_timeout_ns;
-    for (auto& w : reads) w.deadline_ns = deadline;
-    start_read_round(std::move(reads));
+    for (auto& w : reads) {
+      w.deadline_ns = deadline;
+      reads_next_.push_back(std::move(w));
+    }
   }
   process_ready();
 }
@@ -238,18 +242,8 @@ void RaftLoop::propose_all(std::vector<Proposal>& proposals) {
   flush_run();
 }
 
-void RaftLoop::start_read_round(std::vector<ReadWaiter> waiters) {
-  std::string ctx = std::to_string(next_read_ctx_++);
-  auto r = core_->read_index(ctx);
-  if (r.outcome == RequestOutcome::kAccepted || r.outcome == RequestOutcome::kForwarded) {
-    auto& slot = reads_in_flight_[ctx];
-    for (auto& w : waiters) slot.push_back(std::move(w));
-  } else {
-    for (auto& w : waiters) reads_retry_.push_back(std::move(w));
-  }
-}
-
 void RaftLoop::process_ready() {
+  start_next_read_round();
   while (core_->has_ready()) {
     consensus::Ready rd = core_->ready();
     if (options_.send) send_before_persist(rd);
@@ -269,6 +263,9 @@ void RaftLoop::process_ready() {
       apply_conf_changes(rd.committed_entries);
       hand_to_apply(std::move(rd.committed_entries));
     }
+    // An answered forwarded round lets the reads queued behind it go (their messages are
+    // sent by the next pass of this loop).
+    start_next_read_round();
   }
   release_reads();
   publish_status();
@@ -461,50 +458,6 @@ void RaftLoop::maybe_publish() {
 
 void RaftLoop::propose_local(store::Command cmd) {
   core_->propose(store::encode_command(cmd));
-}
-
-void RaftLoop::serve_read_states(const std::vector<consensus::ReadState>& states) {
-  for (const auto& rs : states) {
-    auto it = reads_in_flight_.find(rs.context);
-    if (it == reads_in_flight_.end()) continue;
-    for (auto& w : it->second) reads_awaiting_apply_.emplace(rs.index, std::move(w));
-    reads_awaiting_.store(!reads_awaiting_apply_.empty());
-    reads_in_flight_.erase(it);
-  }
-}
-
-void RaftLoop::release_reads() {
-  uint64_t applied = applied_index_.load();
-  auto end = reads_awaiting_apply_.upper_bound(applied);
-  for (auto it = reads_awaiting_apply_.begin(); it != end; ++it) it->second.done(true);
-  reads_awaiting_apply_.erase(reads_awaiting_apply_.begin(), end);
-  reads_awaiting_.store(!reads_awaiting_apply_.empty());
-}
-
-void RaftLoop::expire_reads(int64_t now_ns) {
-  auto expire_vec = [&](std::vector<ReadWaiter>& ws) {
-    std::vector<ReadWaiter> keep;
-    for (auto& w : ws) {
-      if (w.deadline_ns <= now_ns)
-        w.done(false);
-      else
-        keep.push_back(std::move(w));
-    }
-    ws.swap(keep);
-  };
-  for (auto it = reads_in_flight_.begin(); it != reads_in_flight_.end();) {
-    expire_vec(it->second);
-    it = it->second.empty() ? reads_in_flight_.erase(it) : std::next(it);
-  }
-  for (auto it = reads_awaiting_apply_.begin(); it != reads_awaiting_apply_.end();) {
-    if (it->second.deadline_ns <= now_ns) {
-      it->second.done(false);
-      it = reads_awaiting_apply_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  expire_vec(reads_retry_);
 }
 
 void RaftLoop::schedule_tick() {

@@ -152,6 +152,9 @@ class RaftLoop {
   void schedule_ttl_poll();
   void on_tick();
   void on_ttl_poll();
+  // Reads (raft_loop_reads.cc).
+  bool forwarded_round_open() const;
+  void start_next_read_round();  // reads_next_ -> a round, unless one is held back
   void start_read_round(std::vector<ReadWaiter> waiters);
   void process_ready();
   // Calls the `processed` callbacks of the batches being handled (see receive()).
@@ -236,6 +239,9 @@ class RaftLoop {
   // own, then loads the other's): no read is left waiting for an index already applied.
   std::atomic<bool> reads_awaiting_{false};
   std::vector<ReadWaiter> reads_retry_;  // no leader yet
+  std::vector<ReadWaiter> reads_next_;   // for the next round (see forwarded_round_open)
+  std::string forwarded_ctx_;            // this follower's latest forwarded round
+  int64_t forwarded_since_ns_ = 0;
   bool bootstrap_checked_ = false;
   int64_t next_publish_ns_ = 0;
   int64_t leaderless_since_ns_ = 0;  // when this member last lost its leader (0: has one)

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <future>
 #include <mutex>
+#include <thread>
 
 #include "consensus/memory_log_storage.h"
 #include "store/member_table.h"
@@ -223,4 +224,123 @@ TEST_CASE("raft loop: a received batch is reported processed after the answers i
   });
   REQUIRE(f.wait_for(10s) == std::future_status::ready);
   CHECK(f.get());
+}
+
+namespace {
+
+// A member made a follower of member 2 (term 100), with its sent messages recorded.
+struct Follower {
+  std::mutex mu;
+  std::vector<consensus::Message> sent;
+  std::unique_ptr<Member> m;
+
+  Follower() {
+    server::RaftLoopOptions o;
+    o.election_ticks = 100000;  // stays a follower without further heartbeats
+    o.send = [this](std::vector<consensus::Message> msgs) {
+      std::lock_guard lock(mu);
+      for (auto& msg : msgs) sent.push_back(std::move(msg));
+    };
+    m = std::make_unique<Member>(o);
+    REQUIRE_FALSE(m->write(set("/a", "1")).internal_error);
+    consensus::Message hb;
+    hb.type = consensus::MessageType::kHeartbeat;
+    hb.from = 2;
+    hb.to = 1;
+    hb.term = 100;
+    step({hb});
+  }
+
+  // Steps msgs and returns once the raft loop has handled them and everything queued before.
+  void step(std::vector<consensus::Message> msgs) {
+    std::promise<void> done;
+    auto f = done.get_future();
+    m->loop->receive(std::move(msgs), [&done] { done.set_value(); });
+    REQUIRE(f.wait_for(10s) == std::future_status::ready);
+  }
+
+  std::vector<std::string> forwarded_reads() {
+    std::lock_guard lock(mu);
+    std::vector<std::string> out;
+    for (const auto& s : sent) {
+      if (s.type == consensus::MessageType::kReadIndex && s.to == 2) out.push_back(s.context);
+    }
+    return out;
+  }
+
+  // Waits (bounded) until n read rounds have been forwarded; returns their contexts.
+  std::vector<std::string> wait_forwarded(size_t n) {
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (forwarded_reads().size() < n && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(1ms);
+    }
+    auto got = forwarded_reads();
+    REQUIRE(got.size() == n);
+    return got;
+  }
+
+  void answer(const std::string& context) {
+    consensus::Message r;
+    r.type = consensus::MessageType::kReadIndexResp;
+    r.from = 2;
+    r.to = 1;
+    r.term = 100;
+    r.index = 1;
+    r.context = context;
+    step({r});
+  }
+};
+
+struct ReadDone {
+  std::promise<bool> p;
+  std::future<bool> f = p.get_future();
+  std::function<void(bool)> cb() {
+    return [this](bool ok) { p.set_value(ok); };
+  }
+  bool done() { return f.wait_for(0s) == std::future_status::ready; }
+  bool ok() {
+    REQUIRE(f.wait_for(10s) == std::future_status::ready);
+    return f.get();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("raft loop: a follower keeps one read round forwarded; later reads share the next") {
+  Follower fw;
+  ReadDone r1, r2, r3;
+  fw.m->loop->read_barrier(r1.cb());
+  auto first = fw.wait_forwarded(1);
+  fw.m->loop->read_barrier(r2.cb());
+  fw.m->loop->read_barrier(r3.cb());
+  fw.step({});  // both reads have been handled: they wait, nothing more is forwarded
+  CHECK(fw.forwarded_reads().size() == 1);
+  CHECK_FALSE(r2.done());
+
+  fw.answer(first[0]);  // releases the first read and forwards one round for the other two
+  CHECK(r1.ok());
+  auto rounds = fw.wait_forwarded(2);
+  CHECK(rounds[1] != rounds[0]);
+  CHECK_FALSE(r2.done());
+  fw.answer(rounds[1]);
+  CHECK(r2.ok());
+  CHECK(r3.ok());
+  CHECK(fw.forwarded_reads().size() == 2);
+}
+
+TEST_CASE("raft loop: a forwarded read round unanswered for two heartbeats holds nothing back") {
+  Follower fw;
+  ReadDone lost, next;
+  fw.m->loop->read_barrier(lost.cb());
+  auto first = fw.wait_forwarded(1);
+  fw.m->loop->read_barrier(next.cb());
+  fw.step({});
+  CHECK(fw.forwarded_reads().size() == 1);
+  fw.m->now += 1'000'000'000;          // the first round is now 1 s old (heartbeat interval 10 ms)
+  auto rounds = fw.wait_forwarded(2);  // the next tick forwards the waiting read
+  fw.answer(rounds[1]);
+  CHECK(next.ok());
+  CHECK_FALSE(lost.done());  // the lost round's read still waits for its answer or deadline
+  fw.answer(first[0]);
+  CHECK(lost.ok());
 }
