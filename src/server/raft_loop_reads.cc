@@ -10,11 +10,11 @@ using consensus::RequestOutcome;
 bool RaftLoop::forwarded_round_open() const {
   // A follower keeps one forwarded round in flight, as etcd's linearizable read loop does:
   // reads arriving meanwhile share the next round instead of each drain forwarding its own
-  // (a three-member qget through a follower: 8-27 % less CPU per read, docs/benchmarks.md).
+  // (a three-member qget through a follower: ~10 % less CPU per read, docs/benchmarks.md).
   // A leader's own rounds need no such rule: the core already runs one heartbeat round at a
   // time and queues the requests behind it. A forwarded round unanswered for two heartbeat
   // intervals (lost with a leader change or a dropped connection) holds nothing back: its
-  // own reads still wait for their deadline, as before.
+  // own reads still wait for a late answer or their deadline, as before.
   if (forwarded_ctx_.empty() || core_->role() != consensus::Role::kFollower) return false;
   if (!reads_in_flight_.contains(forwarded_ctx_)) return false;
   return clock_() - forwarded_since_ns_ < 2 * options_.tick_ns;
