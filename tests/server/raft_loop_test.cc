@@ -7,12 +7,13 @@
 #include <filesystem>
 #include <future>
 #include <mutex>
-#include <thread>
 
+#include "../wait_until.h"
 #include "consensus/memory_log_storage.h"
 #include "store/member_table.h"
 
 using namespace larch;
+using larch::testing::wait_until;
 using namespace std::chrono_literals;
 
 namespace {
@@ -120,13 +121,11 @@ TEST_CASE("raft loop: the leader expires a TTL key and watchers get the expire e
   c.expiration_ns = m.now.load() + 1'000'000'000;
   REQUIRE(m.write(c).result.error_code == 0);
   m.now += 2'000'000'000;  // the expiry is now in the past: the next poll proposes Expire
-  auto deadline = std::chrono::steady_clock::now() + 10s;
   // GETs see the key gone as soon as it is applied; the counter follows a moment later.
-  while (m.get("/ttl").find("\"errorCode\":100") == std::string::npos ||
-         m.counters.snapshot().expire_count == 0) {
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-    std::this_thread::sleep_for(5ms);
-  }
+  REQUIRE(wait_until([&] {
+    return m.get("/ttl").find("\"errorCode\":100") != std::string::npos &&
+           m.counters.snapshot().expire_count != 0;
+  }));
   REQUIRE(m.counters.snapshot().expire_count == 1);
 }
 
@@ -138,11 +137,7 @@ TEST_CASE("raft loop: the log is compacted every compact_every entries") {
   o.compact_log = [&](uint64_t index, uint64_t) { compacted_to = index; };
   Member m(o);
   for (int i = 0; i < 120; ++i) m.write(set("/c" + std::to_string(i % 7), "v"));
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (compacted_to.load() == 0) {
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-    std::this_thread::sleep_for(1ms);
-  }
+  REQUIRE(wait_until([&] { return compacted_to.load() != 0; }));
   REQUIRE(compacted_to.load() >= 40);
 }
 
@@ -270,10 +265,7 @@ struct Follower {
 
   // Waits (bounded) until n read rounds have been forwarded; returns their contexts.
   std::vector<std::string> wait_forwarded(size_t n) {
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (forwarded_reads().size() < n && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(1ms);
-    }
+    wait_until([&] { return forwarded_reads().size() >= n; });
     auto got = forwarded_reads();
     REQUIRE(got.size() == n);
     return got;

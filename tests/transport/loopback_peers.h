@@ -1,8 +1,8 @@
 #pragma once
 // Loopback test peers for the Transport tests: a real PeerHandler behind http::accept_loop
 // (PeerListener), a peer that accepts and reads but never answers (SilentPeer), one that
-// answers with scripted raw bytes (ScriptedPeer), a port with
-// nothing listening (closed_port), and a bounded wait helper. Each server runs its own
+// answers with scripted raw bytes (ScriptedPeer) and a port with nothing listening
+// (closed_port); the bounded wait is the shared tests/wait_until.h. Each server runs its own
 // io_context on its own thread; stop() tears it down hard (as a crashed member would: the
 // sockets of its open connections are closed without a response).
 #include <atomic>
@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "../wait_until.h"
 #include "consensus/message.h"
 #include "http/listener.h"
 #include "transport/peer_handler.h"
@@ -48,17 +49,7 @@ inline consensus::Message typed(consensus::MessageType type, consensus::NodeId f
   return m;
 }
 
-// Polls `pred` until it holds or `timeout` passes; returns its final value. The short poll
-// interval is not an assertion: only the deadline bounds the test.
-template <class Pred>
-bool wait_until(Pred pred, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() >= deadline) return pred();
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
-}
+using larch::testing::wait_until;
 
 // Collects what a PeerHandler delivers (called on the listener's thread).
 class Inbox {
