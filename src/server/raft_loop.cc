@@ -396,10 +396,15 @@ void RaftLoop::maybe_compact() {
   uint64_t applied = keys_.applied_index();
   if (!options_.compact_log || applied < last_compaction_ + options_.compact_every) return;
   if (applied <= options_.compact_keep) return;
-  keys_.sync();  // the key space must hold everything the dropped entries did
   last_compaction_ = applied;
   uint64_t upto = applied - options_.compact_keep;
-  asio::post(ioc_, [this, upto] { compact_log(upto); });
+  // The key space must durably hold everything the dropped entries did. The keys.db writer
+  // makes it so (its fsync may wait behind its own flush): apply goes on meanwhile, and the
+  // raft thread drops the entries once the file is durable.
+  asio::post(flush_ioc_, [this, upto] {
+    keys_.sync([this] { readers_.store_changed(); });
+    asio::post(ioc_, [this, upto] { compact_log(upto); });
+  });
 }
 
 void RaftLoop::compact_log(uint64_t upto) {

@@ -262,11 +262,10 @@ bool KeyStore::flush(const std::function<void()>& committed) {
   return impl_->flush_locked(committed, false);
 }
 
-void KeyStore::sync() {
+void KeyStore::sync(const std::function<void()>& committed) {
   Impl& im = *impl_;
-  if (im.in_batch) throw std::logic_error("KeyStore::sync inside a batch");
   std::lock_guard lock(im.db_mu);
-  im.with_full_sync([&] { im.flush_locked({}, true); });
+  im.with_full_sync([&] { im.flush_locked(committed, true); });
 }
 
 namespace {

@@ -90,9 +90,10 @@ class KeyStore {
   // std::runtime_error on a SQLite failure: abandon the store (fail fast; the log replays).
   bool flush(const std::function<void()>& committed = {});
 
-  // Flushes, then makes the file durable (fsync), so the raft log below applied_index() may
-  // be dropped. Outside a batch only. Costs one fsync; called once per log compaction.
-  void sync();
+  // flush(committed) that also makes the file durable (fsync): the raft log up to the last
+  // batch committed before the call may then be dropped. Any thread, like flush() (a batch
+  // still open is not part of it). Costs one fsync; called once per log compaction.
+  void sync(const std::function<void()>& committed = {});
   // Destroying the store discards an open batch (as a crash would) and flushes queued ones.
 
   // Replaces the whole key space (nodes, history, members, meta) with `image`, the bytes of

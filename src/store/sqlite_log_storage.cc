@@ -19,6 +19,12 @@ struct TermRun {
   uint64_t term;
 };
 
+// Rows below the snapshot deleted per transaction, beyond as many as the transaction appends:
+// a compaction no longer deletes --snapshot-count rows at once (~0.2 s with the raft thread,
+// and so every write, stalled); the rows go a chunk at a time with the appends that follow,
+// faster than the log grows, so they are gone long before the next compaction.
+constexpr uint64_t kTrimRowsExtra = 32;
+
 }  // namespace
 
 struct SqliteLogStorage::Impl {
@@ -33,7 +39,7 @@ struct SqliteLogStorage::Impl {
     tx.emplace(db);
     insert = db.prepare("INSERT INTO entries(idx, term, type, data) VALUES(?1, ?2, ?3, ?4)");
     truncate_from = db.prepare("DELETE FROM entries WHERE idx>=?1");
-    drop_through = db.prepare("DELETE FROM entries WHERE idx<=?1");
+    drop_below = db.prepare("DELETE FROM entries WHERE idx<?1");
     set_state = db.prepare("UPDATE state SET value=?2 WHERE name=?1");
     range = db.prepare(
         "SELECT idx, term, type, data FROM entries WHERE idx>=?1 AND idx<?2 "
@@ -56,16 +62,43 @@ struct SqliteLogStorage::Impl {
     snap_index = read_state("snapshot_index");
     snap_term = read_state("snapshot_term");
     last = snap_index;
+    dead_from = snap_index + 1;
     Statement st = db.prepare("SELECT idx, term FROM entries ORDER BY idx");
     auto q = st.use();
     while (q.step()) {
       auto idx = static_cast<uint64_t>(q.col_int(0));
       auto t = static_cast<uint64_t>(q.col_int(1));
+      if (idx <= snap_index) {  // left by a compaction; still to be trimmed
+        dead_from = std::min(dead_from, idx);
+        continue;
+      }
       if (idx != last + 1)
         throw std::runtime_error(db.path() + ": raft log has a gap at " + std::to_string(last + 1));
       if (runs.empty() || runs.back().term != t) runs.push_back({idx, t});
       last = idx;
     }
+  }
+
+  // Rows at or below the snapshot that are still in the file.
+  uint64_t dead_rows() const { return dead_from <= snap_index ? snap_index + 1 - dead_from : 0; }
+
+  // Inside a transaction: deletes up to `rows` of the rows below the snapshot, oldest first.
+  void trim(uint64_t rows) {
+    if (dead_rows() == 0) return;
+    uint64_t end = std::min(snap_index + 1, dead_from + rows);
+    drop_below.use().bind_int(1, static_cast<int64_t>(end)).run();
+    dead_from = end;
+  }
+
+  // Inside a transaction: the log now starts after (index, term). Rows above index go now
+  // (they conflict, or a later append would meet them); rows at or below it stay as trim()'s
+  // work.
+  void move_snapshot(uint64_t index, uint64_t term, bool keep_suffix) {
+    if (!keep_suffix) truncate_from.use().bind_int(1, static_cast<int64_t>(index) + 1).run();
+    put_state("snapshot_index", index);
+    put_state("snapshot_term", term);
+    // snap_index is still the old snapshot: every row from there up is now below the new one.
+    dead_from = std::min(dead_from, snap_index + 1);
   }
 
   void put_state(const char* name, uint64_t v) {
@@ -103,9 +136,10 @@ struct SqliteLogStorage::Impl {
 
   SqliteDb db;
   std::optional<SqliteTransaction> tx;
-  Statement insert, truncate_from, drop_through, set_state, range;
+  Statement insert, truncate_from, drop_below, set_state, range;
   HardState hs;
   uint64_t snap_index = 0, snap_term = 0, last = 0;
+  uint64_t dead_from = 1;  // lowest index that may still have a row below the snapshot
   std::vector<TermRun> runs;
 };
 
@@ -126,6 +160,9 @@ uint64_t SqliteLogStorage::snapshot_index() const {
 }
 uint64_t SqliteLogStorage::snapshot_term() const {
   return impl_->snap_term;
+}
+uint64_t SqliteLogStorage::dead_rows() const {
+  return impl_->dead_rows();
 }
 
 std::optional<uint64_t> SqliteLogStorage::term(uint64_t i) const {
@@ -178,6 +215,7 @@ void SqliteLogStorage::persist(const HardState& hs, const std::vector<Entry>& en
       im.put_state("vote", hs.vote);
       im.put_state("commit", hs.commit);
     }
+    im.trim(entries.size() - skip + kTrimRowsExtra);
   });
   if (append) {
     im.append_runs(entries, skip);
@@ -190,15 +228,7 @@ void SqliteLogStorage::compact(uint64_t upto_index, uint64_t upto_term) {
   Impl& im = *impl_;
   if (upto_index <= im.snap_index) return;
   bool keep_suffix = upto_index <= im.last && im.term(upto_index) == upto_term;
-  im.tx->run([&] {
-    if (keep_suffix) {
-      im.drop_through.use().bind_int(1, static_cast<int64_t>(upto_index)).run();
-    } else {
-      im.truncate_from.use().bind_int(1, 0).run();
-    }
-    im.put_state("snapshot_index", upto_index);
-    im.put_state("snapshot_term", upto_term);
-  });
+  im.tx->run([&] { im.move_snapshot(upto_index, upto_term, keep_suffix); });
   if (keep_suffix) {
     im.drop_runs_below(upto_index + 1);
   } else {
@@ -213,9 +243,7 @@ void SqliteLogStorage::install_snapshot(uint64_t index, uint64_t term) {
   Impl& im = *impl_;
   uint64_t commit = std::max(im.hs.commit, index);
   im.tx->run([&] {
-    im.truncate_from.use().bind_int(1, 0).run();
-    im.put_state("snapshot_index", index);
-    im.put_state("snapshot_term", term);
+    im.move_snapshot(index, term, false);
     if (commit != im.hs.commit) im.put_state("commit", commit);
   });
   im.runs.clear();

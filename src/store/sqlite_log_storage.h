@@ -37,13 +37,17 @@ class SqliteLogStorage final : public consensus::LogStorage {
   // Drops every entry <= upto_index: the state machine holds a snapshot there. If the held
   // entry at upto_index has term upto_term, later entries are kept; otherwise (e.g. an
   // installed snapshot from the leader) the whole log is discarded (Raft §7). No-op when
-  // upto_index <= snapshot_index(). Durable when it returns.
+  // upto_index <= snapshot_index(). Durable when it returns. The dropped entries are gone
+  // for every reader at once; their rows leave the file a chunk per later persist() (more
+  // rows than it appends), so a compaction costs one small transaction instead of a stall.
   void compact(uint64_t upto_index, uint64_t upto_term);
   // See consensus::LogStorage: drops every entry, snapshot point := (index, term), commit
   // raised to >= index; one transaction (synchronous=FULL: durable when it returns).
   void install_snapshot(uint64_t index, uint64_t term) override;
   uint64_t snapshot_index() const;
   uint64_t snapshot_term() const;
+  // Rows of dropped entries (at or below snapshot_index()) still in the file.
+  uint64_t dead_rows() const;
 
  private:
   struct Impl;

@@ -137,3 +137,57 @@ TEST_CASE("compact with a mismatching term (installed snapshot) discards the log
   log.persist(HardState{4, 0, 20}, make(21, 21, 4));
   REQUIRE(log.term(21) == 4u);
 }
+
+TEST_CASE("compacted rows leave the file a chunk per later append", "[log]") {
+  test::TempDir dir;
+  std::string path = dir.file("log.db");
+  {
+    SqliteLogStorage log(path);
+    log.persist(HardState{1, 1, 1000}, make(1, 1000, 1));
+    log.compact(900, 1);
+    // Gone for every reader at once, still in the file: the compaction deleted no rows.
+    REQUIRE(log.first_index() == 901);
+    REQUIRE(log.entries(1, 901, 1 << 20).empty());
+    REQUIRE(log.dead_rows() == 900);
+    log.persist(HardState{1, 1, 1000}, make(1001, 1010, 1));
+    REQUIRE(log.dead_rows() == 900 - (10 + 32));  // the appended count and a margin
+    REQUIRE(log.entries(901, 1011, 1 << 20).size() == 110);
+  }
+  // Reopening skips the rows left below the snapshot and goes on trimming them.
+  SqliteLogStorage log(path);
+  REQUIRE(log.first_index() == 901);
+  REQUIRE(log.last_index() == 1010);
+  REQUIRE(log.dead_rows() == 900 - 42);
+  REQUIRE(log.entries(901, 1011, 1 << 20).size() == 110);
+  for (uint64_t i = 1011; log.dead_rows() > 0; ++i) {
+    REQUIRE(i < 1100);
+    log.persist(HardState{1, 1, i}, make(i, i, 1));
+  }
+  REQUIRE(log.entries(901, 1100, 1 << 20).front().index == 901);
+  // A second compaction while nothing is left over.
+  log.compact(1000, 1);
+  REQUIRE(log.dead_rows() == 100);
+}
+
+TEST_CASE("an installed snapshot drops the entries above it at once, those below lazily", "[log]") {
+  test::TempDir dir;
+  std::string path = dir.file("log.db");
+  {
+    SqliteLogStorage log(path);
+    log.persist(HardState{1, 0, 3}, make(1, 50, 1));
+    log.install_snapshot(20, 2);
+    REQUIRE(log.first_index() == 21);
+    REQUIRE(log.last_index() == 20);
+    REQUIRE(log.dead_rows() == 20);
+    // The old rows 21..50 must not survive: appending 21.. would otherwise collide with them.
+    log.persist(HardState{2, 0, 20}, make(21, 25, 2));
+    REQUIRE(log.term(25) == 2u);
+    REQUIRE(log.dead_rows() == 0);  // 20 rows <= 5 appended + the margin
+  }
+  SqliteLogStorage log(path);
+  REQUIRE(log.first_index() == 21);
+  REQUIRE(log.last_index() == 25);
+  auto es = log.entries(21, 26, 1 << 20);
+  REQUIRE(es.size() == 5);
+  REQUIRE(es.front().term == 2u);
+}
