@@ -322,6 +322,8 @@ bool RaftLoop::needs_persist(const consensus::Ready& rd) const {
 void RaftLoop::apply_entries(const std::vector<consensus::Entry>& entries) {
   std::vector<std::pair<PendingTable::Done, http::WriteReply>> done;
   std::vector<store::Event> events;
+  done.reserve(entries.size());
+  events.reserve(entries.size());
   keys_.begin_batch();
   for (const auto& e : entries) {
     if (e.index <= keys_.applied_index()) continue;

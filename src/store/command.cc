@@ -85,7 +85,9 @@ bool valid_op(uint8_t op) {
 
 std::string encode_command(const Command& cmd) {
   std::string out;
-  out.reserve(24 + cmd.key.size() + cmd.value.size() +
+  // Exactly one allocation: 3 header bytes, at most 3 length varints and 4 number varints of
+  // up to 10 bytes each, and the strings.
+  out.reserve(3 + 7 * 10 + cmd.key.size() + cmd.value.size() +
               (cmd.prev_value ? cmd.prev_value->size() : 0));
   uint8_t flags = (cmd.dir ? kDir : 0) | (cmd.recursive ? kRecursive : 0) |
                   (cmd.refresh ? kRefresh : 0) | (cmd.prev_value ? kHasPrevValue : 0) |
