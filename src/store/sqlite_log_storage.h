@@ -46,7 +46,9 @@ class SqliteLogStorage final : public consensus::LogStorage {
   void install_snapshot(uint64_t index, uint64_t term) override;
   uint64_t snapshot_index() const;
   uint64_t snapshot_term() const;
-  // Rows of dropped entries (at or below snapshot_index()) still in the file.
+  // Rows of dropped entries (at or below snapshot_index()) that may still be in the file: an
+  // upper bound (an installed snapshot beyond the log's end counts indexes that never had a
+  // row).
   uint64_t dead_rows() const;
 
  private:
