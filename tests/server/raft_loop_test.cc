@@ -134,11 +134,22 @@ TEST_CASE("raft loop: the log is compacted every compact_every entries") {
   o.compact_every = 50;
   o.compact_keep = 10;
   std::atomic<uint64_t> compacted_to{0};
-  o.compact_log = [&](uint64_t index, uint64_t) { compacted_to = index; };
+  std::atomic<uint64_t> file_held{0};
+  std::atomic<store::KeyStore*> keys{nullptr};
+  o.compact_log = [&](uint64_t index, uint64_t) {
+    // What the file held (durably: sync) when the log was dropped; the periodic flush alone
+    // (once a second) would be far behind here.
+    file_held = keys.load()->flushed_index();
+    compacted_to = index;
+  };
   Member m(o);
+  keys = m.keys.get();
   for (int i = 0; i < 120; ++i) m.write(set("/c" + std::to_string(i % 7), "v"));
   REQUIRE(wait_until([&] { return compacted_to.load() != 0; }));
   REQUIRE(compacted_to.load() >= 40);
+  // The key space covered every entry applied when the compaction was decided, i.e. the
+  // dropped ones and the compact_keep entries after them.
+  REQUIRE(file_held.load() >= compacted_to.load() + 10);
 }
 
 TEST_CASE("raft loop: a membership change reaches transport, core and key space in order") {
