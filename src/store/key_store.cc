@@ -4,8 +4,10 @@
 
 #include <atomic>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 #include <stdexcept>
+#include <system_error>
 
 #include "store/applier.h"
 #include "store/history_table.h"
@@ -19,6 +21,20 @@
 
 namespace larch::store {
 namespace {
+
+constexpr int64_t kCheckpointBytes = 32 << 20;  // keys.db WAL size that triggers a checkpoint
+
+// The scratch copy install_snapshot makes of an image of another page size (and its
+// journal); one left by a crash mid-install is removed at the next open or install. Removal
+// never throws: it runs on error paths, and a leftover copy is only wasted space.
+std::string scratch_path(const std::string& db_path) {
+  return db_path + ".pages";
+}
+void remove_scratch(const std::string& path) {
+  std::error_code ignored;
+  std::filesystem::remove(path, ignored);
+  std::filesystem::remove(path + "-journal", ignored);
+}
 
 // Meta rows later builds added; old files (and snapshot images made from them) lack them.
 void add_missing_meta(SqliteDb& db) {
@@ -46,14 +62,17 @@ struct KeyStore::Impl {
   Impl(const std::string& path, uint64_t limit)
       : db(path, SqliteDb::Mode::kReadWriteCreate), live(limit), history_limit(limit) {
     ensure_format(db, kKeySpaceFormat, true);
+    remove_scratch(scratch_path(path));
     // Files created before applied_term / conf_index existed gain their rows (0: term
     // unknown; no membership seeded).
     add_missing_meta(db);
     db.exec("PRAGMA journal_mode=WAL");
     db.exec("PRAGMA synchronous=NORMAL");
-    // Fewer, larger checkpoints (each one fsyncs the main file) and a page cache that holds
-    // the hot part of the key space.
-    db.exec("PRAGMA wal_autocheckpoint=8192");
+    // Fewer, larger checkpoints (each one fsyncs the main file): every 32 MiB of WAL,
+    // whatever the file's page size; and a page cache that holds the hot part of the key
+    // space.
+    db.exec("PRAGMA wal_autocheckpoint=" +
+            std::to_string(kCheckpointBytes / db.query_int("PRAGMA page_size")));
     db.exec("PRAGMA cache_size=-65536");
     nodes.emplace(db);
     history.emplace(db);
@@ -329,6 +348,20 @@ CheckedImage check_image(const std::string& image) {
   return out;
 }
 
+// The database in `db` copied to a file at scratch_path with `page_size` pages, opened.
+// An in-memory database cannot change its page size (VACUUM keeps it, a backup into one
+// refuses), so the copy goes through a file: VACUUM INTO writes it, a VACUUM there (rollback
+// mode) changes the page size. Throws std::runtime_error.
+std::unique_ptr<SqliteDb> with_page_size(SqliteDb& db, int64_t page_size,
+                                         const std::string& scratch_path) {
+  remove_scratch(scratch_path);
+  Statement into = db.prepare("VACUUM INTO ?1");
+  into.use().bind_text(1, scratch_path).run();
+  auto out = std::make_unique<SqliteDb>(scratch_path, SqliteDb::Mode::kReadWriteCreate);
+  out->change_page_size(page_size);
+  return out;
+}
+
 }  // namespace
 
 std::optional<std::string> KeyStore::install_snapshot(const std::string& image) {
@@ -343,14 +376,21 @@ std::optional<std::string> KeyStore::install_snapshot(const std::string& image) 
   } catch (const std::exception& e) {
     return std::string("snapshot image rejected: ") + e.what();
   }
-  // A WAL-mode destination cannot change its page size in a backup (SQLITE_READONLY). Larch
-  // always uses SQLite's default, so a mismatch means a foreign image.
+  // A WAL-mode destination cannot change its page size in a backup (SQLITE_READONLY). Files
+  // of older builds (and their images) have 4 KiB pages, newer ones 16 KiB: the image is
+  // rebuilt with the store's page size first.
   int64_t page_size = im.db.query_int("PRAGMA page_size");
-  if (src.page_size != page_size) {
-    return "snapshot image rejected: page size " + std::to_string(src.page_size) +
-           " differs from the store's " + std::to_string(page_size);
+  bool converted = src.page_size != page_size;
+  std::string scratch = scratch_path(im.db.path());
+  if (converted) {
+    try {
+      src.db = with_page_size(*src.db, page_size, scratch);
+    } catch (const std::exception& e) {
+      remove_scratch(scratch);
+      return "snapshot image rejected: converting its " + std::to_string(src.page_size) +
+             "-byte pages to " + std::to_string(page_size) + ": " + e.what();
+    }
   }
-
   // One backup step of all pages = one write transaction on the live file: readers on other
   // connections keep their old snapshot and see the new key space only once it commits.
   // synchronous=FULL for that commit fsyncs the WAL (and, with it, every earlier frame).
@@ -367,6 +407,10 @@ std::optional<std::string> KeyStore::install_snapshot(const std::string& image) 
   if (step_rc != SQLITE_DONE || rc != SQLITE_OK) {
     throw std::runtime_error(im.db.path() + ": snapshot install failed: " +
                              sqlite3_errstr(step_rc != SQLITE_DONE ? step_rc : rc));
+  }
+  if (converted) {
+    src.db.reset();  // close the scratch copy before removing it
+    remove_scratch(scratch);
   }
   im.load();
   return std::nullopt;

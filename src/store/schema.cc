@@ -57,6 +57,8 @@ int64_t read_application_id(SqliteDb& db, const FileFormat& fmt) {
 }
 
 void create_schema(SqliteDb& db, const FileFormat& fmt) {
+  // Takes effect with the first write to the empty file (before WAL mode is set).
+  db.exec("PRAGMA page_size=" + std::to_string(fmt.page_size));
   db.exec("BEGIN IMMEDIATE");
   try {
     db.exec(fmt.ddl);
@@ -71,8 +73,8 @@ void create_schema(SqliteDb& db, const FileFormat& fmt) {
 
 }  // namespace
 
-const FileFormat kKeySpaceFormat{0x4C524B53 /* "LRKS" */, 1, "key-space", kKeySpaceDdl};
-const FileFormat kRaftLogFormat{0x4C52524C /* "LRRL" */, 1, "raft log", kRaftLogDdl};
+const FileFormat kKeySpaceFormat{0x4C524B53 /* "LRKS" */, 1, "key-space", kKeySpaceDdl, 16384};
+const FileFormat kRaftLogFormat{0x4C52524C /* "LRRL" */, 1, "raft log", kRaftLogDdl, 4096};
 
 void ensure_format(SqliteDb& db, const FileFormat& fmt, bool writable) {
   int64_t app_id = read_application_id(db, fmt);

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <stdexcept>
+#include <string>
 
 namespace larch::store {
 
@@ -52,6 +53,14 @@ int64_t SqliteDb::query_int(std::string_view sql) {
   auto use = st.use();
   if (!use.step()) return 0;
   return use.col_int(0);
+}
+
+void SqliteDb::change_page_size(int64_t page_size) {
+  exec("PRAGMA page_size=" + std::to_string(page_size));
+  exec("VACUUM");
+  if (query_int("PRAGMA page_size") != page_size) {
+    throw std::runtime_error(path_ + ": VACUUM kept the old page size");
+  }
 }
 
 }  // namespace larch::store

@@ -26,6 +26,10 @@ class SqliteDb {
   Statement prepare(std::string_view sql);
   // Runs a single-value query (e.g. a PRAGMA) and returns column 0 as an integer.
   int64_t query_int(std::string_view sql);
+  // Rebuilds the file with `page_size`-byte pages (PRAGMA page_size + VACUUM). SQLite can do
+  // so only for a file in rollback-journal mode: a WAL file or an in-memory database keeps
+  // its page size, which is reported by throwing std::runtime_error.
+  void change_page_size(int64_t page_size);
 
   const std::string& path() const { return path_; }
   sqlite3* handle() { return db_; }

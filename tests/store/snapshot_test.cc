@@ -225,6 +225,39 @@ TEST_CASE("snapshot image installs a full copy of the key space", "[snapshot]") 
   REQUIRE(observe(*dst.store, *dst.reader) == observe(*src.store, *src.reader));
 }
 
+TEST_CASE("snapshot images install between key spaces of different page sizes", "[snapshot]") {
+  // A member of an older build (4 KiB pages) and one of this build (16 KiB) exchange images
+  // both ways: the installed copy takes the receiver's page size.
+  auto [src_pages, dst_pages] = GENERATE(std::pair{4096, 16384}, std::pair{16384, 4096});
+  TempDir dir;
+  auto file_with_pages = [&](const std::string& name, int pages) {
+    std::string path = dir.file(name);
+    KeyStore::open(path, 20);
+    if (pages != file_page_size(path)) rebuild_with_page_size(path, pages);
+    return path;
+  };
+  TermStore src(file_with_pages("src.db", src_pages), 20);
+  populate(src);
+  Observed want = observe(*src.store, *src.reader);
+  auto img = make_snapshot_image(src.path, nullptr);
+  REQUIRE(img);
+  REQUIRE(img->bytes.size() % src_pages == 0);
+
+  TermStore dst(file_with_pages("dst.db", dst_pages), 20);
+  dst.run(cmd(OpType::kSet, "/mine", "m"));
+  auto err = dst.store->install_snapshot(img->bytes);
+  INFO(err.value_or(""));
+  REQUIRE_FALSE(err);
+  dst.reader->end_snapshot();
+  REQUIRE(observe(*dst.store, *dst.reader) == want);
+  REQUIRE(file_page_size(dst.path) == dst_pages);
+  REQUIRE_FALSE(std::filesystem::exists(dst.path + ".pages"));  // the scratch copy is gone
+  dst.reader.reset();
+  dst.store = KeyStore::open(dst.path, 20);
+  dst.reader = KeyReader::open(dst.path);
+  REQUIRE(observe(*dst.store, *dst.reader) == want);
+}
+
 TEST_CASE("bad snapshot images are rejected and leave the store untouched", "[snapshot]") {
   TempDir dir;
   TermStore src(dir.file("src.db"));

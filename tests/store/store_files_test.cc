@@ -2,8 +2,10 @@
 #include <sqlite3.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 
+#include "store/schema.h"
 #include "store/sqlite_log_storage.h"
 #include "store_test_util.h"
 
@@ -114,4 +116,37 @@ TEST_CASE("foreign, corrupt and newer files are rejected with a clear error", "[
   SECTION("a reader needs an existing, initialised key space") {
     REQUIRE_THROWS_AS(KeyReader::open(dir.file("missing.db")), std::runtime_error);
   }
+}
+
+TEST_CASE("new files get their format's page size; a 4 KiB key space of an older build works",
+          "[files]") {
+  TempDir dir;
+  std::string kv = dir.file("kv.db"), log = dir.file("log.db");
+  KeyStore::open(kv, 10);
+  { SqliteLogStorage s(log); }
+  REQUIRE(file_page_size(kv) == kKeySpaceFormat.page_size);
+  REQUIRE(kKeySpaceFormat.page_size == 16384);
+  REQUIRE(file_page_size(log) == 4096);
+
+  rebuild_with_page_size(kv, 4096);
+  {
+    auto store = KeyStore::open(kv, 10);
+    store->begin_batch();
+    for (uint64_t i = 1; i <= 50; ++i) {
+      store->apply(i, 1, cmd(OpType::kSet, "/k/" + std::to_string(i), std::string(500, 'v')));
+    }
+    store->commit_batch();
+    store->flush();
+  }
+  REQUIRE(file_page_size(kv) == 4096);  // an existing file keeps its pages
+  // A scratch copy left by a crash during a snapshot install is removed at open.
+  std::ofstream(kv + ".pages") << "partial copy";
+  std::ofstream(kv + ".pages-journal") << "x";
+  auto store = KeyStore::open(kv, 10);
+  REQUIRE_FALSE(std::filesystem::exists(kv + ".pages"));
+  REQUIRE_FALSE(std::filesystem::exists(kv + ".pages-journal"));
+  REQUIRE(store->applied_index() == 50);
+  auto reader = KeyReader::open(kv);
+  REQUIRE(reader->get("/k/50", false, false, kNow).body.find(std::string(500, 'v')) !=
+          std::string::npos);
 }

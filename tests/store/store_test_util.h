@@ -12,6 +12,7 @@
 #include "store/command.h"
 #include "store/key_reader.h"
 #include "store/key_store.h"
+#include "store/sqlite_db.h"
 
 namespace larch::store::test {
 
@@ -112,6 +113,20 @@ inline Command random_command(std::mt19937_64& rng, int step, int64_t now, uint6
   }
   if (rng() % 4 == 0 && c.op != OpType::kExpire) c.expiration_ns = now + kSec;
   return c;
+}
+
+// The page size of the SQLite file at path (closed or open elsewhere).
+inline int64_t file_page_size(const std::string& path) {
+  SqliteDb db(path, SqliteDb::Mode::kReadOnly);
+  return db.query_int("PRAGMA page_size");
+}
+
+// Rebuilds the closed key-space file at path with another page size, as a file of an older
+// build (4 KiB pages) would be; it goes back to WAL mode when a KeyStore opens it.
+inline void rebuild_with_page_size(const std::string& path, int page_size) {
+  SqliteDb db(path, SqliteDb::Mode::kReadWriteCreate);
+  db.exec("PRAGMA journal_mode=DELETE");  // WAL files cannot change their page size
+  db.change_page_size(page_size);
 }
 
 struct StoreFixture {
