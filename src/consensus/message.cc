@@ -30,6 +30,8 @@ const char* to_string(MessageType type) {
       return "MsgProp";
     case MessageType::kSnapshot:
       return "MsgSnap";
+    case MessageType::kTransferLeader:
+      return "MsgTransferLeader";
   }
   return "MsgUnknown";
 }

@@ -10,6 +10,7 @@
 //   kHeartbeat     commit = min(follower match, leader commit); context = read-index round.
 //   kHeartbeatResp context echoes the heartbeat's.
 //   kTimeoutNow    ask the receiver to campaign at once (leadership transfer).
+//   kTransferLeader follower -> leader: hand leadership to me (`from`); the leader decides.
 //   kReadIndex     follower -> leader, context = caller's ctx (term 0: a forwarded request).
 //   kReadIndexResp leader -> follower, index = read index, context = caller's ctx.
 //   kPropose       follower -> leader, entries = the forwarded proposals (term 0).
@@ -39,8 +40,9 @@ enum class MessageType : uint8_t {
   kReadIndexResp = 11,
   kPropose = 12,
   kSnapshot = 13,
+  kTransferLeader = 14,
 };
-constexpr uint8_t kMaxMessageType = 13;
+constexpr uint8_t kMaxMessageType = 14;
 
 // Context value on vote requests caused by a leadership transfer: lets them through the
 // check-quorum lease of the other members (etcd's campaignTransfer).

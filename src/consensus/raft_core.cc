@@ -30,6 +30,7 @@ void RaftCore::tick() {
   } else {
     tick_election();
   }
+  tick_parked();
 }
 
 void RaftCore::tick_election() {
@@ -128,6 +129,7 @@ void RaftCore::become_leader() {
   // its "committed in this term" point.
   append_entries({Entry{}});
   bcast_append();
+  release_parked();
 }
 
 void RaftCore::campaign() {

@@ -47,8 +47,12 @@ class RaftCore {
   // Handles one message from a peer (messages with m.to != id() are ignored).
   void step(const Message& m);
   // Replicates `data` as a normal entry. Leader: appends (kAccepted, index, term).
-  // Follower with a leader: forwards (kForwarded). Otherwise kNoLeader; kDropped while a
-  // leadership transfer is in progress or the uncommitted-bytes budget is exhausted.
+  // Follower with a leader: forwards (kForwarded). Without a known leader, or on a leader
+  // that cannot append now (a leadership transfer is in progress): kParked — held, and
+  // submitted as soon as some leader can take it (forwarded once a leader is known, appended
+  // once this node leads and takes proposals again); dropped if none can within two election
+  // timeouts. Proposals other members forwarded here are parked the same way. kDropped when
+  // the uncommitted-bytes budget (which also bounds the parked bytes) is exhausted.
   RequestResult propose(std::string data);
   // Replicates every element of `batch` as consecutive normal entries, all or none (one
   // append message per follower, or one forwarded message); as propose() otherwise, with
@@ -76,6 +80,10 @@ class RaftCore {
   // Leader only: hands leadership to `target` once it is caught up (TimeoutNow); the
   // transfer is abandoned after an election timeout. kNotLeader on non-leaders.
   RequestResult transfer_leadership(NodeId target);
+  // Follower: asks the leader to transfer leadership to this node (kForwarded; the leader
+  // starts the transfer unless one is already running or it takes no proposals). kAccepted
+  // on the leader; kNoLeader without a known leader or when this node is no voter.
+  RequestResult request_leadership();
   // Leader: the driver could not produce or deliver the snapshot for `to`; probe again
   // (which sends a new one). Without this report a snapshot times out after
   // kSnapshotTimeoutElections election timeouts.
@@ -145,6 +153,9 @@ class RaftCore {
   bool accepts_proposals() const {
     return lead_transferee_ == kNoNode && promotable() && !removing_self_;
   }
+  // Appends proposals forwarded by followers (conf changes one at a time, a second one
+  // becoming a no-op, as in etcd).
+  void append_forwarded(const std::vector<Entry>& entries);
   void handle_append_resp(const Message& m, Progress& pr);
   void handle_heartbeat_resp(const Message& m, Progress& pr);
   bool append_entries(std::vector<Entry> entries);
@@ -159,6 +170,12 @@ class RaftCore {
   bool quorum_active();
   void abort_leader_transfer() { lead_transferee_ = kNoNode; }
   void send_timeout_now(NodeId to);
+
+  // Parked proposals (raft_core_parked.cc): held while no leader can take them.
+  bool park(std::vector<Entry> entries);
+  // Submits the parked proposals if a leader can take them now (see propose()).
+  void release_parked();
+  void tick_parked();
 
   // Reads (raft_core_read.cc).
   bool committed_entry_in_current_term() const;
@@ -193,6 +210,9 @@ class RaftCore {
   SoftState prev_soft_;
   HardState prev_hard_;
   bool ready_outstanding_ = false;
+  std::vector<Entry> parked_;  // proposals waiting for a leader (any role; see propose())
+  uint64_t parked_bytes_ = 0;
+  int parked_elapsed_ = 0;  // ticks since the oldest parked proposal arrived
   std::optional<SnapshotToInstall> pending_snapshot_;  // follower: received, not installed
   bool snapshot_handed_out_ = false;                   // ... and already in a Ready
 };

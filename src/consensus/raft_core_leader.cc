@@ -19,16 +19,19 @@ RequestResult RaftCore::propose(std::vector<std::string> batch) {
   entries.reserve(batch.size());
   for (std::string& data : batch)
     entries.push_back(Entry{0, 0, EntryType::kNormal, std::move(data)});
-  if (role_ != Role::kLeader) {
-    if (lead_ == kNoNode) return {RequestOutcome::kNoLeader, kNoNode};
+  if (role_ != Role::kLeader && lead_ != kNoNode) {
     Message m;
     m.type = MessageType::kPropose;
     m.entries = std::move(entries);
     forward_to_leader(std::move(m));
     return {RequestOutcome::kForwarded, lead_};
   }
-  // During a transfer new entries would keep the transferee from catching up.
-  if (!accepts_proposals()) return {RequestOutcome::kDropped, lead_};
+  // No leader to forward to, or (leader) a transfer in progress, during which new entries
+  // would keep the transferee from catching up: held until a leader can take them.
+  if (role_ != Role::kLeader || !accepts_proposals()) {
+    if (!park(std::move(entries))) return {RequestOutcome::kDropped, lead_};
+    return {RequestOutcome::kParked, lead_};
+  }
   if (!append_entries(std::move(entries))) return {RequestOutcome::kDropped, lead_};
   // One append per follower for the whole batch (one per entry would multiply every
   // per-message cost: encoding, the follower's handling, its ack, the commit check).
@@ -127,6 +130,15 @@ void RaftCore::hand_over_if_removed() {
   if (best != kNoNode) transfer_leadership(best);
 }
 
+RequestResult RaftCore::request_leadership() {
+  if (role_ == Role::kLeader) return {RequestOutcome::kAccepted, lead_};
+  if (lead_ == kNoNode || !promotable()) return {RequestOutcome::kNoLeader, lead_};
+  Message m;
+  m.type = MessageType::kTransferLeader;
+  forward_to_leader(std::move(m));
+  return {RequestOutcome::kForwarded, lead_};
+}
+
 RequestResult RaftCore::transfer_leadership(NodeId target) {
   if (role_ != Role::kLeader) return {RequestOutcome::kNotLeader, lead_};
   if (target == config_.id) return {RequestOutcome::kAccepted, lead_};
@@ -145,24 +157,16 @@ RequestResult RaftCore::transfer_leadership(NodeId target) {
 
 void RaftCore::step_leader(const Message& m) {
   if (m.type == MessageType::kPropose) {
-    if (!accepts_proposals() || m.entries.empty()) return;
-    std::vector<Entry> ents;
-    uint64_t conf_index = 0;
-    for (const Entry& e : m.entries) {
-      if (e.type == EntryType::kConfChange) {
-        // One change at a time: a second one becomes a no-op, as in etcd.
-        if (pending_conf_index_ > log_.applied() || conf_index != 0) {
-          ents.push_back(Entry{});
-          continue;
-        }
-        conf_index = log_.last_index() + ents.size() + 1;
-      }
-      ents.push_back(Entry{0, 0, e.type, e.data});
+    if (m.entries.empty()) return;
+    if (accepts_proposals()) {
+      append_forwarded(m.entries);
+    } else {
+      park(m.entries);  // kept for whoever leads after the transfer
     }
-    if (append_entries(std::move(ents))) {
-      if (conf_index != 0) pending_conf_index_ = conf_index;
-      bcast_append();
-    }
+    return;
+  }
+  if (m.type == MessageType::kTransferLeader) {
+    if (progress_.contains(m.from) && accepts_proposals()) transfer_leadership(m.from);
     return;
   }
   if (m.type == MessageType::kReadIndex) {
@@ -178,6 +182,26 @@ void RaftCore::step_leader(const Message& m) {
   } else if (m.type == MessageType::kHeartbeatResp) {
     pr.set_recent_active(true);
     handle_heartbeat_resp(m, pr);
+  }
+}
+
+void RaftCore::append_forwarded(const std::vector<Entry>& entries) {
+  std::vector<Entry> ents;
+  uint64_t conf_index = 0;
+  for (const Entry& e : entries) {
+    if (e.type == EntryType::kConfChange) {
+      // One change at a time: a second one becomes a no-op, as in etcd.
+      if (pending_conf_index_ > log_.applied() || conf_index != 0) {
+        ents.push_back(Entry{});
+        continue;
+      }
+      conf_index = log_.last_index() + ents.size() + 1;
+    }
+    ents.push_back(Entry{0, 0, e.type, e.data});
+  }
+  if (append_entries(std::move(ents))) {
+    if (conf_index != 0) pending_conf_index_ = conf_index;
+    bcast_append();
   }
 }
 

@@ -35,6 +35,8 @@ void RaftCore::step(const Message& m) {
       step_candidate(m);
       break;
   }
+  // The message may have told us the leader (or made us one): parked proposals can go.
+  if (!parked_.empty()) release_parked();
 }
 
 // Applies the term rules (§5.1) plus pre-vote / check-quorum refinements. Returns false
@@ -110,7 +112,11 @@ void RaftCore::handle_vote_request(const Message& m) {
 void RaftCore::step_follower(const Message& m) {
   switch (m.type) {
     case MessageType::kPropose:
-      if (lead_ != kNoNode) forward_to_leader(m);
+      if (lead_ != kNoNode) {
+        forward_to_leader(m);
+      } else {
+        park(m.entries);
+      }
       break;
     case MessageType::kAppend:
       election_elapsed_ = 0;
@@ -158,6 +164,9 @@ void RaftCore::step_candidate(const Message& m) {
       break;
     case MessageType::kReadIndexResp:
       read_states_.push_back({m.index, m.context});  // confirmed by a leader: still valid
+      break;
+    case MessageType::kPropose:
+      park(m.entries);  // forwarded to us as leader before this election
       break;
     default:
       if (!is_vote_response(m.type) || m.type != my_resp) break;

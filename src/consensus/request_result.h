@@ -11,7 +11,8 @@ enum class RequestOutcome : uint8_t {
   kForwarded,  // follower: sent to `leader` inside a raft message (may still be lost)
   kNotLeader,  // the call needs the leader (transfer_leadership); `leader` is the hint
   kNoLeader,   // no known leader right now (election in progress): retry later
-  kDropped,    // leader refused: transfer in progress, too many uncommitted bytes, bad arg
+  kParked,     // proposal held until a leader can take it (see RaftCore::propose)
+  kDropped,    // refused: too many uncommitted (or parked) bytes, bad argument
 };
 
 struct RequestResult {

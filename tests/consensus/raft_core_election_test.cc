@@ -200,11 +200,16 @@ TEST_CASE("leadership transfer to a lagging follower waits until it caught up",
   net.heal();
   REQUIRE(net.transfer(1, 3).accepted());
   REQUIRE(net.core(1).lead_transferee() == 3);
-  // Proposals are refused while the transfer is in progress.
-  REQUIRE(net.propose(1, "blocked").outcome == RequestOutcome::kDropped);
+  // Proposals are not appended while the transfer is in progress: the old leader parks
+  // them and forwards them to the new one.
+  uint64_t last_before = net.core(1).log().last_index();
+  REQUIRE(net.propose(1, "parked").outcome == RequestOutcome::kParked);
+  REQUIRE(net.core(1).log().last_index() == last_before);
   net.stabilize();
   REQUIRE(net.core(3).role() == Role::kLeader);
-  REQUIRE(net.applied_data(3).size() == 5);
+  std::vector<std::string> want{"e0", "e1", "e2", "e3", "e4", "parked"};
+  for (NodeId id : net.ids()) REQUIRE(net.applied_data(id) == want);
+  REQUIRE(net.core(3).log().last_index() > last_before);
   REQUIRE(net.violations().empty());
 }
 

@@ -155,10 +155,16 @@ TEST_CASE("leader does not commit a previous-term entry counted on a quorum",
 
 TEST_CASE("proposals on a follower are forwarded to the leader", "[raft][replication]") {
   SimNetwork net({1, 2, 3}, 53);
-  SECTION("without a leader the caller is told so") {
+  SECTION("without a leader the entry is parked and goes to the first leader") {
     auto r = net.propose(2, "early");
-    REQUIRE(r.outcome == RequestOutcome::kNoLeader);
+    REQUIRE(r.outcome == RequestOutcome::kParked);
     REQUIRE(r.leader == kNoNode);
+    REQUIRE(net.pool().empty());
+    REQUIRE(net.elect(1));
+    net.stabilize();
+    for (NodeId id : net.ids()) {
+      REQUIRE(net.applied_data(id) == std::vector<std::string>{"early"});
+    }
   }
   SECTION("with a leader the entry is forwarded and committed") {
     REQUIRE(net.elect(1));

@@ -113,6 +113,11 @@ class SimNetwork {
     with(id, [&](RaftCore& c) { r = c.propose_conf_change(cc); });
     return r;
   }
+  RequestResult request_leadership(NodeId id) {
+    RequestResult r;
+    with(id, [&](RaftCore& c) { r = c.request_leadership(); });
+    return r;
+  }
   RequestResult transfer(NodeId id, NodeId target) {
     RequestResult r;
     with(id, [&](RaftCore& c) { r = c.transfer_leadership(target); });
