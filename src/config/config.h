@@ -71,6 +71,7 @@ struct Config {
   // --- Larch-only ---
   uint64_t history_size = 100000;       // --history-size: events kept for watch replay
   bool linearizable_reads = false;      // --linearizable-reads: every GET acts as quorum=true
+  bool leader_follows_writes = true;    // --leader-follows-writes: see LeaderAffinity
   uint64_t client_idle_timeout_s = 60;  // --client-idle-timeout: seconds to send a request
 
   // Request/proposal timeout, as etcd derives it: 5 s + 2 x election timeout.

@@ -184,6 +184,9 @@ std::vector<FlagSpec> other_flags() {
                                 "Larch: number of events kept for watch replay (>= 1000)."),
       applied<&C::linearizable_reads>("linearizable-reads", K::kBool, "false",
                                       "Larch: serve every GET as if quorum=true."),
+      applied<&C::leader_follows_writes>(
+          "leader-follows-writes", K::kBool, "true",
+          "Larch: a member that takes most of the cluster's writes asks for the leadership."),
       applied<&C::client_idle_timeout_s>(
           "client-idle-timeout", K::kUint, "60",
           "Larch: seconds a client connection may take to send a complete request (idle "

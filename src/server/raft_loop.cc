@@ -215,15 +215,18 @@ void RaftLoop::propose_all(std::vector<Proposal>& proposals) {
   // a configuration change ends a run, so the log keeps the inbox's order.
   std::vector<std::string> run;
   auto flush_run = [&] {
-    if (!run.empty()) core_->propose(std::move(run));
+    if (run.empty()) return;
+    if (core_->role() != consensus::Role::kLeader) affinity_.on_forwarded(run.size());
+    core_->propose(std::move(run));
     run.clear();
   };
   for (auto& p : proposals) {
     uint64_t id = ++next_request_id_;
     p.cmd.request_id = id;
     pending_.add(id, std::move(p.done), clock_() + options_.request_timeout_ns);
-    // A proposal the core refuses for lack of a leader simply stays pending until its
-    // deadline, matching etcd, which answers "request timed out" when there is no quorum.
+    // A proposal the core parks for lack of a leader goes to the next one; if none comes
+    // (or the core drops it) it stays pending until its deadline, matching etcd, which
+    // answers "request timed out" when there is no quorum.
     if (!p.conf) {
       run.push_back(store::encode_command(p.cmd));
       continue;
@@ -463,6 +466,15 @@ void RaftLoop::maybe_publish() {
   propose_local(std::move(c));
 }
 
+void RaftLoop::maybe_request_leadership(int64_t now_ns) {
+  if (!options_.leader_follows_writes) return;
+  bool follower =
+      core_->role() == consensus::Role::kFollower && core_->leader() != consensus::kNoNode;
+  if (affinity_.should_ask(now_ns, follower, core_->commit_index())) {
+    core_->request_leadership();
+  }
+}
+
 void RaftLoop::propose_local(store::Command cmd) {
   core_->propose(store::encode_command(cmd));
 }
@@ -480,6 +492,7 @@ void RaftLoop::on_tick() {
   int64_t now = clock_();
   pending_.expire(now);
   expire_reads(now);
+  maybe_request_leadership(now);
   if (!reads_retry_.empty() && leader_.load() != 0) {
     auto retry = std::move(reads_retry_);
     reads_retry_.clear();

@@ -30,6 +30,7 @@
 #include "consensus/log_storage.h"
 #include "consensus/raft_core.h"
 #include "http/kv_service.h"
+#include "server/leader_affinity.h"
 #include "server/pending_table.h"
 #include "server/reader_pool.h"
 #include "server/store_counters.h"
@@ -84,6 +85,9 @@ struct RaftLoopOptions {
   // Hands messages for other members to the peer transport (called on the raft thread, after
   // the Ready's state is durable; must not block). Unset: a single member, nothing to send.
   std::function<void(std::vector<consensus::Message>)> send;
+  // --leader-follows-writes: a follower that forwards most of the cluster's client writes
+  // asks the leader for the leadership (LeaderAffinity).
+  bool leader_follows_writes = true;
 };
 
 // The command an entry carries: a normal entry's data, or the one in a conf change's context;
@@ -175,7 +179,8 @@ class RaftLoop {
   void release_reads();
   void expire_reads(int64_t now_ns);
   void propose_local(store::Command cmd);
-  void maybe_publish();  // raft thread
+  void maybe_publish();                           // raft thread
+  void maybe_request_leadership(int64_t now_ns);  // raft thread (LeaderAffinity)
   void publish_status();
   void maybe_compact();             // apply thread
   void compact_log(uint64_t upto);  // raft thread
@@ -244,6 +249,7 @@ class RaftLoop {
   int64_t forwarded_since_ns_ = 0;
   bool bootstrap_checked_ = false;
   int64_t next_publish_ns_ = 0;
+  LeaderAffinity affinity_{{}};      // counts the client writes this member forwards
   int64_t leaderless_since_ns_ = 0;  // when this member last lost its leader (0: has one)
   // Set when this run's publish entry (proposed with publish_request_id_) is applied: every
   // entry before it is applied too, including each write acknowledged before a restart

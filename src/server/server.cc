@@ -64,6 +64,7 @@ RaftLoopOptions raft_options(const config::Config& cfg, const Identity& id,
   o.publish = std::move(publish);
   o.seed = id.self.id ^ static_cast<uint64_t>(unix_now_ns());
   o.compact_every = cfg.snapshot_count;
+  o.leader_follows_writes = cfg.leader_follows_writes;
   o.keys_db_path = DataDir{cfg.data_dir}.keys_db();
   o.compact_log = [&log](uint64_t index, uint64_t term) { log.compact(index, term); };
   return o;

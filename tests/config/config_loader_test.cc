@@ -158,11 +158,12 @@ TEST_CASE("loader: no arguments gives etcd's defaults", "[loader]") {
 
 TEST_CASE("loader: Go flag syntaxes and last value wins", "[loader]") {
   TempDir dir;
-  auto r = load_config(plus(spec_args((dir.path() / "d").string()),
-                            {"-initial-cluster-token", "a", "--snapshot-count=7", "-debug",
-                             "--initial-cluster-token=b", "-history-size=2000",
-                             "--linearizable-reads", "-strict-reconfig-check=false"}),
-                       {});
+  auto r =
+      load_config(plus(spec_args((dir.path() / "d").string()),
+                       {"-initial-cluster-token", "a", "--snapshot-count=7", "-debug",
+                        "--initial-cluster-token=b", "-history-size=2000", "--linearizable-reads",
+                        "-strict-reconfig-check=false", "--leader-follows-writes=false"}),
+                  {});
   REQUIRE(r.action == LoadAction::kRun);
   CHECK(r.config.initial_cluster_token == "b");
   CHECK(r.config.snapshot_count == 7);
@@ -171,6 +172,7 @@ TEST_CASE("loader: Go flag syntaxes and last value wins", "[loader]") {
   CHECK(r.config.history_size == 2000);
   CHECK(r.config.linearizable_reads);
   CHECK_FALSE(r.config.strict_reconfig_check);
+  CHECK_FALSE(r.config.leader_follows_writes);
 }
 
 TEST_CASE("loader: repeated cluster flags as client test harnesses pass them", "[loader]") {
@@ -448,6 +450,7 @@ TEST_CASE("loader: conf/etcd.conf.example documents the defaults", "[loader]") {
     CHECK(c.host_whitelist == defaults.host_whitelist);
     CHECK(c.history_size == defaults.history_size);
     CHECK(c.linearizable_reads == defaults.linearizable_reads);
+    CHECK(c.leader_follows_writes == defaults.leader_follows_writes);
     CHECK(c.log_level == "info");
     CHECK(c.enable_v2);
     CHECK_FALSE(logged(r, "unrecognized"));

@@ -34,6 +34,7 @@ TEST_CASE("flag table has unique names and covers etcd's flags", "[flags]") {
                         "experimental-enable-v2v3",
                         "history-size",
                         "linearizable-reads",
+                        "leader-follows-writes",
                         "config-file",
                         "version",
                         "strict-reconfig-check"}) {
