@@ -1,8 +1,9 @@
 """Leadership follows the writes (Larch only; --leader-follows-writes, on by default).
 
 1. 3 members: a steady stream of writes through one follower moves the leadership to it
-   within a bounded time; every write is acknowledged (none lost or failed during the
-   handover, which parks proposals instead of dropping them) and readable afterwards.
+   within a bounded time; the stream goes on for a second after the move; every write is
+   acknowledged (none lost or failed during the handover, which parks proposals instead of
+   dropping them) and readable afterwards.
 2. With --leader-follows-writes=false the same stream leaves the leader where it was.
 
 Timing is used only as generous liveness bounds; the load's rate is checked to be above the
@@ -82,12 +83,16 @@ def leader_of(cl: Cluster) -> Member:
     return cl.wait_leader(10.0)
 
 
-def run_stream(cl: Cluster, through: Member, seconds: float, until=None) -> Stream:
+def run_stream(cl: Cluster, through: Member, seconds: float, until=None,
+               after: float = 1.0) -> Stream:
+    """Writes through ``through`` for ``seconds``, or until ``until()`` holds and then
+    ``after`` seconds more (so writes also go through the new state)."""
     s = Stream(through, "/affinity").start()
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if until is not None and until():
-            break
+            deadline = min(deadline, time.monotonic() + after)
+            until = None
         time.sleep(0.1)
     rate = s.stop()
     assert not s.errors, s.errors[:5]
@@ -107,14 +112,13 @@ def test_writes_through_a_follower_move_the_leadership_there(make_cluster):  # n
         st = follower.stats()
         return st is not None and st["state"] == "StateLeader"
 
-    s = run_stream(cl, follower, 10.0, until=moved)
-    assert moved(), "the member taking the writes did not become leader within 10 s"
+    s = run_stream(cl, follower, 9.0, until=moved)
+    assert moved(), "the member taking the writes did not become leader within 9 s"
     assert leader_of(cl) is follower
     # Every acknowledged write is there, read linearizably through another member.
     tree = read_tree(old, "/affinity", quorum=True)
     missing = [k for k, v in s.acked.items() if tree.get(k) != v]
     assert not missing, f"{len(missing)} acknowledged writes missing, e.g. {missing[:5]}"
-    assert len(s.acked) > MIN_RATE  # the stream really ran across the handover
 
 
 @pytest.mark.timeout(60)
