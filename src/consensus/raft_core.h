@@ -142,6 +142,8 @@ class RaftCore {
   void handle_snapshot(const Message& m);
   void send(Message m);
   void forward_to_leader(Message m);
+  // Follower with a known leader: sends `entries` to it in one kPropose.
+  void forward_entries(std::vector<Entry> entries);
 
   // Leader side (raft_core_leader.cc).
   void step_leader(const Message& m);

@@ -20,10 +20,7 @@ RequestResult RaftCore::propose(std::vector<std::string> batch) {
   for (std::string& data : batch)
     entries.push_back(Entry{0, 0, EntryType::kNormal, std::move(data)});
   if (role_ != Role::kLeader && lead_ != kNoNode) {
-    Message m;
-    m.type = MessageType::kPropose;
-    m.entries = std::move(entries);
-    forward_to_leader(std::move(m));
+    forward_entries(std::move(entries));
     return {RequestOutcome::kForwarded, lead_};
   }
   // No leader to forward to, or (leader) a transfer in progress, during which new entries
@@ -43,10 +40,7 @@ RequestResult RaftCore::propose_conf_change(const ConfChange& cc) {
   Entry e{0, 0, EntryType::kConfChange, encode_conf_change(cc)};
   if (role_ != Role::kLeader) {
     if (lead_ == kNoNode) return {RequestOutcome::kNoLeader, kNoNode};
-    Message m;
-    m.type = MessageType::kPropose;
-    m.entries.push_back(std::move(e));
-    forward_to_leader(std::move(m));
+    forward_entries({std::move(e)});
     return {RequestOutcome::kForwarded, lead_};
   }
   if (!accepts_proposals() || pending_conf_index_ > log_.applied()) {
@@ -166,7 +160,7 @@ void RaftCore::step_leader(const Message& m) {
     return;
   }
   if (m.type == MessageType::kTransferLeader) {
-    if (progress_.contains(m.from) && accepts_proposals()) transfer_leadership(m.from);
+    if (accepts_proposals()) transfer_leadership(m.from);  // ignores non-members
     return;
   }
   if (m.type == MessageType::kReadIndex) {

@@ -30,12 +30,9 @@ void RaftCore::release_parked() {
   parked_bytes_ = 0;
   if (leader_takes) {
     append_forwarded(entries);
-    return;
+  } else {
+    forward_entries(std::move(entries));
   }
-  Message m;
-  m.type = MessageType::kPropose;
-  m.entries = std::move(entries);
-  forward_to_leader(std::move(m));
 }
 
 void RaftCore::tick_parked() {

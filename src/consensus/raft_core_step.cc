@@ -260,4 +260,11 @@ void RaftCore::forward_to_leader(Message m) {
   send(std::move(m));
 }
 
+void RaftCore::forward_entries(std::vector<Entry> entries) {
+  Message m;
+  m.type = MessageType::kPropose;
+  m.entries = std::move(entries);
+  forward_to_leader(std::move(m));
+}
+
 }  // namespace larch::consensus

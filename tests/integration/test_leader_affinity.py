@@ -83,8 +83,7 @@ def leader_of(cl: Cluster) -> Member:
     return cl.wait_leader(10.0)
 
 
-def run_stream(cl: Cluster, through: Member, seconds: float, until=None,
-               after: float = 1.0) -> Stream:
+def run_stream(through: Member, seconds: float, until=None, after: float = 1.0) -> Stream:
     """Writes through ``through`` for ``seconds``, or until ``until()`` holds and then
     ``after`` seconds more (so writes also go through the new state)."""
     s = Stream(through, "/affinity").start()
@@ -105,14 +104,13 @@ def test_writes_through_a_follower_move_the_leadership_there(make_cluster):  # n
     cl = make_cluster(3)
     old = leader_of(cl)
     follower = cl.others(old)[0]
-    term_before = follower.stats()
-    assert term_before["state"] == "StateFollower"
+    assert follower.stats()["state"] == "StateFollower"
 
     def moved() -> bool:
         st = follower.stats()
         return st is not None and st["state"] == "StateLeader"
 
-    s = run_stream(cl, follower, 9.0, until=moved)
+    s = run_stream(follower, 9.0, until=moved)
     assert moved(), "the member taking the writes did not become leader within 9 s"
     assert leader_of(cl) is follower
     # Every acknowledged write is there, read linearizably through another member.
@@ -126,6 +124,6 @@ def test_leadership_stays_put_when_the_setting_is_off(make_cluster):  # noqa: F8
     cl = make_cluster(3, extra_args=["--leader-follows-writes=false"])
     old = leader_of(cl)
     follower = cl.others(old)[0]
-    run_stream(cl, follower, 3.0)
+    run_stream(follower, 3.0)
     assert leader_of(cl) is old
     assert follower.stats()["state"] == "StateFollower"
