@@ -1,7 +1,8 @@
 #pragma once
 // Bridges a callback-style API (callback invoked once, on any thread) into a coroutine:
 //   T v = co_await await_callback<T>([&](auto cb) { service.write(cmd, cb); });
-// The result is posted back to the awaiting coroutine's executor.
+// The result is posted back to the awaiting coroutine's executor (the callback is a
+// PostingCompletion, so CompletionBatch can post many results at once).
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
@@ -9,6 +10,8 @@
 #include <functional>
 #include <memory>
 #include <utility>
+
+#include "http/posting_completion.h"
 
 namespace larch::http {
 
@@ -19,10 +22,8 @@ auto await_callback(Start start) {
         using Handler = decltype(handler);
         auto ex = boost::asio::get_associated_executor(handler);
         auto shared = std::make_shared<Handler>(std::move(handler));
-        start(std::function<void(T)>([shared, ex](T value) mutable {
-          boost::asio::post(
-              ex, [shared, value = std::move(value)]() mutable { (*shared)(std::move(value)); });
-        }));
+        start(std::function<void(T)>(
+            PostingCompletion<T>{ex, [shared](T value) { (*shared)(std::move(value)); }}));
       },
       boost::asio::use_awaitable);
 }

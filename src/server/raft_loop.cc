@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <chrono>
 
+#include "http/completion_batch.h"
 #include "util/v2_error.h"
 
 namespace larch::server {
@@ -368,7 +369,9 @@ void RaftLoop::apply_entries(const std::vector<consensus::Entry>& entries) {
   schedule_flush();
   // GETs and watches read the live key space, which already holds the batch.
   hub_.publish(keys_.etcd_index(), events);
-  for (auto& [d, reply] : done) d(std::move(reply));
+  http::CompletionBatch<http::WriteReply> batch;  // one post per I/O thread, not per request
+  for (auto& [d, reply] : done) batch.add(d, std::move(reply));
+  batch.post_all();
   applied_index_.store(keys_.applied_index());
   if (reads_awaiting_.load()) asio::post(ioc_, [this] { release_reads(); });
   maybe_compact();

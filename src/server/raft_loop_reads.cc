@@ -1,6 +1,7 @@
 // RaftLoop: linearizable reads. Reads that arrive together share one ReadIndex round
 // (Raft thesis §6.4); once the round confirms an index, each read is released as soon as
 // the apply thread has applied up to it.
+#include "http/completion_batch.h"
 #include "server/raft_loop.h"
 
 namespace larch::server {
@@ -55,7 +56,9 @@ void RaftLoop::serve_read_states(const std::vector<consensus::ReadState>& states
 void RaftLoop::release_reads() {
   uint64_t applied = applied_index_.load();
   auto end = reads_awaiting_apply_.upper_bound(applied);
-  for (auto it = reads_awaiting_apply_.begin(); it != end; ++it) it->second.done(true);
+  http::CompletionBatch<bool> batch;  // one post per I/O thread for the whole round
+  for (auto it = reads_awaiting_apply_.begin(); it != end; ++it) batch.add(it->second.done, true);
+  batch.post_all();
   reads_awaiting_apply_.erase(reads_awaiting_apply_.begin(), end);
   reads_awaiting_.store(!reads_awaiting_apply_.empty());
 }
