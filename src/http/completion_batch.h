@@ -24,7 +24,8 @@ class CompletionBatch {
   ~CompletionBatch() { post_all(); }
 
   // Completes `done` with `value`: a PostingCompletion joins its executor's group; any other
-  // callback is called at once.
+  // callback is called at once. Either way `done` is used up: the caller drops it (calling it
+  // again would resume nothing).
   void add(std::function<void(T)>& done, T value) {
     auto* pc = done.template target<PostingCompletion<T>>();
     if (pc == nullptr) {
