@@ -64,13 +64,6 @@ Response AdminHandler::handle(const Request& req, const Dispatch& d) const {
       r.content_type = {};
       return r;
     }
-    case Endpoint::kAuthEnable:
-    case Endpoint::kAuthUsers:
-    case Endpoint::kAuthUser:
-    case Endpoint::kAuthRoles:
-    case Endpoint::kAuthRole:
-    case Endpoint::kAuthInvalidPath:
-      return auth(req, d);
     default:
       return not_found_page();
   }
@@ -229,16 +222,6 @@ Response AdminHandler::metrics() const {
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.body = std::move(b);
   return r;
-}
-
-Response AdminHandler::auth(const Request& req, const Dispatch& d) const {
-  if (d.route.endpoint == Endpoint::kAuthInvalidPath) return json_message(400, "Invalid path");
-  if (d.route.endpoint == Endpoint::kAuthEnable && req.method == "GET") {
-    Response r = json_response(200, "{\"enabled\":false}");
-    r.add("X-Etcd-Cluster-Id", util::id_hex(service_.cluster_id()));
-    return r;
-  }
-  return json_message(501, "v2 authentication is not supported by this larch version");
 }
 
 }  // namespace larch::http

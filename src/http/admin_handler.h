@@ -1,7 +1,6 @@
 #pragma once
 // Endpoints other than /v2/keys: /version, /health, /metrics, /v2/machines, /v2/members,
-// /v2/stats/{self,leader,store}, and the /v2/auth surface (auth is not implemented yet:
-// reported as disabled). Synchronous; any I/O thread.
+// /v2/stats/{self,leader,store} (/v2/auth is AuthHandler's). Synchronous; any I/O thread.
 #include "http/api_options.h"
 #include "http/kv_service.h"
 #include "http/members_handler.h"
@@ -26,7 +25,6 @@ class AdminHandler {
   Response stats_leader() const;
   Response stats_store() const;
   Response metrics() const;
-  Response auth(const Request& req, const Dispatch& d) const;
 
   KvService& service_;
   const ApiOptions& options_;

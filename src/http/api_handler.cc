@@ -7,7 +7,8 @@ namespace larch::http {
 ApiHandler::ApiHandler(KvService& service, ApiOptions options)
     : service_(service),
       options_(std::move(options)),
-      keys_(service, options_),
+      auth_(service),
+      keys_(service, options_, auth_),
       admin_(service, options_) {}
 
 CorsDecision ApiHandler::cors(std::string_view origin) const {
@@ -36,6 +37,20 @@ bool ApiHandler::host_allowed(std::string_view host) const {
 }
 
 namespace {
+
+bool is_auth_endpoint(Endpoint e) {
+  switch (e) {
+    case Endpoint::kAuthEnable:
+    case Endpoint::kAuthUsers:
+    case Endpoint::kAuthUser:
+    case Endpoint::kAuthRoles:
+    case Endpoint::kAuthRole:
+    case Endpoint::kAuthInvalidPath:
+      return true;
+    default:
+      return false;
+  }
+}
 
 Response redirect(const Dispatch& d, std::string_view method) {
   Response r;
@@ -88,12 +103,23 @@ boost::asio::awaitable<Outcome> ApiHandler::handle(const Request& req) {
   if (d.route.endpoint == Endpoint::kMembers && req.method != "GET" && req.method != "HEAD") {
     return members_write(req, std::move(d.route.sub));
   }
+  if (is_auth_endpoint(d.route.endpoint)) return auth_api(req, std::move(d));
   return ready_outcome(Outcome{admin_.handle(req, d), {}});
 }
 
 boost::asio::awaitable<Outcome> ApiHandler::members_write(const Request& req, std::string sub) {
+  // Membership changes need root credentials while auth is enabled (spec §9.4).
+  if (service_.auth_enabled()) {
+    bool allowed = co_await auth_.root_access(req.authorization);
+    if (!allowed) co_return Outcome{AuthHandler::insufficient_credentials(), {}};
+  }
   // GCC 12: the awaited value lands in a named local (see keys_handler.cc).
   Response r = co_await admin_.members().write(req, sub);
+  co_return Outcome{std::move(r), {}};
+}
+
+boost::asio::awaitable<Outcome> ApiHandler::auth_api(const Request& req, Dispatch d) {
+  Response r = co_await auth_.api(req, d);
   co_return Outcome{std::move(r), {}};
 }
 

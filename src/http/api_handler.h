@@ -4,6 +4,7 @@
 // stateless apart from the service it calls, so any I/O thread may use it.
 #include "http/admin_handler.h"
 #include "http/api_options.h"
+#include "http/auth_handler.h"
 #include "http/keys_handler.h"
 #include "http/kv_service.h"
 #include "http/request_handler.h"
@@ -23,9 +24,11 @@ class ApiHandler : public RequestHandler {
  private:
   bool host_allowed(std::string_view host) const;
   boost::asio::awaitable<Outcome> members_write(const Request& req, std::string sub);
+  boost::asio::awaitable<Outcome> auth_api(const Request& req, Dispatch d);
 
   KvService& service_;
   ApiOptions options_;
+  AuthHandler auth_;  // before keys_, which refers to it
   KeysHandler keys_;
   AdminHandler admin_;
 };

@@ -9,8 +9,11 @@ namespace larch::http {
 
 using boost::asio::awaitable;
 
-KeysHandler::KeysHandler(KvService& service, const ApiOptions& options)
-    : service_(service), options_(options), cluster_id_hex_(util::id_hex(service.cluster_id())) {}
+KeysHandler::KeysHandler(KvService& service, const ApiOptions& options, AuthHandler& auth)
+    : service_(service),
+      options_(options),
+      auth_(auth),
+      cluster_id_hex_(util::id_hex(service.cluster_id())) {}
 
 Response KeysHandler::error(int code, const std::optional<std::string>& cause,
                             uint64_t index) const {
@@ -42,6 +45,22 @@ awaitable<Outcome> KeysHandler::handle(const Request& req, const Dispatch& d) {
     return ready_outcome(Outcome{std::move(r), {}});
   }
   KeyRequest& kr = std::get<KeyRequest>(parsed);
+  // Parameter errors come before the auth decision (spec §9.4).
+  if (service_.auth_enabled()) return authorized(req.authorization, std::move(kr));
+  return serve(kr);
+}
+
+awaitable<Outcome> KeysHandler::authorized(std::optional<std::string_view> authorization,
+                                           KeyRequest kr) {
+  bool recursive = kr.recursive || kr.command.recursive;
+  bool allowed = co_await auth_.key_access(authorization, kr.raw_key, kr.is_write(), recursive);
+  if (!allowed)
+    co_return Outcome{error(util::ecode::kUnauthorized, "Insufficient credentials", 0), {}};
+  Outcome out = co_await serve(kr);
+  co_return out;
+}
+
+awaitable<Outcome> KeysHandler::serve(KeyRequest& kr) {
   if (kr.is_write()) return write(std::move(kr.command), kr.no_value_on_success);
   if (kr.wait) {
     auto plan = std::make_unique<WatchPlan>();

@@ -4,6 +4,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "http/api_options.h"
+#include "http/auth_handler.h"
 #include "http/key_request.h"
 #include "http/kv_service.h"
 #include "http/request_handler.h"
@@ -13,7 +14,7 @@ namespace larch::http {
 
 class KeysHandler {
  public:
-  KeysHandler(KvService& service, const ApiOptions& options);
+  KeysHandler(KvService& service, const ApiOptions& options, AuthHandler& auth);
 
   // Not a coroutine: parses (and answers what needs no wait) at once; the awaitable it
   // returns keeps only what the answer needs across the wait.
@@ -22,6 +23,11 @@ class KeysHandler {
                                       uint64_t& watch_id);
 
  private:
+  // Everything after parsing and the auth decision.
+  boost::asio::awaitable<Outcome> serve(KeyRequest& kr);
+  // serve() once auth allows the request (auth enabled), else error 110.
+  boost::asio::awaitable<Outcome> authorized(std::optional<std::string_view> authorization,
+                                             KeyRequest kr);
   boost::asio::awaitable<Outcome> write(store::Command cmd, bool no_value_on_success);
   boost::asio::awaitable<Outcome> quorum_read(KeyRequest kr);
   Response read_now(const KeyRequest& kr);
@@ -33,6 +39,7 @@ class KeysHandler {
 
   KvService& service_;
   const ApiOptions& options_;
+  AuthHandler& auth_;
   std::string cluster_id_hex_;  // X-Etcd-Cluster-Id (fixed for the life of the member)
 };
 

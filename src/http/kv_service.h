@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/auth_state.h"
 #include "store/command.h"
 #include "store/key_reader.h"
 #include "store/key_store.h"
@@ -115,6 +116,12 @@ class KvService {
   virtual bool member_removed(uint64_t id) const {
     (void)id;
     return false;
+  }
+  // The applied v2 auth state (spec §9); auth_enabled() is its `enabled` flag, cheap enough
+  // to ask per request. Any thread. A service without auth reports it disabled.
+  virtual bool auth_enabled() const { return false; }
+  virtual std::shared_ptr<const auth::AuthState> auth_state() const {
+    return std::make_shared<const auth::AuthState>();
   }
 };
 

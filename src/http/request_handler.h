@@ -21,6 +21,7 @@ struct Request {
   std::string_view content_type;
   std::string_view origin;
   std::string_view host;
+  std::optional<std::string_view> authorization;  // the Authorization header, if sent
   std::string body;
 };
 

@@ -28,6 +28,10 @@ Request to_request(bhttp::request<bhttp::string_body>& msg) {
   r.content_type = msg[bhttp::field::content_type];
   r.origin = msg[bhttp::field::origin];
   r.host = msg[bhttp::field::host];
+  // An empty Authorization header counts as none (Go's BasicAuth finds no credentials).
+  if (auto it = msg.find(bhttp::field::authorization); it != msg.end() && !it->value().empty()) {
+    r.authorization = it->value();
+  }
   r.body = std::move(msg.body());
   return r;
 }

@@ -9,6 +9,7 @@
 #include "server/reader_pool.h"
 #include "server/store_counters.h"
 #include "server/traffic_meter.h"
+#include "store/key_store.h"
 #include "store/live_key_space.h"
 #include "store/watch_hub.h"
 #include "transport/transport.h"
@@ -32,13 +33,14 @@ struct Identity {
 
 class KvServer : public http::KvService {
  public:
-  // GETs are served from live (the applied key space in memory); readers serve history
-  // replay for watches.
-  KvServer(RaftLoop& raft, const store::LiveKeySpace& live, ReaderPool& readers,
-           store::WatchHub& hub, StoreCounters& counters, Identity identity,
-           const MemberDirectory& directory, const PeerMeters& meters, int64_t start_time_ns)
+  // GETs are served from keys.live() (the applied key space in memory); readers serve
+  // history replay for watches.
+  KvServer(RaftLoop& raft, const store::KeyStore& keys, ReaderPool& readers, store::WatchHub& hub,
+           StoreCounters& counters, Identity identity, const MemberDirectory& directory,
+           const PeerMeters& meters, int64_t start_time_ns)
       : raft_(raft),
-        live_(live),
+        keys_(keys),
+        live_(keys.live()),
         readers_(readers),
         hub_(hub),
         counters_(counters),
@@ -75,9 +77,12 @@ class KvServer : public http::KvService {
   void change_member(http::MemberChange change,
                      std::function<void(http::WriteReply)> done) override;
   bool member_removed(uint64_t id) const override { return directory_.is_removed(id); }
+  bool auth_enabled() const override { return keys_.auth_enabled(); }
+  std::shared_ptr<const auth::AuthState> auth_state() const override { return keys_.auth_state(); }
 
  private:
   RaftLoop& raft_;
+  const store::KeyStore& keys_;
   const store::LiveKeySpace& live_;
   ReaderPool& readers_;
   store::WatchHub& hub_;

@@ -331,7 +331,7 @@ int run_server(const config::Config& cfg) {
   peer_handler.set_is_removed(
       [&directory](uint64_t member) { return directory.is_removed(member); });
   peer_handler.set_members_provider([&directory] { return members_snapshot(directory); });
-  KvServer service(raft, keys->live(), readers, hub, counters, id, directory, meters, start_ns);
+  KvServer service(raft, *keys, readers, hub, counters, id, directory, meters, start_ns);
   http::ApiHandler api(service, api_options(cfg));
   http::SessionLimits limits;
   limits.max_body_bytes = cfg.max_request_bytes;

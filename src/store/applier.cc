@@ -43,8 +43,13 @@ node_json::Fields removed(const NodeRow& n, uint64_t index) {
 
 }  // namespace
 
-Applier::Applier(LiveWriter& nodes, MemberTable& members, uint64_t& etcd_index)
-    : nodes_(nodes), members_(members), etcd_index_(etcd_index) {}
+Applier::Applier(LiveWriter& nodes, MemberTable& members, AuthTable& auth_table,
+                 auth::AuthState& auth_state, uint64_t& etcd_index)
+    : nodes_(nodes),
+      members_(members),
+      auth_table_(auth_table),
+      auth_state_(auth_state),
+      etcd_index_(etcd_index) {}
 
 ApplyResult Applier::apply(const Command& cmd, bool apply_membership, bool want_body) {
   if (cmd.key.empty()) {  // tolerate an un-normalised root
@@ -243,7 +248,14 @@ ApplyResult Applier::internal(const Command& cmd, bool apply_membership) {
   ApplyResult r;
   r.action = "internal";
   r.etcd_index = etcd_index_;
-  if (auto member = parse_member_attributes_key(cmd.key)) {
+  if (auto record = auth_record_of(cmd)) {
+    // A record that does not parse still consumes its index but changes nothing (every
+    // member decides the same way).
+    if (auth::apply_record(auth_state_, *record)) {
+      auth_table_.put(*record);
+      r.auth_changed = true;
+    }
+  } else if (auto member = parse_member_attributes_key(cmd.key)) {
     members_.put(*member, cmd.value);
     r.member_attributes.emplace(*member, cmd.value);
   } else if (apply_membership) {

@@ -1,12 +1,15 @@
 #pragma once
 // etcd v2 store semantics (set/create/update/CAS/delete/CAD/in-order/expire/internal) on
-// the live key space (LiveWriter: memory now, keys.db behind) and the member tables.
+// the live key space (LiveWriter: memory now, keys.db behind), the member tables and the auth
+// records.
 // Deterministic: every time comes from the Command. Runs on the apply thread, inside a
 // KeyStore batch. Not thread-safe.
 #include <cstdint>
 #include <optional>
 #include <string>
 
+#include "auth/auth_state.h"
+#include "store/auth_table.h"
 #include "store/command.h"
 #include "store/key_store.h"
 #include "store/live_writer.h"
@@ -17,8 +20,10 @@ namespace larch::store {
 
 class Applier {
  public:
-  // etcd_index is the store's in-memory etcd index; apply advances it.
-  Applier(LiveWriter& nodes, MemberTable& members, uint64_t& etcd_index);
+  // etcd_index is the store's in-memory etcd index; apply advances it. auth_state is the
+  // store's applied auth state, kept equal to what auth_table holds.
+  Applier(LiveWriter& nodes, MemberTable& members, AuthTable& auth_table,
+          auth::AuthState& auth_state, uint64_t& etcd_index);
 
   // Applies cmd. apply_membership = false: a raftAttributes / removed_members internal
   // command still consumes its etcd index and history slot, but leaves member_peers alone
@@ -49,6 +54,8 @@ class Applier {
 
   LiveWriter& nodes_;
   MemberTable& members_;
+  AuthTable& auth_table_;
+  auth::AuthState& auth_state_;
   uint64_t& etcd_index_;
   NodeRow node_;           // scratch, reused across commands
   bool want_body_ = true;  // of the command being applied

@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "store/applier.h"
+#include "store/auth_table.h"
 #include "store/history_table.h"
 #include "store/key_path.h"
 #include "store/member_table.h"
@@ -77,7 +78,8 @@ struct KeyStore::Impl {
     nodes.emplace(db);
     history.emplace(db);
     members.emplace(db);
-    applier.emplace(writer, *members, etcd_index);
+    auth_table.emplace(db);
+    applier.emplace(writer, *members, *auth_table, auth, etcd_index);
     tx.emplace(db);
     write_meta = db.prepare("UPDATE meta SET value=?2 WHERE name=?1");
     load();
@@ -97,6 +99,14 @@ struct KeyStore::Impl {
     }
     live.set_etcd_index(etcd_index);
     live.history().reset(etcd_index);
+    auth = auth_table->load();
+    publish_auth();
+  }
+
+  // Makes the applied auth state the one readers get (a copy: readers keep theirs).
+  void publish_auth() {
+    auth_enabled.store(auth.enabled);
+    std::atomic_store(&auth_published, std::make_shared<const auth::AuthState>(auth));
   }
 
   void load_meta() {
@@ -196,7 +206,12 @@ struct KeyStore::Impl {
   std::optional<NodeTable> nodes;
   std::optional<HistoryTable> history;
   std::optional<MemberTable> members;
+  std::optional<AuthTable> auth_table;
   std::optional<Applier> applier;
+  // The applied auth state (apply thread) and its published copy (any thread).
+  auth::AuthState auth;
+  std::shared_ptr<const auth::AuthState> auth_published;
+  std::atomic<bool> auth_enabled{false};
   std::optional<SqliteTransaction> tx;
   Statement write_meta;
 };
@@ -251,6 +266,7 @@ ApplyResult KeyStore::apply(uint64_t raft_index, uint64_t raft_term, const Comma
   auto lock = im.live.write_lock();  // readers see whole commands only
   // Membership changes up to conf_index are already in member_peers (seeded).
   ApplyResult r = im.applier->apply(cmd, raft_index > im.conf_index, want_body);
+  if (r.auth_changed) im.publish_auth();
   im.live.set_etcd_index(im.etcd_index);
   im.applied_index = raft_index;
   im.applied_term = raft_term;
@@ -344,6 +360,7 @@ CheckedImage check_image(const std::string& image) {
   NodeTable nodes(db);
   HistoryTable history(db);
   MemberTable members(db);
+  AuthTable auth(db);
   out.page_size = db.query_int("PRAGMA page_size");
   return out;
 }
@@ -445,6 +462,14 @@ void KeyStore::seed_member_peers(const std::vector<MemberPeers>& members, uint64
     });
   });
   im.conf_index = conf_index;
+}
+
+std::shared_ptr<const auth::AuthState> KeyStore::auth_state() const {
+  return std::atomic_load(&impl_->auth_published);
+}
+
+bool KeyStore::auth_enabled() const {
+  return impl_->auth_enabled.load();
 }
 
 std::optional<int64_t> KeyStore::next_expiration() const {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/auth_state.h"
 #include "store/command.h"
 #include "store/event.h"
 #include "store/live_key_space.h"
@@ -39,6 +40,8 @@ struct ApplyResult {
   // {id, the value, removed=false}; removed_members gives {id, last known peer URLs JSON or
   // "", removed=true}. Unset for entries at or below conf_index() (already reflected).
   std::optional<MemberPeers> member_peers;
+  // kInternal carrying an auth record (store/auth_table.h) that changed the auth state.
+  bool auth_changed = false;
 };
 
 class KeyStore {
@@ -113,6 +116,12 @@ class KeyStore {
   // the key space (TTL timing wheel from ttl_nodes(), member attributes and peers,
   // watchers).
   std::optional<std::string> install_snapshot(const std::string& image);
+
+  // The applied v2 auth state (users, roles, enabled), replaced as a whole whenever an auth
+  // record is applied or a snapshot installed. Any thread; never null.
+  std::shared_ptr<const auth::AuthState> auth_state() const;
+  // auth_state()->enabled without the shared_ptr traffic (the per-request check). Any thread.
+  bool auth_enabled() const;
 
   // Every node with a TTL: (key, expiration_ns); used to rebuild the timing wheel at startup.
   std::vector<std::pair<std::string, int64_t>> ttl_nodes() const;

@@ -17,9 +17,24 @@ void append_u4(std::string& out, unsigned cp) {
   out += kHex[cp & 0xf];
 }
 
-// Length of the valid UTF-8 sequence starting at s[i] (>= 2), or 0 if invalid.
-size_t utf8_len(std::string_view s, size_t i) {
+// Printable ASCII that Go emits unescaped, as a table: values are escaped byte by byte on
+// every GET and every applied write, so one load per byte beats seven comparisons.
+constexpr std::array<bool, 256> kPlain = [] {
+  std::array<bool, 256> t{};
+  for (unsigned c = 0x20; c < 0x80; ++c) t[c] = true;
+  for (unsigned char c : {'"', '\\', '<', '>', '&'}) t[c] = false;
+  return t;
+}();
+
+inline bool is_plain(unsigned char c) {
+  return kPlain[c];
+}
+
+}  // namespace
+
+size_t go_utf8_len(std::string_view s, size_t i) {
   auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return 1;
   size_t n;
   uint32_t min;
   if (c >= 0xc2 && c <= 0xdf) {
@@ -41,21 +56,6 @@ size_t utf8_len(std::string_view s, size_t i) {
   if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
   return n;
 }
-
-// Printable ASCII that Go emits unescaped, as a table: values are escaped byte by byte on
-// every GET and every applied write, so one load per byte beats seven comparisons.
-constexpr std::array<bool, 256> kPlain = [] {
-  std::array<bool, 256> t{};
-  for (unsigned c = 0x20; c < 0x80; ++c) t[c] = true;
-  for (unsigned char c : {'"', '\\', '<', '>', '&'}) t[c] = false;
-  return t;
-}();
-
-inline bool is_plain(unsigned char c) {
-  return kPlain[c];
-}
-
-}  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
@@ -101,7 +101,7 @@ void append_json_string(std::string& out, std::string_view s) {
       ++i;
       continue;
     }
-    size_t n = utf8_len(s, i);
+    size_t n = go_utf8_len(s, i);
     if (n == 0) {
       out += "\\ufffd";
       ++i;

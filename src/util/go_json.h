@@ -1,11 +1,16 @@
 #pragma once
 // JSON output byte-compatible with Go's encoding/json, which etcd uses:
 // <, >, & escaped as \u003c \u003e \u0026; U+2028/2029 escaped; invalid UTF-8 -> \ufffd.
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace larch::util {
+
+// Length (1-4) of the valid UTF-8 sequence at s[i] as Go's utf8.DecodeRune sees it, or 0
+// when s[i] does not start one (overlong forms, surrogates, code points over U+10FFFF).
+size_t go_utf8_len(std::string_view s, size_t i);
 
 // Appends s as a quoted JSON string literal, escaped exactly as Go does.
 void append_json_string(std::string& out, std::string_view s);
