@@ -9,6 +9,26 @@
 
 namespace larch::auth {
 
+namespace {
+
+// crypt() takes a C string, so a password with a NUL byte would be cut at the NUL ("a\0b"
+// would be accepted as "a"). Such a password is hashed as a marker plus the hex SHA-256 of
+// all its bytes instead; every other password is used as it is.
+std::string crypt_input(std::string_view password) {
+  if (password.find('\0') == std::string_view::npos) return std::string(password);
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(password.data()), password.size(), digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\x01sha256:";
+  for (unsigned char b : digest) {
+    out += kHex[b >> 4];
+    out += kHex[b & 0xf];
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string BcryptCrypto::hash(std::string_view password) {
   char salt[CRYPT_GENSALT_OUTPUT_SIZE];
   // rbytes == nullptr: libxcrypt draws the salt from the OS's random source.
@@ -17,7 +37,7 @@ std::string BcryptCrypto::hash(std::string_view password) {
     throw std::runtime_error("bcrypt: cannot make a salt");
   }
   auto data = std::make_unique<crypt_data>();
-  const char* out = crypt_rn(std::string(password).c_str(), salt, data.get(), sizeof *data);
+  const char* out = crypt_rn(crypt_input(password).c_str(), salt, data.get(), sizeof *data);
   if (out == nullptr || out[0] == '*') throw std::runtime_error("bcrypt: hashing failed");
   return out;
 }
@@ -31,7 +51,7 @@ bool BcryptCrypto::verify(std::string_view password, std::string_view hash) {
   std::string stored(hash);
   auto data = std::make_unique<crypt_data>();
   const char* out =
-      crypt_rn(std::string(password).c_str(), stored.c_str(), data.get(), sizeof *data);
+      crypt_rn(crypt_input(password).c_str(), stored.c_str(), data.get(), sizeof *data);
   // A malformed stored hash makes crypt fail ("*0"/"*1"): never a match.
   bool ok = out != nullptr && out[0] != '*' && std::string_view(out).size() == stored.size() &&
             CRYPTO_memcmp(out, stored.data(), stored.size()) == 0;
