@@ -4,7 +4,7 @@
 
 #include "auth/api_parts.h"
 #include "auth/auth_json.h"
-#include "util/go_json.h"
+#include "util/v2_error.h"
 
 namespace larch::auth {
 namespace {
@@ -80,9 +80,7 @@ bool accepts(const ApiRequest& req) {
 ApiAnswer error_answer(int status, std::string_view message) {
   ApiAnswer a;
   a.status = status;
-  a.body = "{\"message\":";
-  util::append_json_string(a.body, message);
-  a.body += '}';
+  a.body = util::v2_message_body(message);
   return a;
 }
 

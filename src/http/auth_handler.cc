@@ -5,6 +5,7 @@
 #include "http/await_callback.h"
 #include "store/auth_table.h"
 #include "util/member_id.h"
+#include "util/v2_error.h"
 
 namespace larch::http {
 
@@ -71,7 +72,7 @@ awaitable<Response> AuthHandler::api(const Request& req, const Dispatch& d) {
     } catch (const std::exception& e) {  // bcrypt failed (no salt): an internal error
       auth::ApiAnswer failed;
       failed.status = 500;
-      failed.body = json_message(500, e.what()).body;
+      failed.body = util::v2_message_body(e.what());
       return failed;
     }
   });
@@ -93,22 +94,27 @@ Response AuthHandler::to_response(const auth::ApiAnswer& answer) const {
   return r;
 }
 
+template <typename Decide>
+awaitable<bool> AuthHandler::decide(std::optional<std::string_view> authorization, Decide d) {
+  std::shared_ptr<const auth::AuthState> state = service_.auth_state();
+  auto run = [&] { return d(*state); };
+  if (crypto_.cheap(*state, authorization)) co_return run();
+  bool allowed = co_await off_thread<bool>(run);
+  co_return allowed;
+}
+
 awaitable<bool> AuthHandler::key_access(std::optional<std::string_view> authorization,
                                         std::string raw_key, bool write, bool recursive) {
-  std::shared_ptr<const auth::AuthState> state = service_.auth_state();
-  auto decide = [&] {
-    return auth::key_access_allowed(*state, authorization, raw_key, write, recursive, crypto_);
-  };
-  if (crypto_.cheap(*state, authorization)) co_return decide();
-  bool allowed = co_await off_thread<bool>(decide);
+  bool allowed = co_await decide(authorization, [&](const auth::AuthState& state) {
+    return auth::key_access_allowed(state, authorization, raw_key, write, recursive, crypto_);
+  });
   co_return allowed;
 }
 
 awaitable<bool> AuthHandler::root_access(std::optional<std::string_view> authorization) {
-  std::shared_ptr<const auth::AuthState> state = service_.auth_state();
-  auto decide = [&] { return auth::root_allowed(*state, authorization, crypto_); };
-  if (crypto_.cheap(*state, authorization)) co_return decide();
-  bool allowed = co_await off_thread<bool>(decide);
+  bool allowed = co_await decide(authorization, [&](const auth::AuthState& state) {
+    return auth::root_allowed(state, authorization, crypto_);
+  });
   co_return allowed;
 }
 

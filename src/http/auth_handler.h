@@ -44,6 +44,10 @@ class AuthHandler {
   // f() on the crypto thread; resumes the caller on its own executor with the result.
   template <typename T, typename F>
   boost::asio::awaitable<T> off_thread(F f);
+  // d(state) for the member's applied auth state: inline when the credentials need no
+  // bcrypt work (BcryptCrypto::cheap), else on the crypto thread.
+  template <typename Decide>
+  boost::asio::awaitable<bool> decide(std::optional<std::string_view> authorization, Decide d);
   Response to_response(const auth::ApiAnswer& answer) const;
 
   KvService& service_;

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "util/go_json.h"
+#include "util/v2_error.h"
 
 namespace larch::http {
 
@@ -172,9 +173,7 @@ Response method_not_allowed(std::string_view allow) {
 Response json_message(int status, std::string_view text) {
   Response r;
   r.status = status;
-  r.body = "{\"message\":";
-  util::append_json_string(r.body, text);
-  r.body += '}';
+  r.body = util::v2_message_body(text);
   return r;
 }
 

@@ -110,4 +110,11 @@ std::string v2_error_body(int code, const std::optional<std::string>& cause, uin
   return out;
 }
 
+std::string v2_message_body(std::string_view message) {
+  std::string out = "{\"message\":";
+  append_json_string(out, message);
+  out += '}';
+  return out;
+}
+
 }  // namespace larch::util

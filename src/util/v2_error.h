@@ -25,4 +25,8 @@ int v2_error_status(int code);
 // {"errorCode":..,"message":..,"cause":..,"index":..}\n  (cause omitted when nullopt or empty)
 std::string v2_error_body(int code, const std::optional<std::string>& cause, uint64_t index);
 
+// {"message":..}  (no newline): etcd's httptypes.HTTPError, the error body of its
+// /v2/members, /v2/auth and other non-keys endpoints.
+std::string v2_message_body(std::string_view message);
+
 }  // namespace larch::util
