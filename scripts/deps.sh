@@ -6,7 +6,7 @@ set -euo pipefail
 LARCH_BUILD_DEPS=(cmake g++ make pkg-config libboost1.81-dev libboost-json1.81-dev
   libboost-url1.81-dev libsqlite3-dev libssl-dev libyaml-cpp-dev libcrypt-dev catch2)
 LARCH_TEST_DEPS=(curl jq wrk etcd-server etcd-client python3 python3-etcd python3-pytest
-  python3-requests clang libclang-rt-14-dev)
+  python3-requests clang libclang-rt-14-dev openssl)
 
 larch_install_missing() {
   local missing=()

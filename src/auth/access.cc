@@ -93,16 +93,36 @@ std::optional<User> authenticate(const AuthState& state, std::string_view author
   return user;
 }
 
+namespace {
+
+// etcd's hasKeyPrefixAccess/hasRootAccess: Basic credentials when the header is there (no
+// fallback when they fail), else the certificate's user; nullopt means neither names one.
+std::optional<User> caller(const AuthState& state, std::optional<std::string_view> authorization,
+                           Crypto& crypto, std::string_view cert_user, bool& denied) {
+  denied = false;
+  if (has_header(authorization)) {
+    auto user = authenticate(state, *authorization, crypto);
+    denied = !user;
+    return user;
+  }
+  if (cert_user.empty()) return std::nullopt;
+  return find_user(state, cert_user);
+}
+
+}  // namespace
+
 bool key_access_allowed(const AuthState& state, std::optional<std::string_view> authorization,
-                        std::string_view raw_key, bool write, bool recursive, Crypto& crypto) {
+                        std::string_view raw_key, bool write, bool recursive, Crypto& crypto,
+                        std::string_view cert_user) {
   if (!state.enabled) return true;
-  if (!has_header(authorization)) {
+  bool denied = false;
+  auto user = caller(state, authorization, crypto, cert_user, denied);
+  if (denied) return false;
+  if (!user) {
     // The guest role, matched non-recursively even for recursive requests.
     auto guest = find_role(state, kGuestName);
     return guest && role_grants(*guest, raw_key, write, false);
   }
-  auto user = authenticate(state, *authorization, crypto);
-  if (!user) return false;
   return std::any_of(user->roles.begin(), user->roles.end(), [&](const std::string& name) {
     auto role = find_role(state, name);  // roles that no longer exist grant nothing
     return role && role_grants(*role, raw_key, write, recursive);
@@ -110,10 +130,10 @@ bool key_access_allowed(const AuthState& state, std::optional<std::string_view> 
 }
 
 bool root_allowed(const AuthState& state, std::optional<std::string_view> authorization,
-                  Crypto& crypto) {
+                  Crypto& crypto, std::string_view cert_user) {
   if (!state.enabled) return true;
-  if (!has_header(authorization)) return false;
-  auto user = authenticate(state, *authorization, crypto);
+  bool denied = false;
+  auto user = caller(state, authorization, crypto, cert_user, denied);
   return user && std::find(user->roles.begin(), user->roles.end(), kRootName) != user->roles.end();
 }
 

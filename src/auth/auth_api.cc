@@ -64,7 +64,7 @@ ApiAnswer handle_enable(const AuthState& state, const ApiRequest& req, Crypto& c
     return json_answer(200, state.enabled ? "{\"enabled\":true}" : "{\"enabled\":false}");
   }
   if (req.method != "PUT" && req.method != "DELETE") return method_not_allowed();
-  if (!root_allowed(state, req.authorization, crypto)) return no_credentials();
+  if (!root_allowed(state, req.authorization, crypto, req.cert_user)) return no_credentials();
   return req.method == "PUT" ? enable(state) : disable(state);
 }
 
@@ -116,7 +116,8 @@ void Writes::remove(std::string key) {
 ApiAnswer handle_api(const AuthState& state, const ApiRequest& request, Crypto& crypto) {
   if (request.resource == Resource::kEnable) return handle_enable(state, request, crypto);
   if (!accepts(request)) return method_not_allowed();
-  if (!root_allowed(state, request.authorization, crypto)) return no_credentials();
+  if (!root_allowed(state, request.authorization, crypto, request.cert_user))
+    return no_credentials();
   switch (request.resource) {
     case Resource::kUsers:
       return list_users(state);

@@ -33,15 +33,20 @@ std::optional<User> authenticate(const AuthState& state, std::string_view author
 
 // authorization: the Authorization header's value, nullopt when the request had none (an
 // empty value counts as none, as etcd tests Header.Get("Authorization") == "").
+// cert_user: the verified TLS client certificate's Common Name under --client-cert-auth
+// (empty otherwise). Without an Authorization header it names the user when such a user
+// exists (no password: the certificate is the credential); else the guest role applies to
+// keys and root access is refused, as in etcd.
 // /v2/keys access (spec §9.4): true when auth is disabled or the request may proceed.
 // write = PUT/POST/DELETE; recursive = the request's recursive=true; raw_key = the decoded
 // path after /v2/keys, trailing slash kept.
 bool key_access_allowed(const AuthState& state, std::optional<std::string_view> authorization,
-                        std::string_view raw_key, bool write, bool recursive, Crypto& crypto);
+                        std::string_view raw_key, bool write, bool recursive, Crypto& crypto,
+                        std::string_view cert_user = {});
 // True when auth is disabled or the credentials name a user holding the root role (for
-// /v2/members writes).
+// /v2/members writes and the /v2/auth API).
 bool root_allowed(const AuthState& state, std::optional<std::string_view> authorization,
-                  Crypto& crypto);
+                  Crypto& crypto, std::string_view cert_user = {});
 
 enum class Resource {
   kEnable,  // /v2/auth/enable
@@ -57,6 +62,7 @@ struct ApiRequest {
   std::string name;  // kUser / kRole: the decoded name from the path
   std::string_view body;
   std::optional<std::string_view> authorization;
+  std::string_view cert_user;  // see key_access_allowed
 };
 
 struct ApiAnswer {

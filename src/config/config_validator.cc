@@ -10,15 +10,21 @@ std::string ms(uint64_t v) {
   return std::to_string(v) + "ms";
 }
 
+// https URLs need a certificate and key (the files themselves are loaded at startup).
 std::optional<std::string> validate_tls(const Config& c) {
-  const std::pair<const std::string*, const char*> files[] = {
-      {&c.cert_file, "--cert-file"},
-      {&c.key_file, "--key-file"},
-      {&c.peer_cert_file, "--peer-cert-file"},
-      {&c.peer_key_file, "--peer-key-file"},
-  };
-  for (const auto& [value, flag] : files) {
-    if (!value->empty()) return std::string("TLS is not supported yet by larch (") + flag + ")";
+  bool client_identity = !c.cert_file.empty() && !c.key_file.empty();
+  for (const auto& url : c.listen_client_urls) {
+    if (url.tls() && !client_identity) {
+      return "TLS key/cert (--cert-file, --key-file) must be provided for client url " + url.text +
+             " with HTTPS scheme";
+    }
+  }
+  bool peer_identity = !c.peer_cert_file.empty() && !c.peer_key_file.empty();
+  for (const auto& url : c.listen_peer_urls) {
+    if (url.tls() && !peer_identity) {
+      return "cannot listen on TLS for " + url.authority() +
+             ": KeyFile and CertFile are not presented";
+    }
   }
   return std::nullopt;
 }

@@ -74,10 +74,11 @@ ParseResult<Url> parse_url(std::string_view raw, UrlRole role) {
     return R::failure("URL scheme must be http, https, unix, or unixs: " + url.text);
   }
   url.scheme = lower(raw.substr(0, sep));
-  if (url.scheme == "https" || url.scheme == "unix" || url.scheme == "unixs") {
-    return R::failure(url.scheme + " URLs are not supported yet by larch (only http): " + url.text);
+  if (url.scheme == "unix" || url.scheme == "unixs") {
+    return R::failure(url.scheme +
+                      " URLs are not supported yet by larch (only http and https): " + url.text);
   }
-  if (url.scheme != "http") {
+  if (url.scheme != "http" && url.scheme != "https") {
     return R::failure("URL scheme must be http, https, unix, or unixs: " + url.text);
   }
   std::string_view rest = raw.substr(sep + 3);

@@ -9,13 +9,14 @@
 namespace larch::config {
 
 struct Url {
-  std::string scheme;  // always "http" after validation (TLS/unix are not supported yet)
+  std::string scheme;  // "http" or "https" after validation (unix sockets are not supported)
   std::string host;    // IP literal (IPv6 without brackets), "localhost" or a DNS name
   uint16_t port = 0;   // 1..65535
   std::string text;    // the URL as given (trimmed), e.g. "http://127.0.0.1:2379"
 
   // "host:port" ("[::1]:2379" for IPv6), usable as an HTTP Host header.
   std::string authority() const;
+  bool tls() const { return scheme == "https"; }
   bool operator==(const Url&) const = default;
 };
 
@@ -24,7 +25,7 @@ enum class UrlRole {
   kAdvertise,  // announced to others: any host name is fine
 };
 
-// Parses one http URL of the form scheme://host:port with no path, query or user info.
+// Parses one http or https URL of the form scheme://host:port with no path, query or user info.
 // Errors are etcd-like reasons without the "invalid value ..." prefix.
 ParseResult<Url> parse_url(std::string_view text, UrlRole role);
 

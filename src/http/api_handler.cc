@@ -95,7 +95,8 @@ boost::asio::awaitable<Outcome> ApiHandler::handle(const Request& req) {
     case DispatchKind::kRoute:
       break;
   }
-  if (!host_allowed(req.host)) return ready_outcome(Outcome{misdirected(req.host), {}});
+  // etcd checks the Host only on plain HTTP (spec §6.4): TLS already names the server.
+  if (!req.tls && !host_allowed(req.host)) return ready_outcome(Outcome{misdirected(req.host), {}});
   if (!d.route.method_allowed) {
     return ready_outcome(Outcome{method_not_allowed(d.route.allow), {}});
   }
@@ -110,7 +111,7 @@ boost::asio::awaitable<Outcome> ApiHandler::handle(const Request& req) {
 boost::asio::awaitable<Outcome> ApiHandler::members_write(const Request& req, std::string sub) {
   // Membership changes need root credentials while auth is enabled (spec §9.4).
   if (service_.auth_enabled()) {
-    bool allowed = co_await auth_.root_access(req.authorization);
+    bool allowed = co_await auth_.root_access(req);
     if (!allowed) co_return Outcome{AuthHandler::insufficient_credentials(), {}};
   }
   // GCC 12: the awaited value lands in a named local (see keys_handler.cc).

@@ -65,7 +65,8 @@ awaitable<Response> AuthHandler::api(const Request& req, const Dispatch& d) {
     if (!fresh) co_return json_message(500, "etcdserver: request timed out");
   }
   std::shared_ptr<const auth::AuthState> state = service_.auth_state();
-  auth::ApiRequest ar{req.method, *resource, d.route.sub, req.body, req.authorization};
+  auth::ApiRequest ar{req.method, *resource,         d.route.sub,
+                      req.body,   req.authorization, req.cert_user};
   auth::ApiAnswer answer = co_await off_thread<auth::ApiAnswer>([&]() -> auth::ApiAnswer {
     try {
       return auth::handle_api(*state, ar, crypto_);
@@ -103,17 +104,18 @@ awaitable<bool> AuthHandler::decide(std::optional<std::string_view> authorizatio
   co_return allowed;
 }
 
-awaitable<bool> AuthHandler::key_access(std::optional<std::string_view> authorization,
-                                        std::string raw_key, bool write, bool recursive) {
-  bool allowed = co_await decide(authorization, [&](const auth::AuthState& state) {
-    return auth::key_access_allowed(state, authorization, raw_key, write, recursive, crypto_);
+awaitable<bool> AuthHandler::key_access(const Request& req, std::string raw_key, bool write,
+                                        bool recursive) {
+  bool allowed = co_await decide(req.authorization, [&](const auth::AuthState& state) {
+    return auth::key_access_allowed(state, req.authorization, raw_key, write, recursive, crypto_,
+                                    req.cert_user);
   });
   co_return allowed;
 }
 
-awaitable<bool> AuthHandler::root_access(std::optional<std::string_view> authorization) {
-  bool allowed = co_await decide(authorization, [&](const auth::AuthState& state) {
-    return auth::root_allowed(state, authorization, crypto_);
+awaitable<bool> AuthHandler::root_access(const Request& req) {
+  bool allowed = co_await decide(req.authorization, [&](const auth::AuthState& state) {
+    return auth::root_allowed(state, req.authorization, crypto_, req.cert_user);
   });
   co_return allowed;
 }

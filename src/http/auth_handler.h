@@ -30,12 +30,13 @@ class AuthHandler {
 
   // A /v2/auth/* request (the router's kAuth* endpoints, method already allowed).
   boost::asio::awaitable<Response> api(const Request& req, const Dispatch& d);
-  // Whether a /v2/keys request may proceed (true whenever auth is disabled). raw_key: the
-  // decoded path after /v2/keys, trailing slash kept.
-  boost::asio::awaitable<bool> key_access(std::optional<std::string_view> authorization,
-                                          std::string raw_key, bool write, bool recursive);
+  // Whether a /v2/keys request may proceed (true whenever auth is disabled), by req's
+  // credentials (Authorization, else the client certificate's user). raw_key: the decoded
+  // path after /v2/keys, trailing slash kept. req must outlive the call.
+  boost::asio::awaitable<bool> key_access(const Request& req, std::string raw_key, bool write,
+                                          bool recursive);
   // Whether a /v2/members write may proceed: auth disabled, or root credentials.
-  boost::asio::awaitable<bool> root_access(std::optional<std::string_view> authorization);
+  boost::asio::awaitable<bool> root_access(const Request& req);
 
   // etcd's answer to a management request without root credentials.
   static Response insufficient_credentials();

@@ -46,14 +46,13 @@ awaitable<Outcome> KeysHandler::handle(const Request& req, const Dispatch& d) {
   }
   KeyRequest& kr = std::get<KeyRequest>(parsed);
   // Parameter errors come before the auth decision (spec §9.4).
-  if (service_.auth_enabled()) return authorized(req.authorization, std::move(kr));
+  if (service_.auth_enabled()) return authorized(req, std::move(kr));
   return serve(kr);
 }
 
-awaitable<Outcome> KeysHandler::authorized(std::optional<std::string_view> authorization,
-                                           KeyRequest kr) {
+awaitable<Outcome> KeysHandler::authorized(const Request& req, KeyRequest kr) {
   bool recursive = kr.recursive || kr.command.recursive;
-  bool allowed = co_await auth_.key_access(authorization, kr.raw_key, kr.is_write(), recursive);
+  bool allowed = co_await auth_.key_access(req, kr.raw_key, kr.is_write(), recursive);
   if (!allowed)
     co_return Outcome{error(util::ecode::kUnauthorized, "Insufficient credentials", 0), {}};
   Outcome out = co_await serve(kr);

@@ -25,9 +25,9 @@ class KeysHandler {
  private:
   // Everything after parsing and the auth decision.
   boost::asio::awaitable<Outcome> serve(KeyRequest& kr);
-  // serve() once auth allows the request (auth enabled), else error 110.
-  boost::asio::awaitable<Outcome> authorized(std::optional<std::string_view> authorization,
-                                             KeyRequest kr);
+  // serve() once auth allows the request (auth enabled), else error 110. req outlives it
+  // (the session awaits the handler).
+  boost::asio::awaitable<Outcome> authorized(const Request& req, KeyRequest kr);
   boost::asio::awaitable<Outcome> write(store::Command cmd, bool no_value_on_success);
   boost::asio::awaitable<Outcome> quorum_read(KeyRequest kr);
   Response read_now(const KeyRequest& kr);

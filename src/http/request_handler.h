@@ -22,6 +22,10 @@ struct Request {
   std::string_view origin;
   std::string_view host;
   std::optional<std::string_view> authorization;  // the Authorization header, if sent
+  // The verified client certificate's Common Name on a TLS listener with --client-cert-auth
+  // (the v2 auth user when no Authorization header is sent); empty otherwise.
+  std::string_view cert_user;
+  bool tls = false;  // arrived on a TLS (https) listener
   std::string body;
 };
 

@@ -1,6 +1,7 @@
 #include "http/request_parse.h"
 
 #include <boost/asio/error.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
 
@@ -11,6 +12,8 @@ namespace larch::http {
 
 namespace bhttp = boost::beast::http;
 
+// Both kinds of stream, each its own coroutine (a shared inner coroutine would cost every
+// request another frame).
 boost::asio::awaitable<boost::system::error_code> read_request(boost::beast::tcp_stream& stream,
                                                                boost::beast::flat_buffer& buffer,
                                                                RequestParser& parser,
@@ -18,6 +21,16 @@ boost::asio::awaitable<boost::system::error_code> read_request(boost::beast::tcp
   parser.header_limit(limits.max_header_bytes);
   parser.body_limit(limits.max_body_bytes);
   stream.expires_after(limits.idle_timeout);
+  co_return co_await read_sized(stream, buffer, parser);
+}
+
+boost::asio::awaitable<boost::system::error_code> read_request(tls::TlsStream& stream,
+                                                               boost::beast::flat_buffer& buffer,
+                                                               RequestParser& parser,
+                                                               const SessionLimits& limits) {
+  parser.header_limit(limits.max_header_bytes);
+  parser.body_limit(limits.max_body_bytes);
+  boost::beast::get_lowest_layer(stream).expires_after(limits.idle_timeout);
   co_return co_await read_sized(stream, buffer, parser);
 }
 
@@ -58,7 +71,8 @@ bool is_quiet_end(const boost::system::error_code& ec) {
   namespace asio = boost::asio;
   return ec == bhttp::error::end_of_stream || ec == boost::beast::error::timeout ||
          ec == asio::error::connection_reset || ec == asio::error::eof ||
-         ec == asio::error::operation_aborted;
+         ec == asio::error::operation_aborted ||
+         ec == asio::ssl::error::stream_truncated;  // a TLS client closed without close_notify
 }
 
 }  // namespace larch::http

@@ -14,6 +14,7 @@
 #include "http/client_session.h"
 #include "http/request_handler.h"
 #include "http/response.h"
+#include "tls/tls_stream.h"
 
 namespace larch::http {
 
@@ -22,6 +23,11 @@ using RequestParser = boost::beast::http::request_parser<boost::beast::http::str
 // Reads the next request into `parser` under a connection's limits: header and body size,
 // and `limits.idle_timeout` for the whole request to arrive (sets the stream's expiry).
 boost::asio::awaitable<boost::system::error_code> read_request(boost::beast::tcp_stream& stream,
+                                                               boost::beast::flat_buffer& buffer,
+                                                               RequestParser& parser,
+                                                               const SessionLimits& limits);
+// The same on a TLS connection.
+boost::asio::awaitable<boost::system::error_code> read_request(tls::TlsStream& stream,
                                                                boost::beast::flat_buffer& buffer,
                                                                RequestParser& parser,
                                                                const SessionLimits& limits);

@@ -51,7 +51,8 @@ JoinResult identity_from(const config::Config& cfg, const transport::FetchedClus
 
 }  // namespace
 
-JoinResult join_cluster(const config::Config& cfg, int timeout_ms) {
+JoinResult join_cluster(const config::Config& cfg, boost::asio::ssl::context* peer_tls,
+                        int timeout_ms) {
   auto peers = other_peers(cfg);
   if (peers.empty()) {
     return {"--initial-cluster-state existing: --initial-cluster names no other member to join",
@@ -61,8 +62,13 @@ JoinResult join_cluster(const config::Config& cfg, int timeout_ms) {
   std::string last_error;
   while (true) {
     for (const auto& p : peers) {
+      if (p.tls() && !peer_tls) {
+        last_error = p.text + ": no TLS client context for an https peer URL";
+        continue;
+      }
       std::string error;
-      auto fc = transport::fetch_cluster(p.host, p.port, std::chrono::milliseconds(2000), &error);
+      auto fc = transport::fetch_cluster(p.host, p.port, std::chrono::milliseconds(2000), &error,
+                                         p.tls() ? peer_tls : nullptr);
       if (fc) return identity_from(cfg, *fc);
       last_error = p.text + ": " + error;
     }

@@ -4,6 +4,7 @@
 // current member list over their peer URLs (GET /members) and finds this member in it by its
 // --initial-advertise-peer-urls. The list comes with the raft index it reflects, so the
 // member can seed its member table and take only later changes from the log.
+#include <boost/asio/ssl/context.hpp>
 #include <string>
 
 #include "config/config.h"
@@ -16,7 +17,10 @@ struct JoinResult {
   Identity identity;  // cluster id, this member, every member, conf_index
 };
 
-// Tries each other member in turn until one answers or `timeout_ms` has passed.
-JoinResult join_cluster(const config::Config& cfg, int timeout_ms = 10'000);
+// Tries each other member in turn until one answers or `timeout_ms` has passed. Members with
+// https peer URLs are asked over TLS with `peer_tls` (the peer client context); without it
+// they count as unreachable.
+JoinResult join_cluster(const config::Config& cfg, boost::asio::ssl::context* peer_tls = nullptr,
+                        int timeout_ms = 10'000);
 
 }  // namespace larch::server

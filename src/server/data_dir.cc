@@ -122,7 +122,8 @@ bool is_larch_file(const std::string& name) {
 
 }  // namespace
 
-OpenedDataDir open_data_dir(const DataDir& dir, const config::Config& cfg) {
+OpenedDataDir open_data_dir(const DataDir& dir, const config::Config& cfg,
+                            boost::asio::ssl::context* peer_tls) {
   OpenedDataDir out;
   std::error_code ec;
   fs::create_directories(dir.path, ec);
@@ -160,7 +161,7 @@ OpenedDataDir open_data_dir(const DataDir& dir, const config::Config& cfg) {
     }
   } else {
     if (cfg.joining_existing()) {
-      JoinResult joined = join_cluster(cfg);
+      JoinResult joined = join_cluster(cfg, peer_tls);
       if (!joined.error.empty()) {
         out.error = joined.error;
         return out;

@@ -5,6 +5,7 @@
 //   <data-dir>/identity   member id, cluster id, name, initial members (written once, fsynced)
 //   <data-dir>/raft.db    raft log + hard state (SQLite, synchronous=FULL)
 //   <data-dir>/keys.db    key space, event history, applied index (SQLite, WAL)
+#include <boost/asio/ssl/context.hpp>
 #include <string>
 
 #include "config/config.h"
@@ -27,7 +28,10 @@ struct OpenedDataDir {
 
 // Creates the directory (0700) on first start and writes the identity derived from the
 // configuration; on later starts reads it back (initial-cluster flags are then ignored, as in
-// etcd). Any non-Larch content, or a partial Larch layout, is an error.
-OpenedDataDir open_data_dir(const DataDir& dir, const config::Config& cfg);
+// etcd). Any non-Larch content, or a partial Larch layout, is an error. Joining a running
+// cluster (--initial-cluster-state existing) asks members with https peer URLs over TLS
+// with `peer_tls`.
+OpenedDataDir open_data_dir(const DataDir& dir, const config::Config& cfg,
+                            boost::asio::ssl::context* peer_tls = nullptr);
 
 }  // namespace larch::server

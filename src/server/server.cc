@@ -25,6 +25,7 @@
 #include "server/kv_server.h"
 #include "server/member_directory.h"
 #include "server/raft_loop.h"
+#include "server/tls_setup.h"
 #include "store/key_store.h"
 #include "store/member_table.h"
 #include "store/sqlite_log_storage.h"
@@ -78,13 +79,14 @@ std::optional<transport::PeerAddress> peer_address(uint64_t id,
   for (const auto& text : peer_urls) {
     auto url = config::parse_url(text, config::UrlRole::kAdvertise);
     if (url.ok()) {
-      endpoints.push_back({url.value->host, url.value->port});
+      endpoints.push_back({url.value->host, url.value->port, url.value->tls()});
     } else {
       log_line("warning: member " + util::id_hex(id) + " has an unusable peer URL " + text);
     }
   }
   if (endpoints.empty()) return std::nullopt;
   transport::PeerAddress a(id, endpoints.front().host, endpoints.front().port);
+  a.tls = endpoints.front().tls;
   a.more.assign(endpoints.begin() + 1, endpoints.end());
   return a;
 }
@@ -144,11 +146,18 @@ void count_appends(TrafficMeter& meter, const std::vector<consensus::Message>& m
   if (n != 0) meter.add(n, bytes, unix_now_ns());
 }
 
+// A listening socket and whether its URL is https.
+struct Listener {
+  Listener(asio::io_context& ioc, bool tls_) : acceptor(ioc), tls(tls_) {}
+  asio::ip::tcp::acceptor acceptor;
+  bool tls;
+};
+
 // Binds every URL (SO_REUSEADDR); false after logging the first failure.
 bool open_listeners(asio::io_context& ioc, const std::vector<config::Url>& urls,
-                    const std::string& what, std::list<asio::ip::tcp::acceptor>& out) {
+                    const std::string& what, std::list<Listener>& out) {
   for (const auto& url : urls) {
-    auto& acc = out.emplace_back(ioc);
+    auto& acc = out.emplace_back(ioc, url.tls()).acceptor;
     if (auto err = http::open_acceptor(acc, url.host, url.port); !err.empty()) {
       log_line("error: " + err);
       return false;
@@ -184,12 +193,12 @@ void raise_open_file_limit() {
 // acknowledged before a restart (RaftLoop::ready: its own publish entry of this run applied,
 // as etcd waits for ReadyNotify), or after `bound` without that (no quorum): then it answers
 // as etcd's members do without a leader. Until then connections wait in the listen backlog.
-asio::awaitable<void> serve_clients_when_ready(const RaftLoop& raft,
-                                               std::list<asio::ip::tcp::acceptor>& acceptors,
-                                               std::vector<asio::io_context*> contexts,
-                                               http::RequestHandler& api,
-                                               http::SessionLimits limits,
-                                               std::chrono::nanoseconds bound) {
+// https listeners serve with `client_tls` (the client listener context); with
+// `client_cert_auth`, a request's verified certificate names its user (as in etcd).
+asio::awaitable<void> serve_clients_when_ready(
+    const RaftLoop& raft, std::list<Listener>& listeners, std::vector<asio::io_context*> contexts,
+    http::RequestHandler& api, http::SessionLimits limits, asio::ssl::context* client_tls,
+    bool client_cert_auth, std::chrono::nanoseconds bound) {
   auto ex = co_await asio::this_coro::executor;
   asio::steady_timer timer(ex);
   auto deadline = std::chrono::steady_clock::now() + bound;
@@ -197,9 +206,18 @@ asio::awaitable<void> serve_clients_when_ready(const RaftLoop& raft,
     timer.expires_after(std::chrono::milliseconds(5));
     co_await timer.async_wait(asio::use_awaitable);
   }
-  for (auto& acc : acceptors) {
-    if (acc.is_open())
-      asio::co_spawn(ex, http::accept_loop(acc, contexts, api, limits), asio::detached);
+  for (auto& l : listeners) {
+    if (!l.acceptor.is_open()) continue;
+    if (!l.tls) {
+      asio::co_spawn(ex, http::accept_loop(l.acceptor, contexts, api, limits), asio::detached);
+      continue;
+    }
+    http::SessionRunner run = [client_tls, &api, limits,
+                               client_cert_auth](asio::ip::tcp::socket socket) {
+      return http::run_tls_client_session(std::move(socket), *client_tls, api, limits,
+                                          client_cert_auth);
+    };
+    asio::co_spawn(ex, http::accept_loop(l.acceptor, contexts, std::move(run)), asio::detached);
   }
 }
 
@@ -211,8 +229,14 @@ int run_server(const config::Config& cfg) {
   // reads them. Must precede any other SQLite call.
   sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   raise_open_file_limit();
+  // Before anything else: a bad certificate, key or CA file is a one-line error.
+  TlsSetup tls_setup = make_tls_setup(cfg);
+  if (!tls_setup.error.empty()) {
+    log_line("error: " + tls_setup.error);
+    return 1;
+  }
   DataDir dir{cfg.data_dir};
-  OpenedDataDir opened = open_data_dir(dir, cfg);
+  OpenedDataDir opened = open_data_dir(dir, cfg, tls_setup.peer_client.get());
   if (!opened.error.empty()) {
     log_line("error: " + opened.error);
     return 1;
@@ -276,7 +300,7 @@ int run_server(const config::Config& cfg) {
   std::unique_ptr<MemberDirectory> directory_ptr = make_directory(id, member_rows, *keys);
   MemberDirectory& directory = *directory_ptr;
   transport::Transport peers(id.cluster_id, id.self.id, peer_addresses(directory.members()),
-                             log_line);
+                             log_line, tls_setup.peer_client);
   peers.set_on_removed(removed_from_cluster);
   RaftLoopOptions raft_opts = raft_options(cfg, id, member_rows, *log);
   raft_opts.on_member_attributes = [&directory](uint64_t member, const std::string& attrs) {
@@ -337,7 +361,7 @@ int run_server(const config::Config& cfg) {
   limits.max_body_bytes = cfg.max_request_bytes;
   limits.idle_timeout = std::chrono::seconds(cfg.client_idle_timeout_s);
 
-  std::list<asio::ip::tcp::acceptor> acceptors, peer_acceptors;
+  std::list<Listener> acceptors, peer_acceptors;
   if (!open_listeners(main_ioc, cfg.listen_client_urls, "client requests", acceptors) ||
       !open_listeners(main_ioc, cfg.listen_peer_urls, "peer traffic", peer_acceptors)) {
     return 1;
@@ -349,20 +373,30 @@ int run_server(const config::Config& cfg) {
   raft.start();
   asio::co_spawn(main_ioc,
                  serve_clients_when_ready(raft, acceptors, context_ptrs, api, limits,
+                                          tls_setup.client_listener.get(), cfg.client_cert_auth,
                                           std::chrono::milliseconds(cfg.request_timeout_ms())),
                  asio::detached);
-  for (auto& acc : peer_acceptors) {
+  for (auto& l : peer_acceptors) {
     // Pipelined: a leader keeps several append batches in flight per follower (PeerSession).
-    http::SessionRunner run = [&peer_handler, peer_limits](asio::ip::tcp::socket socket) {
-      return transport::run_peer_session(std::move(socket), peer_handler, peer_limits);
-    };
-    asio::co_spawn(main_ioc, http::accept_loop(acc, context_ptrs, std::move(run)), asio::detached);
+    http::SessionRunner run;
+    if (l.tls) {
+      run = [ctx = tls_setup.peer_listener.get(), &peer_handler,
+             peer_limits](asio::ip::tcp::socket s) {
+        return transport::run_tls_peer_session(std::move(s), *ctx, peer_handler, peer_limits);
+      };
+    } else {
+      run = [&peer_handler, peer_limits](asio::ip::tcp::socket socket) {
+        return transport::run_peer_session(std::move(socket), peer_handler, peer_limits);
+      };
+    }
+    asio::co_spawn(main_ioc, http::accept_loop(l.acceptor, context_ptrs, std::move(run)),
+                   asio::detached);
   }
   asio::signal_set signals(main_ioc, SIGINT, SIGTERM);
   std::thread handover;  // joined below, after the I/O threads stop
   auto shut_down = [&] {
-    for (auto& acc : acceptors) acc.close();
-    for (auto& acc : peer_acceptors) acc.close();
+    for (auto& l : acceptors) l.acceptor.close();
+    for (auto& l : peer_acceptors) l.acceptor.close();
     hub.close_all();
     raft.stop();
     peers.stop();

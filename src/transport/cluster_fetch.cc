@@ -8,11 +8,12 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "tls/client_setup.h"
+#include "transport/peer_stream.h"
 #include "util/member_id.h"
 
 namespace larch::transport {
@@ -40,10 +41,10 @@ std::string io_error(const char* step, const boost::system::error_code& ec) {
   return std::string(step) + ": " + ec.message();
 }
 
-// One GET /members on a fresh connection; every step ends by `deadline`. Fills `out` and
-// sets out.done (unless the io_context is torn down first).
-asio::awaitable<void> get_members(std::string host, uint16_t port, Clock::time_point deadline,
-                                  RawAnswer& out) {
+// One GET /members on a fresh connection (TLS with `tls_context`); every step ends by
+// `deadline`. Fills `out` and sets out.done (unless the io_context is torn down first).
+asio::awaitable<void> get_members(std::string host, uint16_t port, asio::ssl::context* tls_context,
+                                  Clock::time_point deadline, RawAnswer& out) {
   auto executor = co_await asio::this_coro::executor;
   asio::ip::tcp::resolver resolver(executor);
   auto [rec, endpoints] = co_await resolver.async_resolve(host, std::to_string(port), kTuple);
@@ -52,19 +53,33 @@ asio::awaitable<void> get_members(std::string host, uint16_t port, Clock::time_p
     out.done = true;
     co_return;
   }
-  beast::tcp_stream stream(executor);
-  stream.expires_at(deadline);
-  auto [cec, ep] = co_await stream.async_connect(endpoints, kTuple);
+  PeerStream stream(executor, tls_context);
+  stream.tcp().expires_at(deadline);
+  auto [cec, ep] = co_await stream.tcp().async_connect(endpoints, kTuple);
   if (cec) {
     out.error = io_error("connect", cec);
     out.done = true;
     co_return;
   }
+  if (tls::TlsStream* tls_stream = stream.tls()) {
+    if (!tls::prepare_client(*tls_stream, host)) {
+      out.error = "TLS setup for host " + host + " failed";
+      out.done = true;
+      co_return;
+    }
+    auto [hec] = co_await tls_stream->async_handshake(asio::ssl::stream_base::client, kTuple);
+    if (hec) {
+      out.error = io_error("TLS handshake", hec);
+      out.done = true;
+      co_return;
+    }
+  }
   bhttp::request<bhttp::empty_body> req{bhttp::verb::get, "/members", 11};
   req.set(bhttp::field::host, host + ":" + std::to_string(port));
   req.set(bhttp::field::accept, "application/json");
   req.keep_alive(false);
-  auto [wec, wn] = co_await bhttp::async_write(stream, req, kTuple);
+  auto [wec, wn] =
+      co_await stream.with([&](auto& s) { return bhttp::async_write(s, req, kTuple); });
   if (wec) {
     out.error = io_error("send", wec);
     out.done = true;
@@ -72,7 +87,8 @@ asio::awaitable<void> get_members(std::string host, uint16_t port, Clock::time_p
   }
   beast::flat_buffer buffer;
   bhttp::response<bhttp::string_body> res;
-  auto [rdec, rn] = co_await bhttp::async_read(stream, buffer, res, kTuple);
+  auto [rdec, rn] =
+      co_await stream.with([&](auto& s) { return bhttp::async_read(s, buffer, res, kTuple); });
   if (rdec) {
     out.error = io_error("receive", rdec);
     out.done = true;
@@ -194,15 +210,17 @@ std::optional<FetchedCluster> interpret(RawAnswer& raw, std::string& error) {
 }  // namespace
 
 std::optional<FetchedCluster> fetch_cluster(const std::string& host, uint16_t port,
-                                            std::chrono::milliseconds timeout, std::string* error) {
-  const std::string where = "GET http://" + host + ":" + std::to_string(port) + "/members: ";
+                                            std::chrono::milliseconds timeout, std::string* error,
+                                            asio::ssl::context* tls_context) {
+  const std::string where = std::string("GET ") + (tls_context ? "https" : "http") + "://" + host +
+                            ":" + std::to_string(port) + "/members: ";
   std::string reason;
   std::optional<FetchedCluster> out;
   RawAnswer raw;  // outlives ioc: a coroutine still pending at the deadline refers to it
   {
     asio::io_context ioc(1);
     auto deadline = Clock::now() + timeout;
-    asio::co_spawn(ioc, get_members(host, port, deadline, raw), asio::detached);
+    asio::co_spawn(ioc, get_members(host, port, tls_context, deadline, raw), asio::detached);
     ioc.run_until(deadline);
     // Pending operations, if any, are abandoned (and their socket closed) with ioc.
   }

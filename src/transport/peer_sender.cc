@@ -11,6 +11,7 @@
 
 #include "consensus/message_codec.h"
 #include "http/sized_read.h"
+#include "tls/client_setup.h"
 #include "util/steady_now.h"
 
 namespace larch::transport {
@@ -94,7 +95,7 @@ void PeerSender::stop() {
   wake_.cancel();
   backoff_.cancel();
   if (conn_) {
-    conn_->stream.cancel();
+    conn_->stream.tcp().cancel();
     conn_->reader_wake.cancel();
   }
 }
@@ -176,8 +177,9 @@ asio::awaitable<void> PeerSender::send_batch(bool probe) {
   req.body() = std::move(body);
   req.prepare_payload();
   c->reader_wake.cancel();  // its answer can be read as soon as it is written
-  c->stream.expires_after(kIoTimeout);
-  auto [wec, wn] = co_await bhttp::async_write(c->stream, req, kTuple);
+  c->stream.tcp().expires_after(kIoTimeout);
+  auto [wec, wn] =
+      co_await c->stream.with([&](auto& s) { return bhttp::async_write(s, req, kTuple); });
   if (wec && !c->broken) break_connection(*c, "send: " + wec.message());
 }
 
@@ -195,9 +197,10 @@ asio::awaitable<void> PeerSender::read_responses(std::shared_ptr<Connection> c) 
     }
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(kMaxReplyBytes);
-    c->stream.expires_after(kIoTimeout);
+    c->stream.tcp().expires_after(kIoTimeout);
     // A held reply can carry a batch (forwarded proposals): read it whole, not 512 bytes a time.
-    boost::system::error_code rec = co_await http::read_sized(c->stream, c->buffer, parser);
+    boost::system::error_code rec =
+        co_await c->stream.with([&](auto& s) { return http::read_sized(s, c->buffer, parser); });
     if (c->broken) break;
     if (stopped_) {
       drop_connection(*c);  // cancelled: what is in flight failed
@@ -249,7 +252,7 @@ void PeerSender::drop_connection(Connection& c) {
   c.in_flight.clear();
   if (failed) failed_batches_.fetch_add(failed, std::memory_order_relaxed);
   boost::system::error_code ignored;
-  c.stream.socket().close(ignored);  // a pending read or write ends at once
+  c.stream.tcp().socket().close(ignored);  // a pending read or write ends at once
   c.reader_wake.cancel();
   wake_.cancel();  // run() forgets the connection
 }
@@ -284,12 +287,17 @@ asio::awaitable<bool> PeerSender::connect() {
   }
   // stop() cannot cancel the resolver: do not start a connect it would have to wait out.
   if (stopped_) co_return false;
+  if (to.tls && !tls_context_) {
+    note_failure("https peer URL, but no TLS client context");
+    current_ = (current_ + 1) % endpoints_.size();
+    co_return false;
+  }
   // A fresh connection with a fresh buffer: bytes the previous one left unparsed (a bad
   // answer, extra bytes after a final response) belong to it; parsed as the start of this
   // one's response they would fail every POST from now on.
-  conn_ = std::make_shared<Connection>(ioc_);
-  conn_->stream.expires_after(kIoTimeout);
-  auto [cec, ep] = co_await conn_->stream.async_connect(results, kTuple);
+  conn_ = std::make_shared<Connection>(ioc_, to.tls ? tls_context_.get() : nullptr);
+  conn_->stream.tcp().expires_after(kIoTimeout);
+  auto [cec, ep] = co_await conn_->stream.tcp().async_connect(results, kTuple);
   if (cec || stopped_) {
     if (cec) note_failure("connect: " + cec.message());
     conn_.reset();
@@ -297,8 +305,27 @@ asio::awaitable<bool> PeerSender::connect() {
     co_return false;
   }
   boost::system::error_code ignored;  // Nagle off is an optimisation, not a requirement
-  conn_->stream.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
-  co_return true;
+  conn_->stream.tcp().socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+  if (!to.tls) co_return true;
+  // A statement of its own: GCC 12 miscompiled a co_await in an if condition (PeerSession).
+  bool handshaken = co_await handshake(to.host);
+  if (!handshaken) {
+    conn_.reset();
+    current_ = (current_ + 1) % endpoints_.size();
+  }
+  co_return handshaken;
+}
+
+asio::awaitable<bool> PeerSender::handshake(const std::string& host) {
+  tls::TlsStream& stream = *conn_->stream.tls();
+  if (!tls::prepare_client(stream, host)) {
+    note_failure("TLS setup for host " + host + " failed");
+    co_return false;
+  }
+  conn_->stream.tcp().expires_after(kIoTimeout);
+  auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::client, kTuple);
+  if (ec && !stopped_) note_failure("TLS handshake: " + ec.message());
+  co_return !ec && !stopped_;
 }
 
 const std::string& PeerSender::target_for(const std::vector<consensus::Message>& batch) const {

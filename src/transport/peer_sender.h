@@ -25,6 +25,11 @@
 // A POST answered 410 Gone means this member was removed from the cluster: `on_removed` is
 // called (on the io_context thread) and the batch counts as failed.
 //
+// TLS: an endpoint from an https peer URL is connected with TLS (set_tls_context, before
+// start()): after the TCP connect the handshake, bounded like the connect, verifying the
+// peer's certificate for the URL's host (tls::prepare_client); then the same HTTP. A failed
+// handshake counts as a failed connect. Plain endpoints are unaffected.
+//
 // Lifetime: always owned by a shared_ptr (make_shared). The run() coroutine, each
 // connection's reader coroutine and every enqueue() post hold a reference, so Transport may
 // drop its own reference right after stop(): the sender is destroyed only once they ended.
@@ -32,9 +37,9 @@
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
@@ -47,6 +52,7 @@
 #include <vector>
 
 #include "consensus/message.h"
+#include "transport/peer_stream.h"
 
 namespace larch::transport {
 
@@ -71,6 +77,7 @@ struct PeerSenderStats {
 struct PeerEndpoint {
   std::string host;
   uint16_t port = 0;
+  bool tls = false;  // an https URL
   bool operator==(const PeerEndpoint&) const = default;
 };
 
@@ -99,6 +106,11 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
     held_target_ = std::move(held_target);
     on_reply_ = std::move(on_reply);
   }
+  // The client context for https endpoints (before start()); without one they cannot be
+  // connected (each attempt fails).
+  void set_tls_context(std::shared_ptr<boost::asio::ssl::context> context) {
+    tls_context_ = std::move(context);
+  }
   void enqueue(std::vector<consensus::Message> msgs);  // any thread
   void start();                                        // io_context thread (or before run)
   // io_context thread: ends run() promptly (cancels the POSTs in flight and the backoff).
@@ -117,8 +129,10 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   // order. Shared by both until both have let go (a broken one may still have an operation
   // completing).
   struct Connection {
-    explicit Connection(boost::asio::io_context& ioc) : stream(ioc), reader_wake(ioc) {}
-    boost::beast::tcp_stream stream;
+    // TLS with `tls`, plain when it is null.
+    Connection(boost::asio::io_context& ioc, boost::asio::ssl::context* tls)
+        : stream(ioc.get_executor(), tls), reader_wake(ioc) {}
+    PeerStream stream;
     boost::beast::flat_buffer buffer;
     std::deque<InFlight> in_flight;
     boost::asio::steady_timer reader_wake;  // cancelled when a request has been written
@@ -134,6 +148,8 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   // nothing came for kProbeInterval.
   boost::asio::awaitable<bool> wait_for_work(bool& probe);
   boost::asio::awaitable<bool> connect();
+  // The TLS handshake on the just connected conn_ (to `host`); false after noting why.
+  boost::asio::awaitable<bool> handshake(const std::string& host);
   // Writes one POST of the queue (an empty probe when `probe`) on conn_.
   boost::asio::awaitable<void> send_batch(bool probe);
   static boost::asio::awaitable<void> read_owned(std::shared_ptr<PeerSender> self,
@@ -164,7 +180,8 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   OnRemoved on_removed_;
   std::string held_target_;  // empty: no held replies
   OnReply on_reply_;
-  std::shared_ptr<Connection> conn_;   // null: not connected
+  std::shared_ptr<boost::asio::ssl::context> tls_context_;  // null: no https endpoints
+  std::shared_ptr<Connection> conn_;                        // null: not connected
   boost::asio::steady_timer wake_;     // cancelled when messages arrive or a POST is answered
   boost::asio::steady_timer backoff_;  // pause after a failure
   std::chrono::milliseconds backoff_delay_{50};

@@ -1,5 +1,6 @@
 #include "transport/peer_session.h"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -7,11 +8,15 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <chrono>
 #include <deque>
+#include <type_traits>
 
 #include "http/request_parse.h"
 #include "http/response.h"
+#include "tls/tls_stream.h"
 
 namespace larch::transport {
 
@@ -22,20 +27,39 @@ namespace beast = boost::beast;
 using asio::awaitable;
 using namespace asio::experimental::awaitable_operators;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+// Bounds the TLS handshake (and the idle timeout, if shorter).
+constexpr std::chrono::seconds kHandshakeTimeout{10};
 
 // Reader and writer share the stream: each sets the expiry of its own operation just before
 // starting it (Beast's tcp_stream keeps separate read and write timers, and expires_after
 // only touches the one not pending), so one can wait for a request while the other writes.
+// `Stream` is beast::tcp_stream (http) or tls::TlsStream (https); OpenSSL's stream allows a
+// read and a write at the same time too. Timers and the socket are the lowest layer's.
+template <typename Stream>
 class PeerSession {
  public:
-  PeerSession(asio::ip::tcp::socket socket, PeerHandler& handler, http::SessionLimits limits)
-      : stream_(std::move(socket)),
+  static constexpr bool kTls = std::is_same_v<Stream, tls::TlsStream>;
+
+  // `stream_args`: the socket, then for TLS the context.
+  template <typename... StreamArgs>
+  PeerSession(PeerHandler& handler, http::SessionLimits limits, StreamArgs&&... stream_args)
+      : stream_(std::forward<StreamArgs>(stream_args)...),
         handler_(handler),
         limits_(limits),
         reader_wake_(stream_.get_executor()),
         writer_wake_(stream_.get_executor()) {}
 
   awaitable<void> run() {
+    if constexpr (kTls) {
+      // A failed handshake (no or an untrusted certificate under --peer-client-cert-auth,
+      // plain HTTP sent to the TLS port) ends the connection without an answer.
+      // Not `if (!co_await handshake())`: GCC 12 miscompiles that here (the session crashed).
+      bool ok = co_await handshake();
+      if (!ok) {
+        close();
+        co_return;
+      }
+    }
     co_await (read_loop() && write_loop());
     close();
   }
@@ -45,6 +69,14 @@ class PeerSession {
     PeerHandler::PendingAnswer answer;
     bool keep_alive = true;
   };
+
+  awaitable<bool> handshake() {
+    lowest().expires_after(std::min(limits_.idle_timeout, kHandshakeTimeout));
+    auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kTuple);
+    co_return !ec;
+  }
+
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
 
   awaitable<void> read_loop() {
     asio::any_io_executor ex = co_await asio::this_coro::executor;
@@ -94,7 +126,7 @@ class PeerSession {
       if (closed_) break;
       bool keep_alive = e.keep_alive && !r.close;
       http::serialize_into(out_, r, http::CorsDecision{}, keep_alive, date_.now());
-      stream_.expires_after(limits_.idle_timeout);
+      lowest().expires_after(limits_.idle_timeout);
       auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(out_), kTuple);
       http::trim_output(out_);  // e.g. after a held reply carrying forwarded proposals
       if (ec || !keep_alive) break;
@@ -114,8 +146,10 @@ class PeerSession {
     if (!closed_) {
       closed_ = true;
       boost::system::error_code ignored;
-      stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-      stream_.socket().close(ignored);
+      // TLS too: no close_notify (what could still be said is cut off anyway; HTTP
+      // messages are length-delimited, so the other side loses nothing it could use).
+      lowest().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+      lowest().socket().close(ignored);
       reader_wake_.cancel();
       writer_wake_.cancel();
     }
@@ -130,7 +164,7 @@ class PeerSession {
     co_await timer.async_wait(kTuple);
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::string out_;
   http::DateCache date_;
@@ -148,7 +182,13 @@ class PeerSession {
 
 awaitable<void> run_peer_session(asio::ip::tcp::socket socket, PeerHandler& handler,
                                  http::SessionLimits limits) {
-  PeerSession session(std::move(socket), handler, limits);
+  PeerSession<beast::tcp_stream> session(handler, limits, std::move(socket));
+  co_await session.run();
+}
+
+awaitable<void> run_tls_peer_session(asio::ip::tcp::socket socket, asio::ssl::context& context,
+                                     PeerHandler& handler, http::SessionLimits limits) {
+  PeerSession<tls::TlsStream> session(handler, limits, std::move(socket), context);
   co_await session.run();
 }
 

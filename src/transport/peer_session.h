@@ -10,8 +10,11 @@
 // At most kMaxPipelined requests are read ahead of the responses (then reading pauses, and
 // TCP holds the sender back). A parse error is answered in order and ends the connection;
 // when the connection ends, held replies not yet answered are abandoned (their slots close).
+//
+// An https peer URL is served the same after a TLS handshake (run_tls_peer_session).
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <cstddef>
 
 #include "http/client_session.h"
@@ -24,5 +27,12 @@ inline constexpr size_t kMaxPipelined = 16;
 // Serves the connection until it closes. Run with co_spawn on a single-threaded executor.
 boost::asio::awaitable<void> run_peer_session(boost::asio::ip::tcp::socket socket,
                                               PeerHandler& handler, http::SessionLimits limits);
+
+// The same over TLS: the handshake first, bounded by 10 s (or the idle timeout if shorter);
+// a failed one (under --peer-client-cert-auth: a peer without a certificate the context's
+// CAs verify) closes the connection without an answer. `context` must outlive the session.
+boost::asio::awaitable<void> run_tls_peer_session(boost::asio::ip::tcp::socket socket,
+                                                  boost::asio::ssl::context& context,
+                                                  PeerHandler& handler, http::SessionLimits limits);
 
 }  // namespace larch::transport

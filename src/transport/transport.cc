@@ -13,17 +13,19 @@ namespace larch::transport {
 namespace asio = boost::asio;
 
 Transport::Transport(uint64_t cluster_id, consensus::NodeId self,
-                     const std::vector<PeerAddress>& peers, PeerSender::Logger log)
+                     const std::vector<PeerAddress>& peers, PeerSender::Logger log,
+                     std::shared_ptr<asio::ssl::context> tls)
     : self_(self),
       target_(raft_target(cluster_id, self)),
       held_target_(raft_target(cluster_id, self, true)),
-      log_(std::move(log)) {
+      log_(std::move(log)),
+      tls_(std::move(tls)) {
   std::lock_guard lock(mu_);
   for (const auto& p : peers) add_locked(p);
 }
 
 std::vector<PeerEndpoint> PeerAddress::endpoints() const {
-  std::vector<PeerEndpoint> out{{host, port}};
+  std::vector<PeerEndpoint> out{{host, port, tls}};
   out.insert(out.end(), more.begin(), more.end());
   return out;
 }
@@ -145,6 +147,7 @@ void Transport::add_locked(const PeerAddress& p) {
                                         [this] { notify_removed(); });
   s->set_held_replies(held_target_,
                       [this, peer = p.id](std::string body) { on_reply(peer, body); });
+  s->set_tls_context(tls_);
   senders_[p.id] = s;
   // Before start() the sender is started by start(); afterwards on the io_context, which
   // owns the sender's state.

@@ -10,9 +10,13 @@
 // any thread, before or after start(). A removed sender drops what was queued for it and
 // its connection; it is destroyed once its loop has ended on the io_context (PeerSender
 // keeps itself alive until then).
+//
+// Members with https peer URLs are reached over TLS with the client context given at
+// construction (shared by every sender); without one, such a member cannot be reached.
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <functional>
 #include <map>
 #include <memory>
@@ -37,6 +41,7 @@ struct PeerAddress {
   consensus::NodeId id = 0;
   std::string host;  // the first peer URL
   uint16_t port = 0;
+  bool tls = false;                // the first peer URL is https
   std::vector<PeerEndpoint> more;  // the member's further peer URLs, tried in turn
 
   std::vector<PeerEndpoint> endpoints() const;
@@ -44,8 +49,10 @@ struct PeerAddress {
 
 class Transport {
  public:
+  // `tls`: the client context for https peer URLs (tls::make_client_context); may be null
+  // when no member has one.
   Transport(uint64_t cluster_id, consensus::NodeId self, const std::vector<PeerAddress>& peers,
-            PeerSender::Logger log);
+            PeerSender::Logger log, std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   ~Transport();
   Transport(const Transport&) = delete;
   Transport& operator=(const Transport&) = delete;
@@ -95,6 +102,7 @@ class Transport {
   const std::string target_;       // raft_target(cluster_id, self)
   const std::string held_target_;  // the same with reply=1
   const PeerSender::Logger log_;
+  const std::shared_ptr<boost::asio::ssl::context> tls_;
   boost::asio::io_context ioc_;
   // Keeps ioc_.run() going while there are no senders; released by stop().
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;

@@ -166,6 +166,30 @@ TEST_CASE("root_allowed", "[access]") {
   CHECK(root_allowed(s.state, bad, s.crypto));
 }
 
+// etcd 3.4.23 with --client-cert-auth, a certificate CN=alice and no Authorization header.
+TEST_CASE("client certificate user (TLS --client-cert-auth)", "[access]") {
+  Server s = alice_setup();
+  s.cert_user = "alice";
+  CHECK(s.key("/app/x", true));         // alice's own roles, no password
+  CHECK_FALSE(s.key("/other", false));  // no guest fallback for a known certificate user
+  CHECK_FALSE(root_allowed(s.state, std::nullopt, s.crypto, s.cert_user));
+  s.auth = basic("alice", "wrong");  // a header wins over the certificate, and fails
+  CHECK_FALSE(s.key("/app/x", false));
+  s.auth = basic("root", "pw");
+  CHECK(s.key("/other", true));
+  s.auth.reset();
+  s.cert_user = "nobody";  // not a user: the guest role, as without a certificate
+  CHECK(s.key("/other", false));
+  CHECK_FALSE(s.key("/app/x", true));
+  CHECK_FALSE(root_allowed(s.state, std::nullopt, s.crypto, s.cert_user));
+  s.cert_user = "root";  // a certificate for root has root access
+  CHECK(root_allowed(s.state, std::nullopt, s.crypto, s.cert_user));
+  CHECK(s.key("/any", true, true));
+  CHECK(s.crypto.verifies == 2);  // only the two Basic headers needed a password check
+  s.auth = "";                    // an empty header counts as none: the certificate's user
+  CHECK(s.key("/any", true, true));
+}
+
 TEST_CASE("authenticate", "[access]") {
   Server s = alice_setup();
   auto u = authenticate(s.state, basic("root", "pw"), s.crypto);

@@ -54,6 +54,7 @@ struct Server {
   AuthState state;
   FakeCrypto crypto;
   std::optional<std::string> auth;  // Authorization header for the next requests
+  std::string cert_user;            // a verified client certificate's CN (TLS)
 
   ApiAnswer call(std::string_view method, Resource resource, std::string name = "",
                  std::string_view body = "") {
@@ -63,6 +64,7 @@ struct Server {
     req.name = std::move(name);
     req.body = body;
     if (auth) req.authorization = *auth;
+    req.cert_user = cert_user;
     ApiAnswer a = handle_api(state, req, crypto);
     apply_writes(state, a);
     return a;
@@ -76,7 +78,7 @@ struct Server {
   bool key(std::string_view k, bool write, bool recursive = false) {
     std::optional<std::string_view> h;
     if (auth) h = *auth;
-    return key_access_allowed(state, h, k, write, recursive, crypto);
+    return key_access_allowed(state, h, k, write, recursive, crypto, cert_user);
   }
 };
 

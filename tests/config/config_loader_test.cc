@@ -279,7 +279,9 @@ TEST_CASE("loader: advertise-client-urls is required with explicit listen-client
 }
 
 TEST_CASE("loader: URL validation", "[loader]") {
-  CHECK_THAT(fail_message({"--listen-peer-urls", "https://127.0.0.1:22380"}),
+  CHECK(fail_message({"--listen-peer-urls", "https://127.0.0.1:22380"}) ==
+        "cannot listen on TLS for 127.0.0.1:22380: KeyFile and CertFile are not presented");
+  CHECK_THAT(fail_message({"--listen-peer-urls", "unix://127.0.0.1:22380"}),
              Catch::Contains("not supported yet"));
   CHECK_THAT(fail_message({"--listen-client-urls", "http://foo.com:1", "--advertise-client-urls",
                            "http://foo.com:1"}),
@@ -315,10 +317,17 @@ TEST_CASE("loader: the membership check is skipped for an existing data dir", "[
 }
 
 TEST_CASE("loader: TLS and unsupported flags are clear errors", "[loader]") {
-  CHECK(fail_message({"--cert-file", "/s.crt", "--key-file", "/s.key"}) ==
-        "TLS is not supported yet by larch (--cert-file)");
-  CHECK(fail_message({}, {{"ETCD_PEER_CERT_FILE", "/p.crt"}}) ==
-        "TLS is not supported yet by larch (--peer-cert-file)");
+  // The files are read at startup; the loader checks that https URLs have them.
+  auto tls = load_config({"--cert-file", "/s.crt", "--key-file", "/s.key"}, {});
+  REQUIRE(tls.action == LoadAction::kRun);
+  CHECK(tls.config.cert_file == "/s.crt");
+  CHECK(fail_message({"--listen-client-urls", "https://127.0.0.1:1", "--advertise-client-urls",
+                      "https://127.0.0.1:1", "--cert-file", "/s.crt"}) ==
+        "TLS key/cert (--cert-file, --key-file) must be provided for client url "
+        "https://127.0.0.1:1 with HTTPS scheme");
+  auto peer = load_config({}, {{"ETCD_PEER_CERT_FILE", "/p.crt"}});
+  REQUIRE(peer.action == LoadAction::kRun);
+  CHECK(peer.config.peer_cert_file == "/p.crt");
   CHECK(fail_message({"--discovery", "https://discovery.etcd.io/x"}) ==
         "--discovery is not supported by larch");
   CHECK(fail_message({"--force-new-cluster"}) == "--force-new-cluster is not supported by larch");
@@ -371,8 +380,12 @@ TEST_CASE("loader: YAML via ETCD_CONFIG_FILE, errors and missing advertise", "[l
   auto bad = dir.write("b.yml", "snapshot-count: lots\n");
   CHECK(fail_message({"--config-file", bad}) ==
         "invalid value \"lots\" for \"snapshot-count\" in config file: parse error");
-  auto tls = dir.write("c.yml", "client-transport-security:\n  cert-file: /s.crt\n");
-  CHECK(fail_message({"--config-file", tls}) == "TLS is not supported yet by larch (--cert-file)");
+  auto tls = dir.write("c.yml",
+                       "listen-client-urls: https://127.0.0.1:1\nadvertise-client-urls: "
+                       "https://127.0.0.1:1\nclient-transport-security:\n  cert-file: /s.crt\n");
+  CHECK(fail_message({"--config-file", tls}) ==
+        "TLS key/cert (--cert-file, --key-file) must be provided for client url "
+        "https://127.0.0.1:1 with HTTPS scheme");
   CHECK_THAT(fail_message({"--config-file", (dir.path() / "nope.yml").string()}),
              Catch::StartsWith("cannot read config file"));
   CHECK_THAT(fail_message({"--config-file", dir.write("d.yml", "name: [x\n")}),

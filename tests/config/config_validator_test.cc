@@ -97,13 +97,23 @@ TEST_CASE("size bounds", "[validate]") {
   CHECK(check(c) == "--max-request-bytes must be >0");
 }
 
-TEST_CASE("TLS files are rejected with the flag named", "[validate]") {
+TEST_CASE("https URLs need a certificate and a key (etcd's messages)", "[validate]") {
   Config c;
-  c.cert_file = "/s.crt";
-  CHECK(check(c) == "TLS is not supported yet by larch (--cert-file)");
+  c.cert_file = "/s.crt";  // files alone are fine (loaded at startup)
+  CHECK(check(c).empty());
+  c.listen_client_urls = {*parse_url("https://127.0.0.1:2379", UrlRole::kListen).value};
+  CHECK(check(c) ==
+        "TLS key/cert (--cert-file, --key-file) must be provided for client url "
+        "https://127.0.0.1:2379 with HTTPS scheme");
+  c.key_file = "/s.key";
+  CHECK(check(c).empty());
   c = Config{};
+  c.listen_peer_urls = {*parse_url("https://127.0.0.1:2380", UrlRole::kListen).value};
   c.peer_key_file = "/p.key";
-  CHECK(check(c) == "TLS is not supported yet by larch (--peer-key-file)");
+  CHECK(check(c) ==
+        "cannot listen on TLS for 127.0.0.1:2380: KeyFile and CertFile are not presented");
+  c.peer_cert_file = "/p.crt";
+  CHECK(check(c).empty());
   c = Config{};
   c.client_cert_auth = true;
   c.trusted_ca_file = "/ca";

@@ -30,8 +30,13 @@ TEST_CASE("parse_url handles bracketed IPv6", "[url]") {
   CHECK_FALSE(parse_url("http://::1:2380", UrlRole::kListen).ok());
 }
 
-TEST_CASE("parse_url rejects TLS and unix schemes as not supported yet", "[url]") {
-  for (const char* u : {"https://127.0.0.1:2379", "unix://127.0.0.1:2379", "unixs://x:1"}) {
+TEST_CASE("parse_url takes https and rejects unix schemes as not supported yet", "[url]") {
+  auto https = parse_url("HTTPS://127.0.0.1:2379", UrlRole::kListen);
+  REQUIRE(https.ok());
+  CHECK(https.value->scheme == "https");
+  CHECK(https.value->tls());
+  CHECK_FALSE(parse_url("http://127.0.0.1:2379", UrlRole::kListen).value->tls());
+  for (const char* u : {"unix://127.0.0.1:2379", "unixs://x:1"}) {
     auto r = parse_url(u, UrlRole::kListen);
     REQUIRE_FALSE(r.ok());
     CHECK_THAT(r.error, Catch::Contains("not supported yet"));

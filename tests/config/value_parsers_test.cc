@@ -52,7 +52,7 @@ TEST_CASE("parse_url_list parses comma-separated URLs", "[values]") {
   CHECK_FALSE(parse_url_list("", UrlRole::kListen, false).ok());
   CHECK(parse_url_list("", UrlRole::kListen, true).ok());
   CHECK_FALSE(
-      parse_url_list("http://127.0.0.1:1,https://127.0.0.1:2", UrlRole::kListen, false).ok());
+      parse_url_list("http://127.0.0.1:1,unix://127.0.0.1:2", UrlRole::kListen, false).ok());
 }
 
 TEST_CASE("parse_cors_list wants * or scheme://host:port", "[values]") {
@@ -80,5 +80,6 @@ TEST_CASE("parse_initial_cluster parses name=url entries", "[values]") {
   CHECK_FALSE(parse_initial_cluster("n1").ok());
   CHECK_FALSE(parse_initial_cluster("=http://a:1").ok());
   CHECK_FALSE(parse_initial_cluster("n1=http://a").ok());
-  CHECK_FALSE(parse_initial_cluster("n1=https://a:1").ok());
+  CHECK(parse_initial_cluster("n1=https://a:1").ok());
+  CHECK_FALSE(parse_initial_cluster("n1=unixs://a:1").ok());
 }

@@ -71,15 +71,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!authorization.empty()) auth = authorization;
 
   (void)parse_basic(authorization);
+  // The name also serves as a client certificate's CN (TLS --client-cert-auth).
   (void)key_access_allowed(state, auth, key, data[0] & 0x80, data[0] & 0x40, crypto);
+  (void)key_access_allowed(state, auth, key, data[0] & 0x80, data[0] & 0x40, crypto, name);
   (void)root_allowed(state, auth, crypto);
+  (void)root_allowed(state, auth, crypto, name);
 
   // The router passes a non-empty name without '/' for users/<name> and roles/<name> ("" is
   // the list; an extra path segment is "Invalid path").
   Resource resource = kResources[(data[0] / 3) % 5];
   bool named = resource == Resource::kUser || resource == Resource::kRole;
   if (named == name.empty() || name.find('/') != std::string::npos) return 0;
-  ApiRequest req{kMethods[data[0] % 3], resource, name, rest, auth};
+  ApiRequest req{kMethods[data[0] % 3], resource, name, rest, auth, {}};
+  if (data[1] & 0x80) req.cert_user = name;
   ApiAnswer answer = handle_api(state, req, crypto);
   if (!known_status(answer.status)) std::abort();
   for (const Record& r : answer.writes) {

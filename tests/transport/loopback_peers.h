@@ -137,13 +137,14 @@ class LogLines {
 // Member `self` of `cluster_id`: the production PeerHandler served as in production
 // (http::accept_loop with pipelining PeerSessions) on 127.0.0.1:`port` (0 = any free port),
 // delivering into `inbox`. `configure` (optional) sets up the handler (is_removed, members
-// provider) before it serves anything.
+// provider) before it serves anything. With `tls` (a server context that outlives the
+// listener) it serves https (run_tls_peer_session).
 class PeerListener {
  public:
   using Configure = std::function<void(PeerHandler&)>;
 
   PeerListener(uint64_t cluster_id, consensus::NodeId self, Inbox& inbox, uint16_t port = 0,
-               const Configure& configure = {})
+               const Configure& configure = {}, boost::asio::ssl::context* tls = nullptr)
       : handler_(cluster_id, self,
                  [&inbox](std::vector<consensus::Message> m) { inbox.deliver(std::move(m)); }),
         ioc_(std::make_unique<boost::asio::io_context>(1)) {
@@ -152,7 +153,8 @@ class PeerListener {
     std::string err = http::open_acceptor(*acceptor_, "127.0.0.1", port);
     REQUIRE(err.empty());
     port_ = acceptor_->local_endpoint().port();
-    http::SessionRunner run = [this](boost::asio::ip::tcp::socket socket) {
+    http::SessionRunner run = [this, tls](boost::asio::ip::tcp::socket socket) {
+      if (tls) return run_tls_peer_session(std::move(socket), *tls, handler_, {});
       return run_peer_session(std::move(socket), handler_, http::SessionLimits{});
     };
     boost::asio::co_spawn(*ioc_, http::accept_loop(*acceptor_, {ioc_.get()}, std::move(run)),
