@@ -30,9 +30,11 @@ class Member(harness.Server):
     """One member of a ``Cluster``; ``argv`` adds the multi-member bootstrap flags."""
 
     def __init__(self, cluster: "Cluster", index: int, client_port: int, peer_port: int):
-        super().__init__("larch", os.path.join(cluster.workdir, f"m{index}"),
+        super().__init__(cluster.kind, os.path.join(cluster.workdir, f"m{index}"),
                          cluster.extra_args, name=f"m{index}", binary=cluster.binary)
         self.cluster = cluster
+        self.client_scheme, self.peer_scheme = cluster.client_scheme, cluster.peer_scheme
+        self.ssl_context = cluster.ssl_context
         self.index = index
         self.client_port, self.peer_port = client_port, peer_port
         self.paused = False          # SIGSTOPped by us and not yet resumed
@@ -80,7 +82,7 @@ class Member(harness.Server):
 
     # ---- HTTP ----------------------------------------------------------------------------
     def client(self, timeout: float = 15) -> Client:
-        return Client(self.host, self.client_port, timeout)
+        return super().client(timeout)
 
     def call(self, method: str, path: str, body: str | None = None,
              headers: dict | None = None, timeout: float = 15) -> Response:
@@ -119,16 +121,24 @@ class Member(harness.Server):
 
 
 class Cluster:
-    """N members on loopback bootstrapped together (``--initial-cluster-state new``)."""
+    """N members on loopback bootstrapped together (``--initial-cluster-state new``).
+
+    ``kind`` "larch" (default) or "etcd" picks the binary and LARCH_/ETCD_EXTRA_ARGS;
+    ``client_scheme``/``peer_scheme`` "https" and ``ssl_context`` (what our clients connect
+    with) are for TLS clusters, whose TLS flags go in ``extra_args``."""
 
     def __init__(self, workdir: str, n: int, heartbeat_ms: int = HEARTBEAT_MS,
                  election_ms: int = ELECTION_MS, extra_args=(), binary: str | None = None,
-                 token: str | None = None):
+                 token: str | None = None, kind: str = "larch", client_scheme: str = "http",
+                 peer_scheme: str = "http", ssl_context=None):
         self.workdir = workdir
         self.n = n
         self.heartbeat_ms, self.election_ms = heartbeat_ms, election_ms
         self.extra_args = list(extra_args)
-        self.binary = binary or harness.LARCH_BIN
+        self.kind = kind
+        self.binary = binary or harness.binary_for(kind)
+        self.client_scheme, self.peer_scheme = client_scheme, peer_scheme
+        self.ssl_context = ssl_context
         self.token = token or f"larch-test-{os.getpid()}-{int(time.time() * 1000)}"
         ports = free_ports(2 * n)
         self.members = [Member(self, i, ports[2 * i], ports[2 * i + 1]) for i in range(n)]
@@ -269,6 +279,18 @@ class Cluster:
         for m in self.members:
             out.append(f"---- {m.name} ({m.log_path}) ----\n{m.log_tail(n)}")
         return "\n".join(out)
+
+
+def cleanup_clusters(clusters: list, request) -> None:
+    """A fixture's teardown: stops every member it started (by PID) and, when the test
+    failed, attaches each member's log tail to the report."""
+    rep = getattr(request.node, "rep_call", None)
+    for cl in clusters:
+        cl.cleanup()
+        if rep is not None and rep.failed:
+            for m in cl.members:
+                request.node.add_report_section("call", f"{m.name} log {m.log_path}",
+                                                m.log_tail(3000))
 
 
 def flatten(node: dict, out: dict | None = None) -> dict:

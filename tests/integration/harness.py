@@ -24,6 +24,7 @@ import select
 import shlex
 import signal
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -126,6 +127,12 @@ class Server:
         # When set, the server starts with this soft RLIMIT_NOFILE (hard limit unchanged),
         # e.g. 1024 as under a default login shell: it must raise the limit itself.
         self.soft_nofile: int | None = None
+        # TLS (test_tls.py): "https" client/peer URLs; the TLS flags themselves go in
+        # extra_args. ``ssl_context`` is what our own clients (readiness probe, Client,
+        # Watch) connect with when the client scheme is https (CA, maybe a client cert).
+        self.client_scheme = "http"
+        self.peer_scheme = "http"
+        self.ssl_context: ssl.SSLContext | None = None
 
     # ---- URLs -------------------------------------------------------------------
     @property
@@ -134,11 +141,17 @@ class Server:
 
     @property
     def client_url(self) -> str:
-        return f"http://127.0.0.1:{self.client_port}"
+        return f"{self.client_scheme}://127.0.0.1:{self.client_port}"
 
     @property
     def peer_url(self) -> str:
-        return f"http://127.0.0.1:{self.peer_port}"
+        return f"{self.peer_scheme}://127.0.0.1:{self.peer_port}"
+
+    def connection(self, timeout: float = 10) -> http.client.HTTPConnection:
+        """A new (not yet connected) connection to the client port: HTTPS with
+        ``ssl_context`` when the client scheme is https, plain HTTP otherwise."""
+        return _connection(self.host, self.client_port, timeout,
+                           self.ssl_context if self.client_scheme == "https" else None)
 
     def argv(self) -> list[str]:
         c, p = self.client_url, self.peer_url
@@ -182,7 +195,7 @@ class Server:
                 raise ServerError(f"{self.kind} exited with {self.proc.returncode} during "
                                   f"startup\n{self.log_tail()}")
             try:
-                conn = http.client.HTTPConnection(self.host, self.client_port, timeout=1)
+                conn = self.connection(timeout=1)
                 conn.request("GET", "/v2/keys")
                 r = conn.getresponse()
                 r.read()
@@ -202,7 +215,7 @@ class Server:
         end = min(deadline, time.monotonic() + 3)
         while time.monotonic() < end:
             try:
-                conn = http.client.HTTPConnection(self.host, self.client_port, timeout=1)
+                conn = self.connection(timeout=1)
                 conn.request("GET", "/v2/keys")
                 r = conn.getresponse()
                 r.read()
@@ -264,7 +277,8 @@ class Server:
 
     # ---- convenience --------------------------------------------------------------
     def client(self, timeout: float = 10) -> "Client":
-        return Client(self.host, self.client_port, timeout)
+        return Client(self.host, self.client_port, timeout,
+                      self.ssl_context if self.client_scheme == "https" else None)
 
     def __repr__(self) -> str:
         return f"<Server {self.kind} :{self.client_port} pid={self.proc and self.proc.pid}>"
@@ -294,6 +308,13 @@ class Response:
 
     def __repr__(self) -> str:
         return f"<Response {self.status} {self.headers} {self.body[:300]!r}>"
+
+
+def _connection(host: str, port: int, timeout: float,
+                ssl_context: ssl.SSLContext | None) -> http.client.HTTPConnection:
+    if ssl_context is not None:
+        return http.client.HTTPSConnection(host, port, timeout=timeout, context=ssl_context)
+    return http.client.HTTPConnection(host, port, timeout=timeout)
 
 
 def _mk_response(r: http.client.HTTPResponse, body: bytes) -> Response:
@@ -330,12 +351,15 @@ def encode_params(params) -> str:
 
 
 class Client:
-    """Keep-alive HTTP/1.1 client; reconnects transparently after a server close."""
+    """Keep-alive HTTP/1.1 client; reconnects transparently after a server close.
+    With an ``ssl_context`` it speaks HTTPS (HTTP/1.1 over TLS)."""
 
     FORM = "application/x-www-form-urlencoded"
 
-    def __init__(self, host: str, port: int, timeout: float = 10):
+    def __init__(self, host: str, port: int, timeout: float = 10,
+                 ssl_context: ssl.SSLContext | None = None):
         self.host, self.port, self.timeout = host, port, timeout
+        self.ssl_context = ssl_context
         self.conn: http.client.HTTPConnection | None = None
 
     def close(self) -> None:
@@ -350,8 +374,7 @@ class Client:
         hdrs = dict(headers or {})
         for attempt in range(2 if retry else 1):
             if self.conn is None:
-                self.conn = http.client.HTTPConnection(self.host, self.port,
-                                                       timeout=self.timeout)
+                self.conn = _connection(self.host, self.port, self.timeout, self.ssl_context)
             try:
                 self.conn.request(method, path, body=body, headers=hdrs)
                 r = self.conn.getresponse()
@@ -414,8 +437,9 @@ class Watch:
     as the watch is registered). ``event``/``next_line`` read the body with a deadline.
     """
 
-    def __init__(self, host: str, port: int, path: str, timeout: float = 10):
-        self.conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    def __init__(self, host: str, port: int, path: str, timeout: float = 10,
+                 ssl_context: ssl.SSLContext | None = None):
+        self.conn = _connection(host, port, timeout, ssl_context)
         self.conn.request("GET", path)
         self.resp = self.conn.getresponse()
         self.status = self.resp.status
@@ -481,7 +505,8 @@ def open_watch(server: Server, key: str, timeout: float = 10, raw_path: str | No
                **query) -> Watch:
     params = {"wait": "true", **query}
     path = (raw_path if raw_path is not None else key_path(key)) + "?" + encode_params(params)
-    return Watch(server.host, server.client_port, path, timeout)
+    return Watch(server.host, server.client_port, path, timeout,
+                 server.ssl_context if server.client_scheme == "https" else None)
 
 
 # ---------------------------------------------------------------------------------

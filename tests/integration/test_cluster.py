@@ -34,7 +34,7 @@ import time
 import pytest
 
 import harness
-from cluster import Cluster, Member, flatten, read_tree
+from cluster import Cluster, Member, cleanup_clusters, flatten, read_tree
 from harness import open_watch, wait_for
 
 pytestmark = [pytest.mark.larch_only]
@@ -77,13 +77,7 @@ def make_cluster(tmp_path_factory, request):
         return cl
 
     yield factory
-    rep = getattr(request.node, "rep_call", None)
-    for cl in made:
-        cl.cleanup()
-        if rep is not None and rep.failed:
-            for m in cl.members:
-                request.node.add_report_section("call", f"{m.name} log {m.log_path}",
-                                                m.log_tail(3000))
+    cleanup_clusters(made, request)
 
 
 # ---- helpers ------------------------------------------------------------------------------
