@@ -48,8 +48,8 @@ struct Config {
   bool strict_reconfig_check = true;
   bool enable_v2 = false;  // accepted; Larch always serves v2
 
-  // --- security (TLS for https URLs; CRLs, auto-TLS and cipher suites are
-  // accepted and ignored) ---
+  // --- security (TLS for https URLs, auto TLS: server/tls_setup.h; CRLs and cipher
+  // suites are accepted and ignored) ---
   std::string cert_file, key_file, trusted_ca_file, client_crl_file;
   bool client_cert_auth = false, auto_tls = false;
   std::string peer_cert_file, peer_key_file, peer_trusted_ca_file, peer_crl_file;

@@ -83,9 +83,15 @@ bool is_explicit(const Settings& s, const std::string& name) {
   return it != s.end() && it->second.source != SettingSource::kYaml;
 }
 
+// Anything in the data dir but auto TLS's certificates (fixtures/, which a first start that
+// failed later may leave behind; etcd too checks the membership until it has a WAL).
 bool has_existing_data(const std::string& dir) {
   std::error_code ec;
-  return std::filesystem::is_directory(dir, ec) && !std::filesystem::is_empty(dir, ec);
+  if (!std::filesystem::is_directory(dir, ec)) return false;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.path().filename() != "fixtures") return true;
+  }
+  return false;
 }
 
 // Applies settings, derives defaults and validates; fills r.config or fails r.

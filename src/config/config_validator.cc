@@ -10,16 +10,23 @@ std::string ms(uint64_t v) {
   return std::to_string(v) + "ms";
 }
 
+// Whether one side has a certificate and key for its https URLs: both files, or auto TLS
+// with neither (a self-signed pair is generated at startup; with one of the two files etcd
+// ignores auto TLS, and the missing one is the error).
+bool has_identity(const std::string& cert, const std::string& key, bool auto_tls) {
+  return cert.empty() ? key.empty() && auto_tls : !key.empty();
+}
+
 // https URLs need a certificate and key (the files themselves are loaded at startup).
 std::optional<std::string> validate_tls(const Config& c) {
-  bool client_identity = !c.cert_file.empty() && !c.key_file.empty();
+  bool client_identity = has_identity(c.cert_file, c.key_file, c.auto_tls);
   for (const auto& url : c.listen_client_urls) {
     if (url.tls() && !client_identity) {
       return "TLS key/cert (--cert-file, --key-file) must be provided for client url " + url.text +
              " with HTTPS scheme";
     }
   }
-  bool peer_identity = !c.peer_cert_file.empty() && !c.peer_key_file.empty();
+  bool peer_identity = has_identity(c.peer_cert_file, c.peer_key_file, c.peer_auto_tls);
   for (const auto& url : c.listen_peer_urls) {
     if (url.tls() && !peer_identity) {
       return "cannot listen on TLS for " + url.authority() +

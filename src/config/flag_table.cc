@@ -128,7 +128,9 @@ std::vector<FlagSpec> security_flags() {
       ignored("client-cert-allowed-hostname", K::kString, ""),
       applied<&C::trusted_ca_file>("trusted-ca-file", K::kString, "",
                                    "CA bundle that verifies client certificates."),
-      applied<&C::auto_tls>("auto-tls", K::kBool, "false", "Accepted; ignored."),
+      applied<&C::auto_tls>("auto-tls", K::kBool, "false",
+                            "Client TLS using generated self-signed certs (without --cert-file "
+                            "and --key-file)."),
       applied<&C::peer_cert_file>("peer-cert-file", K::kString, "",
                                   "Peer TLS cert file (PEM), for https peer URLs."),
       applied<&C::peer_key_file>("peer-key-file", K::kString, "",
@@ -140,7 +142,9 @@ std::vector<FlagSpec> security_flags() {
       applied<&C::peer_cert_allowed_cn>("peer-cert-allowed-cn", K::kString, "",
                                         "The only CN a peer certificate may have."),
       ignored("peer-cert-allowed-hostname", K::kString, ""),
-      applied<&C::peer_auto_tls>("peer-auto-tls", K::kBool, "false", "Accepted; ignored."),
+      applied<&C::peer_auto_tls>("peer-auto-tls", K::kBool, "false",
+                                 "Peer TLS using generated self-signed certs (without "
+                                 "--peer-cert-file and --peer-key-file)."),
       applied<&C::peer_crl_file>("peer-crl-file", K::kString, "", "Accepted; ignored."),
       applied<&C::cipher_suites>("cipher-suites", K::kList, "", "Accepted; ignored."),
       applied<&C::cors>("cors", K::kCors, "*",

@@ -116,6 +116,8 @@ std::string write_durably(const std::string& dir, const std::string& path,
   return {};
 }
 
+constexpr const char* kFixturesDir = "fixtures";
+
 bool is_larch_file(const std::string& name) {
   return name == "identity" || name.rfind("raft.db", 0) == 0 || name.rfind("keys.db", 0) == 0;
 }
@@ -135,6 +137,9 @@ OpenedDataDir open_data_dir(const DataDir& dir, const config::Config& cfg,
   bool has_identity = fs::exists(dir.identity_file());
   for (const auto& e : fs::directory_iterator(dir.path, ec)) {
     std::string name = e.path().filename().string();
+    // Auto TLS's certificates (make_tls_setup writes them before the data dir is opened, and
+    // they outlive a start without --auto-tls): neither foreign nor Larch data.
+    if (name == kFixturesDir && e.is_directory()) continue;
     if (!is_larch_file(name)) {
       out.error = "data dir " + dir.path + " holds '" + name +
                   "', which is not Larch data (an etcd data dir?); refusing to start";

@@ -5,6 +5,8 @@
 //   <data-dir>/identity   member id, cluster id, name, initial members (written once, fsynced)
 //   <data-dir>/raft.db    raft log + hard state (SQLite, synchronous=FULL)
 //   <data-dir>/keys.db    key space, event history, applied index (SQLite, WAL)
+//   <data-dir>/fixtures/  self-signed certificates of --auto-tls/--peer-auto-tls (etcd's
+//                         place; server/tls_setup.h), possibly alone in a fresh data dir
 #include <boost/asio/ssl/context.hpp>
 #include <string>
 

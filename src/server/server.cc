@@ -235,6 +235,7 @@ int run_server(const config::Config& cfg) {
     log_line("error: " + tls_setup.error);
     return 1;
   }
+  for (const auto& note : tls_setup.notes) log_line(note);
   DataDir dir{cfg.data_dir};
   OpenedDataDir opened = open_data_dir(dir, cfg, tls_setup.peer_client.get());
   if (!opened.error.empty()) {
@@ -371,11 +372,12 @@ int run_server(const config::Config& cfg) {
   peer_limits.idle_timeout = std::chrono::seconds(300);
   peers.start();
   raft.start();
-  asio::co_spawn(main_ioc,
-                 serve_clients_when_ready(raft, acceptors, context_ptrs, api, limits,
-                                          tls_setup.client_listener.get(), cfg.client_cert_auth,
-                                          std::chrono::milliseconds(cfg.request_timeout_ms())),
-                 asio::detached);
+  asio::co_spawn(
+      main_ioc,
+      serve_clients_when_ready(raft, acceptors, context_ptrs, api, limits,
+                               tls_setup.client_listener.get(), tls_setup.client_cert_auth,
+                               std::chrono::milliseconds(cfg.request_timeout_ms())),
+      asio::detached);
   for (auto& l : peer_acceptors) {
     // Pipelined: a leader keeps several append batches in flight per follower (PeerSession).
     http::SessionRunner run;

@@ -1,9 +1,18 @@
 #pragma once
 // The member's TLS contexts, built from etcd's TLS flags before anything else starts, so a
 // missing or bad certificate, key or CA file stops the member with one line.
+//
+// --auto-tls / --peer-auto-tls without that side's --cert-file and --key-file (either one
+// given: ignored, with a warning) use a self-signed certificate for the hosts of that side's
+// listen URLs, generated under <data-dir>/fixtures/client or /fixtures/peer on first use and
+// reused afterwards (tls::self_signed_files; the data dir is created for it). As in etcd 3.4
+// it replaces that side's TLS settings whole: the trusted CA file, --client-cert-auth and
+// --peer-cert-allowed-cn are then not applied, and outgoing peer connections present the
+// certificate without verifying the other member's.
 #include <boost/asio/ssl/context.hpp>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 
@@ -20,7 +29,11 @@ struct TlsSetup {
   // given; --peer-trusted-ca-file, else the system's CAs). Always built: members added at
   // runtime may have https peer URLs.
   std::shared_ptr<boost::asio::ssl::context> peer_client;
-  std::string error;  // non-empty: cannot start; the contexts are then null
+  // --client-cert-auth as applied (false under client auto TLS): a verified client
+  // certificate's Common Name is the v2 auth user.
+  bool client_cert_auth = false;
+  std::vector<std::string> notes;  // lines to log: auto TLS's files, or why it is ignored
+  std::string error;               // non-empty: cannot start; the contexts are then null
 };
 
 TlsSetup make_tls_setup(const config::Config& cfg);

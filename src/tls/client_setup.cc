@@ -11,10 +11,12 @@ bool prepare_client(TlsStream& stream, const std::string& host) {
   SSL* ssl = stream.native_handle();
   boost::system::error_code ec;
   boost::asio::ip::make_address(host, ec);
+  bool verifies = SSL_get_verify_mode(ssl) != SSL_VERIFY_NONE;
   if (ec) {  // a DNS name
     if (SSL_set_tlsext_host_name(ssl, host.c_str()) != 1) return false;
-    return SSL_set1_host(ssl, host.c_str()) == 1;
+    return !verifies || SSL_set1_host(ssl, host.c_str()) == 1;
   }
+  if (!verifies) return true;
   X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
   return X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) == 1;
 }

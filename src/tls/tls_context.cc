@@ -100,11 +100,13 @@ TlsContext make_server_context(const TlsFiles& files) {
 TlsContext make_client_context(const TlsFiles& files) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
   restrict_protocols(*ctx);
-  if (auto err = load_trust(*ctx, files.trusted_ca_file); !err.empty()) return fail(err);
+  if (!files.skip_verify) {
+    if (auto err = load_trust(*ctx, files.trusted_ca_file); !err.empty()) return fail(err);
+  }
   if (files.has_identity()) {
     if (auto err = load_identity(*ctx, files); !err.empty()) return fail(err);
   }
-  ctx->set_verify_mode(ssl::verify_peer);
+  ctx->set_verify_mode(files.skip_verify ? ssl::verify_none : ssl::verify_peer);
   return TlsContext{std::move(ctx), {}};
 }
 

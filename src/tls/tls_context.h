@@ -27,7 +27,8 @@ TlsContext make_server_context(const TlsFiles& files);
 
 // For connecting to peers: verifies the server's certificate against trusted_ca_file (the
 // system's CAs when empty) and presents cert_file/key_file when given (the peer listener
-// may require it). Host names are checked per connection (see prepare_client).
+// may require it). Host names are checked per connection (see prepare_client). With
+// skip_verify, neither the CAs nor the server's certificate are looked at.
 TlsContext make_client_context(const TlsFiles& files);
 
 }  // namespace larch::tls

@@ -1,7 +1,7 @@
 #pragma once
 // The TLS settings of one side (client listener or peer transport), as etcd's flags give
 // them: --cert-file/--key-file/--trusted-ca-file/--client-cert-auth, or their --peer-*
-// forms.
+// forms; or, with --auto-tls/--peer-auto-tls, the self-signed pair generated for them.
 #include <string>
 
 namespace larch::tls {
@@ -12,6 +12,10 @@ struct TlsFiles {
   std::string trusted_ca_file;    // PEM CA bundle that verifies the other side
   bool client_cert_auth = false;  // server side: require a certificate signed by trusted_ca
   std::string allowed_cn;         // server side, non-empty: the only CN a client cert may have
+  // Client side: do not verify the server's certificate, nor its host. etcd's
+  // InsecureSkipVerify, which it sets for self-signed peer certificates (--peer-auto-tls):
+  // every member has its own, so there is no CA to verify one with.
+  bool skip_verify = false;
 
   // https URLs need a certificate and key.
   bool has_identity() const { return !cert_file.empty() && !key_file.empty(); }

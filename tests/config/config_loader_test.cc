@@ -316,6 +316,20 @@ TEST_CASE("loader: the membership check is skipped for an existing data dir", "[
   CHECK(logged(r, "is not checked"));
 }
 
+TEST_CASE("loader: auto TLS's fixtures alone are not existing data", "[loader]") {
+  TempDir dir;
+  auto data = dir.path() / "data";
+  std::filesystem::create_directories(data / "fixtures" / "client");
+  std::vector<std::string> args{
+      "--name", "n1", "--data-dir", data.string(), "--initial-cluster", "other=http://127.0.0.1:1"};
+  CHECK(fail_message(args) ==
+        "couldn't find local name \"n1\" in the initial cluster configuration");
+  std::ofstream(data / "identity") << "x";
+  auto r = load_config(args, {});
+  REQUIRE(r.action == LoadAction::kRun);
+  CHECK(logged(r, "is not checked"));
+}
+
 TEST_CASE("loader: TLS and unsupported flags are clear errors", "[loader]") {
   // The files are read at startup; the loader checks that https URLs have them.
   auto tls = load_config({"--cert-file", "/s.crt", "--key-file", "/s.key"}, {});

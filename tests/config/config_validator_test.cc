@@ -120,6 +120,25 @@ TEST_CASE("https URLs need a certificate and a key (etcd's messages)", "[validat
   CHECK(check(c).empty());
 }
 
+TEST_CASE("auto TLS stands in for both files, not for one of them", "[validate]") {
+  Config c;
+  c.listen_client_urls = {*parse_url("https://127.0.0.1:2379", UrlRole::kListen).value};
+  c.listen_peer_urls = {*parse_url("https://127.0.0.1:2380", UrlRole::kListen).value};
+  c.auto_tls = true;
+  CHECK_THAT(check(c), Catch::StartsWith("cannot listen on TLS for 127.0.0.1:2380"));
+  c.peer_auto_tls = true;
+  CHECK(check(c).empty());
+  c.auto_tls = false;  // one side's flag does not cover the other
+  CHECK_THAT(check(c), Catch::StartsWith("TLS key/cert (--cert-file, --key-file) must be"));
+  // With one file given etcd ignores auto TLS; the other file is then missing.
+  c.auto_tls = true;
+  c.cert_file = "/s.crt";
+  CHECK_THAT(check(c), Catch::StartsWith("TLS key/cert (--cert-file, --key-file) must be"));
+  c.cert_file.clear();
+  c.peer_key_file = "/p.key";
+  CHECK_THAT(check(c), Catch::StartsWith("cannot listen on TLS for 127.0.0.1:2380"));
+}
+
 TEST_CASE("advertise-client-urls rule and empty name", "[validate]") {
   Config c;
   CHECK(check(c, true) ==

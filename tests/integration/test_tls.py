@@ -23,7 +23,7 @@ from another CA, and a peer cert good for both serverAuth and clientAuth.
    file, a key that does not match the certificate.
 6. Clients: etcdctl (ETCDCTL_API=2) with --ca-file [--cert-file --key-file]: set, get,
    ls, cluster-health, member list; python3-etcd with protocol='https', ca_cert, cert.
-(Peer TLS: test_tls_cluster.py.)
+(Peer TLS: test_tls_cluster.py; --auto-tls: test_tls_auto.py.)
 
 Servers listen on 127.0.0.1 only, on free ports; only PIDs started here are signalled.
 """
@@ -34,7 +34,6 @@ import base64
 import http.client
 import json
 import os
-import shutil
 import ssl
 import subprocess
 
@@ -42,28 +41,17 @@ import pytest
 
 import harness
 import tls_certs
-from tls_helpers import (HTTP_ERRORS, assert_refused, certs, https_outcome,  # noqa: F401
-                         server_tls_args)
+from tls_helpers import (HTTP_ERRORS, assert_refused, certs, curl,  # noqa: F401
+                         https_outcome, server_tls_args, tls_server)
 from harness import open_watch, raw_request, wait_for
 
 requests = pytest.importorskip("requests")     # Debian python3-requests
 
-CURL = shutil.which("curl") or "/usr/bin/curl"
 JSON = {"Content-Type": "application/json"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 # ---- fixtures -----------------------------------------------------------------------------
-
-def tls_server(target, workdir, certs, client_cert_auth=False, probe_cert=None,
-               extra=()) -> harness.Server:
-    """A (not started) single-member server with an https client URL; our clients verify
-    it with the CA and present ``probe_cert`` (needed with --client-cert-auth)."""
-    srv = harness.Server(target, workdir, server_tls_args(certs, client_cert_auth) + list(extra))
-    srv.client_scheme = "https"
-    srv.ssl_context = certs.context(probe_cert)
-    return srv
-
 
 @pytest.fixture(scope="module")
 def https_server(target, tmp_path_factory, certs):
@@ -117,11 +105,6 @@ def basic(user: str, pw: str) -> dict:
 
 def tls_client(srv: harness.Server, ctx: ssl.SSLContext, timeout: float = 10) -> harness.Client:
     return harness.Client(srv.host, srv.client_port, timeout, ctx)
-
-
-def curl(*args: str, timeout: float = 15) -> subprocess.CompletedProcess:
-    return subprocess.run([CURL, "-sS", "--max-time", "10", *args], capture_output=True,
-                          text=True, timeout=timeout)
 
 
 def ctl(srv: harness.Server, *args: str, check: bool = True,

@@ -7,19 +7,27 @@ all (quorum reads); its peer port refuses clients without a CA-signed client cer
 HTTP; a member added at runtime with an https peer URL (--initial-cluster-state existing)
 catches up and is listed with that URL.
 
+Peer auto TLS (--peer-auto-tls, no peer certificate files): a 3-member cluster with https
+peer URLs replicates a write; each member presents its own self-signed certificate from
+<data-dir>/fixtures/peer, and --peer-client-cert-auth is dropped with it (etcd 3.4).
+
 Servers listen on 127.0.0.1 only, on free ports; only PIDs started here are signalled.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
+import os
+import ssl
 
 import pytest
 
+import tls_certs
 from cluster import Cluster, Member, cleanup_clusters, member_change, read_tree
 from harness import raw_request, wait_for
 from tls_helpers import (HTTP_ERRORS, assert_refused, certs, https_outcome,  # noqa: F401
-                         server_tls_args)
+                         insecure_context, server_tls_args)
 
 JSON = {"Content-Type": "application/json"}
 
@@ -133,3 +141,55 @@ def test_peer_tls_member_added_at_runtime_catches_up(make_tls_cluster, certs):
     ms = wait_for(listed, 15, interval=0.2, what="the new member to be listed with its name")
     assert ms[new.member_id]["peerURLs"] == [new.peer_url], ms
     assert ms[new.member_id]["clientURLs"] == [new.client_url], ms
+
+
+# ---- 8. peer auto TLS ----------------------------------------------------------------------
+
+@pytest.fixture
+def peer_auto_tls_cluster(target, tmp_path_factory, request):
+    cl = Cluster(str(tmp_path_factory.mktemp(f"{target}-peerautotls")), 3, kind=target,
+                 extra_args=["--peer-auto-tls", "--peer-client-cert-auth"],
+                 peer_scheme="https")
+    try:
+        cl.start()
+        yield cl
+    finally:
+        cleanup_clusters([cl], request)
+
+
+@pytest.mark.timeout(90)
+def test_peer_auto_tls_cluster_replicates(peer_auto_tls_cluster):
+    """--peer-auto-tls with https peer URLs and no peer certificate files: every member
+    generates its own self-signed certificate under <data-dir>/fixtures/peer, presents it
+    and does not verify the others'; --peer-client-cert-auth is dropped with it (etcd 3.4),
+    so the members still reach each other."""
+    cl = peer_auto_tls_cluster
+    cl.wait_leader()
+    _, r = cl.put_until_ok("/autotls/k", "replicated", members=[cl.members[2]])
+    assert r.json()["node"]["value"] == "replicated", r
+    for m in cl.members:
+        got = wait_for(lambda: value_on(m, "/autotls/k"), 15, interval=0.1,
+                       what=f"{m.name} to read /autotls/k with quorum=true")
+        assert got == "replicated"
+    ders = set()
+    for m in cl.members:
+        cert = os.path.join(m.data_dir, "fixtures", "peer", "cert.pem")
+        assert os.path.exists(os.path.join(m.data_dir, "fixtures", "peer", "key.pem"))
+        ders.add(tls_certs.der_of(cert))
+        # The peer port presents that certificate, to a client without one.
+        conn = http.client.HTTPSConnection(m.host, m.peer_port, timeout=5,
+                                           context=insecure_context())
+        try:
+            conn.connect()
+            assert conn.sock.getpeercert(binary_form=True) == tls_certs.der_of(cert)
+        finally:
+            conn.close()
+        # ... which no CA verifies.
+        out = https_outcome(m.host, m.peer_port, ssl.create_default_context(),
+                            path="/version")
+        assert isinstance(out, ssl.SSLCertVerificationError), out
+    assert len(ders) == 3                                   # one certificate per member
+    r = cl.members[0].call("GET", "/v2/members")
+    assert r.status == 200, r
+    assert sorted(x["peerURLs"][0] for x in r.json()["members"]) == \
+        sorted(m.peer_url for m in cl.members)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import http.client
 import os
+import shutil
 import ssl
+import subprocess
 
 import pytest
 
@@ -12,6 +14,7 @@ import harness
 import tls_certs
 
 HTTP_ERRORS = (OSError, http.client.HTTPException)   # ssl.SSLError is an OSError
+CURL = shutil.which("curl") or "/usr/bin/curl"
 
 
 @pytest.fixture(scope="session")
@@ -49,3 +52,36 @@ def assert_refused(srv: harness.Server, ctx: ssl.SSLContext, port: int | None = 
     assert isinstance(out, Exception), f"expected no HTTP answer, got status {out}"
     # Our side did not give up: the server (not our verification) refused the peer.
     assert not isinstance(out, ssl.SSLCertVerificationError), out
+
+
+def insecure_context() -> ssl.SSLContext:
+    """A client context that verifies nothing (``curl -k``): for auto TLS's self-signed
+    certificates."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def cert_text(path: str) -> str:
+    """Subject, issuer, SAN and basic constraints of a PEM certificate (openssl's words)."""
+    p = subprocess.run([tls_certs.OPENSSL, "x509", "-in", path, "-noout", "-subject", "-issuer",
+                        "-ext", "subjectAltName,basicConstraints"],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
+def tls_server(target, workdir, certs, client_cert_auth=False, probe_cert=None,
+               extra=()) -> harness.Server:
+    """A (not started) single-member server with an https client URL; our clients verify
+    it with the CA and present ``probe_cert`` (needed with --client-cert-auth)."""
+    srv = harness.Server(target, workdir, server_tls_args(certs, client_cert_auth) + list(extra))
+    srv.client_scheme = "https"
+    srv.ssl_context = certs.context(probe_cert)
+    return srv
+
+
+def curl(*args: str, timeout: float = 15) -> subprocess.CompletedProcess:
+    return subprocess.run([CURL, "-sS", "--max-time", "10", *args], capture_output=True,
+                          text=True, timeout=timeout)

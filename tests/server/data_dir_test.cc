@@ -77,6 +77,31 @@ TEST_CASE("data dir: foreign content, a missing identity or missing databases ar
   REQUIRE(r.error.find("corrupt identity record") != std::string::npos);
 }
 
+TEST_CASE("data dir: auto TLS's fixtures/ is neither foreign nor a partial Larch layout") {
+  TempDir t;
+  server::DataDir dir{(t.path / "d").string()};
+  // make_tls_setup runs first and may leave only fixtures/ in a data dir it created.
+  fs::create_directories(fs::path(dir.path) / "fixtures" / "client");
+  std::ofstream((fs::path(dir.path) / "fixtures" / "client" / "cert.pem").string()) << "x";
+  auto opened = server::open_data_dir(dir, single("default", 22380));
+  INFO(opened.error);
+  REQUIRE(opened.error.empty());
+  REQUIRE(opened.fresh);
+  std::ofstream(dir.raft_db()) << "";
+  std::ofstream(dir.keys_db()) << "";
+  auto again = server::open_data_dir(dir, single("default", 22380));
+  INFO(again.error);
+  REQUIRE(again.error.empty());
+  REQUIRE_FALSE(again.fresh);
+
+  // A plain file of that name is still foreign content.
+  server::DataDir file_named{(t.path / "f").string()};
+  fs::create_directories(file_named.path);
+  std::ofstream((fs::path(file_named.path) / "fixtures").string()) << "x";
+  auto r = server::open_data_dir(file_named, single("default", 22380));
+  REQUIRE(r.error.find("not Larch data") != std::string::npos);
+}
+
 TEST_CASE("data dir: joining needs another member to ask; never bootstraps a cluster of its own") {
   TempDir t;
   server::DataDir dir{(t.path / "d").string()};

@@ -3,9 +3,14 @@
 // running cluster whose members have https peer URLs asks them over TLS.
 #include "server/tls_setup.h"
 
+#include <stdlib.h>
+
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
+#include "../tls/handshake.h"
 #include "../transport/loopback_peers.h"
 #include "../transport/tls_fixtures.h"
 #include "server/cluster_join.h"
@@ -20,6 +25,22 @@ config::Url url(const std::string& text) {
   INFO(text);
   REQUIRE(parsed.ok());
   return *parsed.value;
+}
+
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    char tmpl[] = "/tmp/larch-tlssetup-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+bool has_note(const server::TlsSetup& setup, const std::string& part) {
+  for (const auto& n : setup.notes) {
+    if (n.find(part) != std::string::npos) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -110,4 +131,122 @@ TEST_CASE("tls setup: joining a cluster whose members have https peer URLs", "[t
   CHECK_THAT(plain.error, Catch::Contains("no TLS client context"));
   auto anonymous = client_context(false);  // refused under --peer-client-cert-auth
   CHECK_FALSE(server::join_cluster(cfg, anonymous.get(), 300).error.empty());
+}
+
+TEST_CASE("tls setup: auto TLS generates under <data-dir>/fixtures, then reuses", "[tls_setup]") {
+  namespace fs = std::filesystem;
+  TempDir t;
+  config::Config cfg;
+  cfg.data_dir = (t.path / "not-yet" / "d.larch").string();  // created for the fixtures
+  cfg.listen_client_urls = {url("https://127.0.0.1:2379")};
+  cfg.listen_peer_urls = {url("http://127.0.0.1:2380")};
+  cfg.auto_tls = true;
+  cfg.client_cert_auth = true;  // dropped with auto TLS, as in etcd 3.4
+  cfg.trusted_ca_file = "/nonexistent/ca.crt";
+  auto setup = server::make_tls_setup(cfg);
+  INFO(setup.error);
+  REQUIRE(setup.error.empty());
+  CHECK(setup.client_listener);
+  CHECK_FALSE(setup.client_cert_auth);
+  CHECK_FALSE(setup.peer_listener);
+  fs::path client_dir = fs::path(cfg.data_dir) / "fixtures" / "client";
+  CHECK(fs::exists(client_dir / "cert.pem"));
+  CHECK(fs::exists(client_dir / "key.pem"));
+  CHECK_FALSE(fs::exists(fs::path(cfg.data_dir) / "fixtures" / "peer"));
+  CHECK(has_note(setup, "client auto TLS: generated self-signed certificate " +
+                            (client_dir / "cert.pem").string()));
+  auto before = fs::last_write_time(client_dir / "cert.pem");
+  auto again = server::make_tls_setup(cfg);
+  REQUIRE(again.error.empty());
+  CHECK(has_note(again, "client auto TLS: reusing"));
+  CHECK(fs::last_write_time(client_dir / "cert.pem") == before);
+
+  // A client skipping verification shakes hands with the listener (curl -k).
+  tls::TlsFiles skipping;
+  skipping.skip_verify = true;
+  auto insecure = tls::make_client_context(skipping).context;
+  REQUIRE(insecure);
+  auto o = tls::testing::handshake(*setup.client_listener, *insecure);
+  CHECK(o.server_ok);
+  CHECK(o.client_ok);
+}
+
+TEST_CASE("tls setup: explicit files win over auto TLS, with etcd's warning", "[tls_setup]") {
+  TempDir t;
+  config::Config cfg;
+  cfg.data_dir = (t.path / "d").string();
+  cfg.listen_client_urls = {url("https://127.0.0.1:2379")};
+  cfg.listen_peer_urls = {url("https://127.0.0.1:2380")};
+  cfg.cert_file = cfg.peer_cert_file = tls_data("peer.crt");
+  cfg.key_file = cfg.peer_key_file = tls_data("peer.key");
+  cfg.client_cert_auth = true;
+  cfg.trusted_ca_file = tls_data("ca.crt");
+  cfg.auto_tls = cfg.peer_auto_tls = true;
+  auto setup = server::make_tls_setup(cfg);
+  INFO(setup.error);
+  REQUIRE(setup.error.empty());
+  CHECK(setup.client_cert_auth);
+  CHECK(has_note(setup, "warning: ignoring client auto TLS since certs given"));
+  CHECK(has_note(setup, "warning: ignoring peer auto TLS since certs given"));
+  CHECK_FALSE(std::filesystem::exists(t.path / "d"));
+}
+
+TEST_CASE("tls setup: peer auto TLS presents its certificate, verifies no one's", "[tls_setup]") {
+  using namespace transport::testing;
+  TempDir t;
+  config::Config cfg;
+  cfg.data_dir = (t.path / "d").string();
+  cfg.listen_peer_urls = {url("https://127.0.0.1:2380"), url("https://localhost:2381")};
+  cfg.peer_auto_tls = true;
+  cfg.peer_client_cert_auth = true;  // dropped with auto TLS, as in etcd 3.4
+  cfg.peer_cert_allowed_cn = "nobody";
+  auto setup = server::make_tls_setup(cfg);
+  INFO(setup.error);
+  REQUIRE(setup.error.empty());
+  REQUIRE(setup.peer_listener);
+  REQUIRE(setup.peer_client);
+  CHECK_FALSE(setup.client_listener);
+  CHECK(has_note(setup, "peer auto TLS: generated"));
+
+  // Outgoing: a member whose certificate no CA here signed (and for another name) is
+  // accepted; the generated certificate is presented to one that requires a certificate.
+  auto other = server_context(false, "misnamed");
+  auto o = tls::testing::handshake(*other, *setup.peer_client);
+  CHECK(o.client_ok);
+  // Incoming: another auto TLS member (its own generated certificate) gets in without a
+  // client certificate check, and the listener presents the generated certificate.
+  config::Config second = cfg;
+  second.data_dir = (t.path / "d2").string();
+  auto setup2 = server::make_tls_setup(second);
+  REQUIRE(setup2.error.empty());
+  o = tls::testing::handshake(*setup.peer_listener, *setup2.peer_client);
+  CHECK(o.server_ok);
+  CHECK(o.client_ok);
+  // A verifying client (a CA that did not sign it) refuses the generated certificate.
+  auto verifying = client_context(false);
+  CHECK_FALSE(tls::testing::handshake(*setup.peer_listener, *verifying).client_ok);
+
+  // etcd generates the files even when no URL of the side is https.
+  config::Config plain;
+  plain.data_dir = (t.path / "plain").string();
+  plain.auto_tls = plain.peer_auto_tls = true;
+  auto setup3 = server::make_tls_setup(plain);
+  REQUIRE(setup3.error.empty());
+  CHECK_FALSE(setup3.client_listener);
+  CHECK_FALSE(setup3.peer_listener);
+  CHECK(std::filesystem::exists(t.path / "plain" / "fixtures" / "client" / "cert.pem"));
+  CHECK(std::filesystem::exists(t.path / "plain" / "fixtures" / "peer" / "key.pem"));
+}
+
+TEST_CASE("tls setup: auto TLS that cannot write its files is a startup error", "[tls_setup]") {
+  TempDir t;
+  std::ofstream((t.path / "file").string()) << "x";
+  config::Config cfg;
+  cfg.data_dir = (t.path / "file").string();  // not a directory
+  cfg.listen_client_urls = {url("https://127.0.0.1:2379")};
+  cfg.auto_tls = true;
+  auto setup = server::make_tls_setup(cfg);
+  CHECK_THAT(setup.error, Catch::StartsWith("client TLS: tls: cannot create directory "));
+  CHECK_FALSE(setup.client_listener);
+  CHECK_FALSE(setup.peer_client);
 }

@@ -2,21 +2,14 @@
 // real handshakes on 127.0.0.1 against the certificates in tests/tls/data.
 #include "tls/tls_context.h"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <catch2/catch.hpp>
-#include <chrono>
-#include <filesystem>
-#include <fstream>
-#include <optional>
 
-#include "tls/client_setup.h"
-#include "tls/peer_identity.h"
-#include "tls/tls_stream.h"
+#include "handshake.h"
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
 using namespace larch::tls;
+using larch::tls::testing::handshake;
+using larch::tls::testing::Outcome;
 
 namespace {
 
@@ -27,7 +20,7 @@ std::string data(const std::string& name) {
 // With client_cert_auth, the trusted CA too.
 TlsFiles server_files(bool client_cert_auth = false) {
   std::string ca = client_cert_auth ? data("ca.crt") : "";
-  return TlsFiles{data("server.crt"), data("server.key"), ca, client_cert_auth, ""};
+  return TlsFiles{data("server.crt"), data("server.key"), ca, client_cert_auth, "", false};
 }
 
 TlsFiles client_files(const std::string& who = "") {
@@ -45,42 +38,6 @@ std::shared_ptr<asio::ssl::context> build(const TlsContext& c) {
   REQUIRE(c.context);
   CHECK(c.error.empty());
   return c.context;
-}
-
-struct Outcome {
-  bool server_ok = false;
-  bool client_ok = false;
-  std::string cn;  // what the server saw
-};
-
-// One handshake between the two contexts over loopback TCP; the client checks `host`.
-Outcome handshake(asio::ssl::context& server_ctx, asio::ssl::context& client_ctx,
-                  const std::string& host = "127.0.0.1") {
-  asio::io_context ioc;
-  asio::ip::tcp::acceptor acceptor(ioc, {asio::ip::make_address("127.0.0.1"), 0});
-  asio::ip::tcp::socket accepted(ioc);
-  std::optional<TlsStream> server;
-  TlsStream client(beast::tcp_stream(ioc), client_ctx);
-  REQUIRE(prepare_client(client, host));
-  Outcome out;
-  acceptor.async_accept(accepted, [&](boost::system::error_code ec) {
-    REQUIRE_FALSE(ec);
-    server.emplace(beast::tcp_stream(std::move(accepted)), server_ctx);
-    server->async_handshake(asio::ssl::stream_base::server, [&](boost::system::error_code hec) {
-      out.server_ok = !hec;
-      out.cn = verified_common_name(server->native_handle());
-      // Close, so that a client still waiting (a failed server side) finishes too.
-      beast::get_lowest_layer(*server).close();
-    });
-  });
-  beast::get_lowest_layer(client).async_connect(
-      acceptor.local_endpoint(), [&](boost::system::error_code ec) {
-        REQUIRE_FALSE(ec);
-        client.async_handshake(asio::ssl::stream_base::client,
-                               [&](boost::system::error_code hec) { out.client_ok = !hec; });
-      });
-  ioc.run_for(std::chrono::seconds(10));
-  return out;
 }
 
 }  // namespace
