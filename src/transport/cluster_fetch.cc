@@ -12,7 +12,6 @@
 #include <boost/json.hpp>
 #include <charconv>
 
-#include "tls/client_setup.h"
 #include "transport/peer_stream.h"
 #include "util/member_id.h"
 
@@ -61,15 +60,9 @@ asio::awaitable<void> get_members(std::string host, uint16_t port, asio::ssl::co
     out.done = true;
     co_return;
   }
-  if (tls::TlsStream* tls_stream = stream.tls()) {
-    if (!tls::prepare_client(*tls_stream, host)) {
-      out.error = "TLS setup for host " + host + " failed";
-      out.done = true;
-      co_return;
-    }
-    auto [hec] = co_await tls_stream->async_handshake(asio::ssl::stream_base::client, kTuple);
-    if (hec) {
-      out.error = io_error("TLS handshake", hec);
+  if (stream.tls()) {
+    out.error = co_await stream.client_handshake(host);
+    if (!out.error.empty()) {
       out.done = true;
       co_return;
     }

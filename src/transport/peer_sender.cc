@@ -11,7 +11,6 @@
 
 #include "consensus/message_codec.h"
 #include "http/sized_read.h"
-#include "tls/client_setup.h"
 #include "util/steady_now.h"
 
 namespace larch::transport {
@@ -317,15 +316,10 @@ asio::awaitable<bool> PeerSender::connect() {
 }
 
 asio::awaitable<bool> PeerSender::handshake(const std::string& host) {
-  tls::TlsStream& stream = *conn_->stream.tls();
-  if (!tls::prepare_client(stream, host)) {
-    note_failure("TLS setup for host " + host + " failed");
-    co_return false;
-  }
   conn_->stream.tcp().expires_after(kIoTimeout);
-  auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::client, kTuple);
-  if (ec && !stopped_) note_failure("TLS handshake: " + ec.message());
-  co_return !ec && !stopped_;
+  std::string error = co_await conn_->stream.client_handshake(host);
+  if (!error.empty() && !stopped_) note_failure(error);
+  co_return error.empty() && !stopped_;
 }
 
 const std::string& PeerSender::target_for(const std::vector<consensus::Message>& batch) const {

@@ -5,9 +5,11 @@
 // operation the stream itself, so a plain connection runs exactly the code it would without
 // this wrapper (one switch on the alternative per operation).
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <string>
 #include <utility>
 #include <variant>
 
@@ -28,6 +30,12 @@ class PeerStream {
   }
   // Null for a plain connection.
   tls::TlsStream* tls() { return std::get_if<1>(&stream_); }
+
+  // A TLS connection, once connected: the client side of the handshake, checking the
+  // server's certificate for `host` (tls::prepare_client), within the expiry the caller set
+  // on tcp(). Empty on success, else why not ("TLS setup for host ... failed", "TLS
+  // handshake: ...").
+  boost::asio::awaitable<std::string> client_handshake(const std::string& host);
 
   // Calls op(stream) with the actual stream (beast::tcp_stream& or tls::TlsStream&); op
   // must return the same type for both, e.g. the awaitable of an HTTP read or write.

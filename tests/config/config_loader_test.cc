@@ -6,11 +6,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "../temp_dir.h"
 #include "config/env_file.h"
-#include "temp_dir.h"
 
 using namespace larch::config;
-using larch::config::test::TempDir;
+using larch::testing::TempDir;
 using Env = std::map<std::string, std::string>;
 using Args = std::vector<std::string>;
 

@@ -177,12 +177,7 @@ def make_server(target, tmp_path_factory, request):
         return srv
 
     yield factory
-    failed = getattr(request.node, "rep_call", None)
-    for srv in made:
-        srv.stop()
-        if failed is not None and failed.failed:
-            request.node.add_report_section("call", f"server log {srv.log_path}",
-                                            srv.log_tail())
+    harness.stop_servers(made, request)
 
 
 _counter = itertools.count()

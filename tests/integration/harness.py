@@ -643,3 +643,14 @@ def wait_for(pred, timeout: float, interval: float = 0.05, what: str = "conditio
             return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last={last!r})")
+
+
+def stop_servers(servers: list, request) -> None:
+    """A fixture's teardown: stops every server it started (by PID) and, when the test
+    failed, attaches each one's log tail to the report."""
+    rep = getattr(request.node, "rep_call", None)
+    for srv in servers:
+        srv.stop()
+        if rep is not None and rep.failed:
+            request.node.add_report_section("call", f"server log {srv.log_path}",
+                                            srv.log_tail())

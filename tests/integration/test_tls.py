@@ -89,12 +89,7 @@ def make_tls_server(target, tmp_path_factory, certs, request):
         return srv
 
     yield factory
-    rep = getattr(request.node, "rep_call", None)
-    for srv in made:
-        srv.stop()
-        if rep is not None and rep.failed:
-            request.node.add_report_section("call", f"server log {srv.log_path}",
-                                            srv.log_tail())
+    harness.stop_servers(made, request)
 
 
 # ---- helpers ------------------------------------------------------------------------------

@@ -4,19 +4,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../temp_dir.h"
+
 using namespace larch;
 namespace fs = std::filesystem;
 
-namespace {
+using larch::testing::TempDir;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/larch-datadir-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+namespace {
 
 config::Config single(const std::string& name, uint16_t peer_port) {
   config::Config c;
@@ -31,7 +26,7 @@ config::Config single(const std::string& name, uint16_t peer_port) {
 
 TEST_CASE("data dir: first start writes the identity; etcd's IDs for the spec's example") {
   TempDir t;
-  server::DataDir dir{(t.path / "d").string()};
+  server::DataDir dir{(t.path() / "d").string()};
   auto opened = server::open_data_dir(dir, single("default", 22380));
   REQUIRE(opened.error.empty());
   REQUIRE(opened.fresh);
@@ -42,7 +37,7 @@ TEST_CASE("data dir: first start writes the identity; etcd's IDs for the spec's 
 
 TEST_CASE("data dir: a restart reads the identity back and ignores initial-cluster flags") {
   TempDir t;
-  server::DataDir dir{(t.path / "d").string()};
+  server::DataDir dir{(t.path() / "d").string()};
   REQUIRE(server::open_data_dir(dir, single("default", 22380)).error.empty());
   std::ofstream(dir.raft_db()) << "";
   std::ofstream(dir.keys_db()) << "";
@@ -54,23 +49,23 @@ TEST_CASE("data dir: a restart reads the identity back and ignores initial-clust
 
 TEST_CASE("data dir: foreign content, a missing identity or missing databases are refused") {
   TempDir t;
-  server::DataDir etcd_like{(t.path / "etcd").string()};
+  server::DataDir etcd_like{(t.path() / "etcd").string()};
   fs::create_directories(fs::path(etcd_like.path) / "member");
   auto r = server::open_data_dir(etcd_like, single("default", 22380));
   REQUIRE(r.error.find("not Larch data") != std::string::npos);
 
-  server::DataDir no_identity{(t.path / "noid").string()};
+  server::DataDir no_identity{(t.path() / "noid").string()};
   fs::create_directories(no_identity.path);
   std::ofstream(no_identity.raft_db()) << "x";
   r = server::open_data_dir(no_identity, single("default", 22380));
   REQUIRE(r.error.find("no identity record") != std::string::npos);
 
-  server::DataDir missing_db{(t.path / "nodb").string()};
+  server::DataDir missing_db{(t.path() / "nodb").string()};
   REQUIRE(server::open_data_dir(missing_db, single("default", 22380)).error.empty());
   r = server::open_data_dir(missing_db, single("default", 22380));
   REQUIRE(r.error.find("missing raft.db or keys.db") != std::string::npos);
 
-  server::DataDir corrupt{(t.path / "corrupt").string()};
+  server::DataDir corrupt{(t.path() / "corrupt").string()};
   fs::create_directories(corrupt.path);
   std::ofstream(corrupt.identity_file()) << "{not json";
   r = server::open_data_dir(corrupt, single("default", 22380));
@@ -79,7 +74,7 @@ TEST_CASE("data dir: foreign content, a missing identity or missing databases ar
 
 TEST_CASE("data dir: auto TLS's fixtures/ is neither foreign nor a partial Larch layout") {
   TempDir t;
-  server::DataDir dir{(t.path / "d").string()};
+  server::DataDir dir{(t.path() / "d").string()};
   // make_tls_setup runs first and may leave only fixtures/ in a data dir it created.
   fs::create_directories(fs::path(dir.path) / "fixtures" / "client");
   std::ofstream((fs::path(dir.path) / "fixtures" / "client" / "cert.pem").string()) << "x";
@@ -95,7 +90,7 @@ TEST_CASE("data dir: auto TLS's fixtures/ is neither foreign nor a partial Larch
   REQUIRE_FALSE(again.fresh);
 
   // A plain file of that name is still foreign content.
-  server::DataDir file_named{(t.path / "f").string()};
+  server::DataDir file_named{(t.path() / "f").string()};
   fs::create_directories(file_named.path);
   std::ofstream((fs::path(file_named.path) / "fixtures").string()) << "x";
   auto r = server::open_data_dir(file_named, single("default", 22380));
@@ -104,7 +99,7 @@ TEST_CASE("data dir: auto TLS's fixtures/ is neither foreign nor a partial Larch
 
 TEST_CASE("data dir: joining needs another member to ask; never bootstraps a cluster of its own") {
   TempDir t;
-  server::DataDir dir{(t.path / "d").string()};
+  server::DataDir dir{(t.path() / "d").string()};
   auto cfg = single("default", 22380);
   cfg.initial_cluster_state = "existing";
   auto opened = server::open_data_dir(dir, cfg);

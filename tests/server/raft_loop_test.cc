@@ -8,6 +8,7 @@
 #include <future>
 #include <mutex>
 
+#include "../temp_dir.h"
 #include "../wait_until.h"
 #include "consensus/memory_log_storage.h"
 #include "store/member_table.h"
@@ -16,24 +17,17 @@ using namespace larch;
 using larch::testing::wait_until;
 using namespace std::chrono_literals;
 
-namespace {
+using larch::testing::TempDir;
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/larch-raftloop-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
+namespace {
 
 struct Member {
   TempDir dir;
   consensus::MemoryLogStorage log;
-  std::unique_ptr<store::KeyStore> keys = store::KeyStore::open(dir.path / "keys.db", 1000);
+  std::unique_ptr<store::KeyStore> keys = store::KeyStore::open(dir.path() / "keys.db", 1000);
   store::WatchHub hub{keys->etcd_index()};
   server::StoreCounters counters;
-  server::ReaderPool readers{dir.path / "keys.db"};
+  server::ReaderPool readers{dir.path() / "keys.db"};
   std::atomic<int64_t> now{1'700'000'000'000'000'000};
   std::unique_ptr<server::RaftLoop> loop;
 

@@ -3,13 +3,12 @@
 // running cluster whose members have https peer URLs asks them over TLS.
 #include "server/tls_setup.h"
 
-#include <stdlib.h>
-
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
+#include "../temp_dir.h"
 #include "../tls/handshake.h"
 #include "../transport/loopback_peers.h"
 #include "../transport/tls_fixtures.h"
@@ -17,6 +16,8 @@
 
 using namespace larch;
 using transport::testing::tls_data;
+
+using larch::testing::TempDir;
 
 namespace {
 
@@ -26,15 +27,6 @@ config::Url url(const std::string& text) {
   REQUIRE(parsed.ok());
   return *parsed.value;
 }
-
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/larch-tlssetup-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 bool has_note(const server::TlsSetup& setup, const std::string& part) {
   for (const auto& n : setup.notes) {
@@ -137,7 +129,7 @@ TEST_CASE("tls setup: auto TLS generates under <data-dir>/fixtures, then reuses"
   namespace fs = std::filesystem;
   TempDir t;
   config::Config cfg;
-  cfg.data_dir = (t.path / "not-yet" / "d.larch").string();  // created for the fixtures
+  cfg.data_dir = (t.path() / "not-yet" / "d.larch").string();  // created for the fixtures
   cfg.listen_client_urls = {url("https://127.0.0.1:2379")};
   cfg.listen_peer_urls = {url("http://127.0.0.1:2380")};
   cfg.auto_tls = true;
@@ -174,7 +166,7 @@ TEST_CASE("tls setup: auto TLS generates under <data-dir>/fixtures, then reuses"
 TEST_CASE("tls setup: explicit files win over auto TLS, with etcd's warning", "[tls_setup]") {
   TempDir t;
   config::Config cfg;
-  cfg.data_dir = (t.path / "d").string();
+  cfg.data_dir = (t.path() / "d").string();
   cfg.listen_client_urls = {url("https://127.0.0.1:2379")};
   cfg.listen_peer_urls = {url("https://127.0.0.1:2380")};
   cfg.cert_file = cfg.peer_cert_file = tls_data("peer.crt");
@@ -188,14 +180,14 @@ TEST_CASE("tls setup: explicit files win over auto TLS, with etcd's warning", "[
   CHECK(setup.client_cert_auth);
   CHECK(has_note(setup, "warning: ignoring client auto TLS since certs given"));
   CHECK(has_note(setup, "warning: ignoring peer auto TLS since certs given"));
-  CHECK_FALSE(std::filesystem::exists(t.path / "d"));
+  CHECK_FALSE(std::filesystem::exists(t.path() / "d"));
 }
 
 TEST_CASE("tls setup: peer auto TLS presents its certificate, verifies no one's", "[tls_setup]") {
   using namespace transport::testing;
   TempDir t;
   config::Config cfg;
-  cfg.data_dir = (t.path / "d").string();
+  cfg.data_dir = (t.path() / "d").string();
   cfg.listen_peer_urls = {url("https://127.0.0.1:2380"), url("https://localhost:2381")};
   cfg.peer_auto_tls = true;
   cfg.peer_client_cert_auth = true;  // dropped with auto TLS, as in etcd 3.4
@@ -216,7 +208,7 @@ TEST_CASE("tls setup: peer auto TLS presents its certificate, verifies no one's"
   // Incoming: another auto TLS member (its own generated certificate) gets in without a
   // client certificate check, and the listener presents the generated certificate.
   config::Config second = cfg;
-  second.data_dir = (t.path / "d2").string();
+  second.data_dir = (t.path() / "d2").string();
   auto setup2 = server::make_tls_setup(second);
   REQUIRE(setup2.error.empty());
   o = tls::testing::handshake(*setup.peer_listener, *setup2.peer_client);
@@ -228,21 +220,21 @@ TEST_CASE("tls setup: peer auto TLS presents its certificate, verifies no one's"
 
   // etcd generates the files even when no URL of the side is https.
   config::Config plain;
-  plain.data_dir = (t.path / "plain").string();
+  plain.data_dir = (t.path() / "plain").string();
   plain.auto_tls = plain.peer_auto_tls = true;
   auto setup3 = server::make_tls_setup(plain);
   REQUIRE(setup3.error.empty());
   CHECK_FALSE(setup3.client_listener);
   CHECK_FALSE(setup3.peer_listener);
-  CHECK(std::filesystem::exists(t.path / "plain" / "fixtures" / "client" / "cert.pem"));
-  CHECK(std::filesystem::exists(t.path / "plain" / "fixtures" / "peer" / "key.pem"));
+  CHECK(std::filesystem::exists(t.path() / "plain" / "fixtures" / "client" / "cert.pem"));
+  CHECK(std::filesystem::exists(t.path() / "plain" / "fixtures" / "peer" / "key.pem"));
 }
 
 TEST_CASE("tls setup: auto TLS that cannot write its files is a startup error", "[tls_setup]") {
   TempDir t;
-  std::ofstream((t.path / "file").string()) << "x";
+  std::ofstream((t.path() / "file").string()) << "x";
   config::Config cfg;
-  cfg.data_dir = (t.path / "file").string();  // not a directory
+  cfg.data_dir = (t.path() / "file").string();  // not a directory
   cfg.listen_client_urls = {url("https://127.0.0.1:2379")};
   cfg.auto_tls = true;
   auto setup = server::make_tls_setup(cfg);

@@ -5,7 +5,6 @@
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -15,6 +14,7 @@
 #include <memory>
 #include <sstream>
 
+#include "../temp_dir.h"
 #include "handshake.h"
 #include "tls/tls_context.h"
 
@@ -22,16 +22,9 @@ namespace fs = std::filesystem;
 using namespace larch::tls;
 using larch::tls::testing::handshake;
 
-namespace {
+using larch::testing::TempDir;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/larch-selfsigned-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+namespace {
 
 struct X509Free {
   void operator()(X509* x) const { X509_free(x); }
@@ -137,7 +130,7 @@ TEST_CASE("self-signed: etcd's certificate for the given hosts", "[self_signed]"
 
 TEST_CASE("self-signed files: created with parents, modes, reused, replaced", "[self_signed]") {
   TempDir t;
-  std::string dir = (t.path / "data" / "fixtures" / "client").string();
+  std::string dir = (t.path() / "data" / "fixtures" / "client").string();
   SelfSignedFiles made = self_signed_files(dir, {"127.0.0.1"});
   INFO(made.error);
   REQUIRE(made.error.empty());
@@ -146,7 +139,7 @@ TEST_CASE("self-signed files: created with parents, modes, reused, replaced", "[
   CHECK(made.key_file == dir + "/key.pem");
   CHECK(mode_of(made.key_file) == 0600);
   CHECK(mode_of(dir) == 0700);
-  CHECK(mode_of((t.path / "data").string()) == 0700);  // parents created too (etcd: 0700)
+  CHECK(mode_of((t.path() / "data").string()) == 0700);  // parents created too (etcd: 0700)
   CHECK_FALSE(fs::exists(made.key_file + ".tmp"));
   CHECK_FALSE(fs::exists(made.cert_file + ".tmp"));
   std::string cert = slurp(made.cert_file), key = slurp(made.key_file);
@@ -170,8 +163,8 @@ TEST_CASE("self-signed files: created with parents, modes, reused, replaced", "[
                                parse_key(slurp(fresh.key_file)).get()) == 1);
 
   // A file where the directory should be: an error, no paths.
-  std::ofstream((t.path / "file").string()) << "x";
-  SelfSignedFiles bad = self_signed_files((t.path / "file" / "sub").string(), {"127.0.0.1"});
+  std::ofstream((t.path() / "file").string()) << "x";
+  SelfSignedFiles bad = self_signed_files((t.path() / "file" / "sub").string(), {"127.0.0.1"});
   CHECK_THAT(bad.error, Catch::StartsWith("tls: cannot create directory "));
   CHECK(bad.cert_file.empty());
   CHECK(bad.key_file.empty());
@@ -179,7 +172,7 @@ TEST_CASE("self-signed files: created with parents, modes, reused, replaced", "[
 
 TEST_CASE("self-signed: a server context from the files shakes hands", "[self_signed]") {
   TempDir t;
-  SelfSignedFiles made = self_signed_files((t.path / "peer").string(), {"127.0.0.1"});
+  SelfSignedFiles made = self_signed_files((t.path() / "peer").string(), {"127.0.0.1"});
   REQUIRE(made.error.empty());
   TlsFiles files;
   files.cert_file = made.cert_file;

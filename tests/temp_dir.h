@@ -1,5 +1,6 @@
 #pragma once
 // A unique temporary directory for one test, removed with everything in it on destruction.
+// Shared by the unit-test binaries (include "../temp_dir.h").
 #include <stdlib.h>
 
 #include <filesystem>
@@ -7,12 +8,12 @@
 #include <stdexcept>
 #include <string>
 
-namespace larch::config::test {
+namespace larch::testing {
 
 class TempDir {
  public:
   TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "larch-config-XXXXXX").string();
+    std::string tmpl = (std::filesystem::temp_directory_path() / "larch-test-XXXXXX").string();
     if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = tmpl;
   }
@@ -36,4 +37,4 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-}  // namespace larch::config::test
+}  // namespace larch::testing
