@@ -48,12 +48,12 @@ struct Config {
   bool strict_reconfig_check = true;
   bool enable_v2 = false;  // accepted; Larch always serves v2
 
-  // --- security (TLS for https URLs, auto TLS: server/tls_setup.h; CRLs and cipher
-  // suites are accepted and ignored) ---
+  // --- security (TLS for https URLs, auto TLS, CRLs, cipher suites: server/tls_setup.h) ---
   std::string cert_file, key_file, trusted_ca_file, client_crl_file;
+  std::string client_cert_allowed_hostname;
   bool client_cert_auth = false, auto_tls = false;
   std::string peer_cert_file, peer_key_file, peer_trusted_ca_file, peer_crl_file;
-  std::string peer_cert_allowed_cn;
+  std::string peer_cert_allowed_cn, peer_cert_allowed_hostname;
   bool peer_client_cert_auth = false, peer_auto_tls = false;
   std::vector<std::string> cipher_suites;
 

@@ -9,8 +9,10 @@
 
 #include "http/request_parse.h"
 #include "http/session_watch_sink.h"
+#include "tls/handshake_failure.h"
 #include "tls/peer_identity.h"
 #include "tls/tls_stream.h"
+#include "util/log_line.h"
 
 namespace larch::http {
 namespace {
@@ -95,7 +97,10 @@ class Session {
     tcp().expires_after(limits_.idle_timeout);
     auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kTuple);
     tcp().expires_never();
-    if (ec) co_return false;
+    if (ec) {
+      util::log_line(tls::handshake_failure(stream_, ec));
+      co_return false;
+    }
     if (cert_names_user_) cert_user_ = tls::verified_common_name(stream_.native_handle());
     co_return true;
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "tls/cipher_suites.h"
 #include "tls/self_signed.h"
 #include "tls/tls_context.h"
 
@@ -49,15 +50,20 @@ std::string use_auto_tls(const config::Config& cfg, const std::string& side,
 
 TlsSetup make_tls_setup(const config::Config& cfg) {
   TlsSetup out;
+  // Checked whether or not any URL is https, as etcd does.
+  if (out.error = tls::check_cipher_suites(cfg.cipher_suites); !out.error.empty()) return out;
   tls::TlsFiles client;
   client.cert_file = cfg.cert_file;
   client.key_file = cfg.key_file;
   client.trusted_ca_file = cfg.trusted_ca_file;
   client.client_cert_auth = cfg.client_cert_auth;
+  client.allowed_hostname = cfg.client_cert_allowed_hostname;
+  client.crl_file = cfg.client_crl_file;
   if (cfg.auto_tls) {
     auto err = use_auto_tls(cfg, "client", cfg.listen_client_urls, client, out.notes);
     if (!err.empty()) return failure("client TLS", err);
   }
+  client.cipher_suites = cfg.cipher_suites;  // kept under auto TLS, as etcd's
   if (any_tls(cfg.listen_client_urls)) {
     auto made = tls::make_server_context(client);
     if (!made.context) return failure("client TLS", made.error);
@@ -71,10 +77,13 @@ TlsSetup make_tls_setup(const config::Config& cfg) {
   peer.trusted_ca_file = cfg.peer_trusted_ca_file;
   peer.client_cert_auth = cfg.peer_client_cert_auth;
   peer.allowed_cn = cfg.peer_cert_allowed_cn;
+  peer.allowed_hostname = cfg.peer_cert_allowed_hostname;
+  peer.crl_file = cfg.peer_crl_file;
   if (cfg.peer_auto_tls) {
     auto err = use_auto_tls(cfg, "peer", cfg.listen_peer_urls, peer, out.notes);
     if (!err.empty()) return failure("peer TLS", err);
   }
+  peer.cipher_suites = cfg.cipher_suites;
   if (any_tls(cfg.listen_peer_urls)) {
     auto made = tls::make_server_context(peer);
     if (!made.context) return failure("peer TLS", made.error);
@@ -83,6 +92,8 @@ TlsSetup make_tls_setup(const config::Config& cfg) {
   tls::TlsFiles outgoing = peer;  // the client side: no listener settings
   outgoing.client_cert_auth = false;
   outgoing.allowed_cn.clear();
+  outgoing.allowed_hostname.clear();
+  outgoing.crl_file.clear();
   auto made = tls::make_client_context(outgoing);
   if (!made.context) return failure("peer TLS", made.error);
   out.peer_client = std::move(made.context);

@@ -6,9 +6,12 @@
 // given: ignored, with a warning) use a self-signed certificate for the hosts of that side's
 // listen URLs, generated under <data-dir>/fixtures/client or /fixtures/peer on first use and
 // reused afterwards (tls::self_signed_files; the data dir is created for it). As in etcd 3.4
-// it replaces that side's TLS settings whole: the trusted CA file, --client-cert-auth and
-// --peer-cert-allowed-cn are then not applied, and outgoing peer connections present the
-// certificate without verifying the other member's.
+// it replaces that side's TLS settings whole: the trusted CA file, --client-cert-auth, the
+// CRL file and the allowed CN or host name are then not applied, and outgoing peer
+// connections present the certificate without verifying the other member's.
+//
+// --cipher-suites applies to all three contexts (auto TLS too) and is checked even when no
+// URL is https: an unknown name is etcd's error, `unexpected TLS cipher suite "X"`.
 #include <boost/asio/ssl/context.hpp>
 #include <memory>
 #include <string>

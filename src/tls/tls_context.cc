@@ -1,13 +1,16 @@
 #include "tls/tls_context.h"
 
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 
+#include "tls/cipher_suites.h"
 #include "tls/peer_identity.h"
+#include "tls/revocation_list.h"
 
 namespace larch::tls {
 namespace {
@@ -66,6 +69,42 @@ std::string load_trust(ssl::context& ctx, const std::string& ca_file) {
   return {};
 }
 
+// etcd's check of a client certificate's host name (Go's VerifyHostname): an IP against the
+// IP subjectAltNames, a name against the DNS ones (wildcards allowed); never the CN.
+bool valid_for_host(X509* cert, const std::string& host) {
+  if (X509_check_ip_asc(cert, host.c_str(), 0) == 1) return true;
+  return X509_check_host(cert, host.data(), host.size(), X509_CHECK_FLAG_NEVER_CHECK_SUBJECT,
+                         nullptr) == 1;
+}
+
+// The checks OpenSSL's chain verification does not make, as a verify callback: the CRL on
+// every certificate of the chain (etcd checks each certificate the client sent), the allowed
+// CN or host name on the client's own. Needs a verify mode that requests certificates.
+void add_client_checks(ssl::context& ctx, const TlsFiles& files,
+                       std::shared_ptr<RevocationList> crl) {
+  if (!crl && files.allowed_cn.empty() && files.allowed_hostname.empty()) return;
+  ctx.set_verify_callback([crl = std::move(crl), cn = files.allowed_cn,
+                           host = files.allowed_hostname](bool verified, ssl::verify_context& vc) {
+    X509_STORE_CTX* store = vc.native_handle();
+    if (!verified) return false;
+    X509* cert = X509_STORE_CTX_get_current_cert(store);
+    if (crl && !crl->refusal(cert).empty()) {
+      X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REVOKED);
+      return false;
+    }
+    if (X509_STORE_CTX_get_error_depth(store) != 0) return true;
+    if (!cn.empty() && common_name(cert) != cn) {
+      X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
+      return false;
+    }
+    if (!host.empty() && !valid_for_host(cert, host)) {
+      X509_STORE_CTX_set_error(store, X509_V_ERR_HOSTNAME_MISMATCH);
+      return false;
+    }
+    return true;
+  });
+}
+
 TlsContext fail(std::string error) {
   return TlsContext{nullptr, std::move(error)};
 }
@@ -77,17 +116,22 @@ TlsContext make_server_context(const TlsFiles& files) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
   restrict_protocols(*ctx);
   if (auto err = load_identity(*ctx, files); !err.empty()) return fail(err);
+  if (auto err = apply_cipher_suites(*ctx, files.cipher_suites); !err.empty()) return fail(err);
+  if (!files.allowed_cn.empty() && !files.allowed_hostname.empty()) {
+    return fail("AllowedCN and AllowedHostname are mutually exclusive (cn=\"" + files.allowed_cn +
+                "\", hostname=\"" + files.allowed_hostname + "\")");  // etcd's words
+  }
+  std::shared_ptr<RevocationList> crl;
+  if (!files.crl_file.empty()) {
+    auto opened = RevocationList::open(files.crl_file);
+    if (!opened.list) return fail(opened.error);
+    crl = std::move(opened.list);
+  }
   if (files.requires_client_cert()) {
     // Without a CA file etcd verifies clients against the system's CAs; so does Larch.
     if (auto err = load_trust(*ctx, files.trusted_ca_file); !err.empty()) return fail(err);
     ctx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
-    if (!files.allowed_cn.empty()) {
-      ctx->set_verify_callback([cn = files.allowed_cn](bool verified, ssl::verify_context& vc) {
-        X509_STORE_CTX* store = vc.native_handle();
-        if (!verified || X509_STORE_CTX_get_error_depth(store) != 0) return verified;
-        return common_name(X509_STORE_CTX_get_current_cert(store)) == cn;
-      });
-    }
+    add_client_checks(*ctx, files, std::move(crl));
   }
   // Session resumption with client verification needs a context id (else OpenSSL refuses
   // to resume, failing the handshake of a client that tries).
@@ -100,6 +144,7 @@ TlsContext make_server_context(const TlsFiles& files) {
 TlsContext make_client_context(const TlsFiles& files) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
   restrict_protocols(*ctx);
+  if (auto err = apply_cipher_suites(*ctx, files.cipher_suites); !err.empty()) return fail(err);
   if (!files.skip_verify) {
     if (auto err = load_trust(*ctx, files.trusted_ca_file); !err.empty()) return fail(err);
   }

@@ -22,13 +22,17 @@ struct TlsContext {
 // For a listener: presents cert_file/key_file; when requires_client_cert(), the handshake
 // fails unless the client presents a certificate that trusted_ca_file (the system's CAs
 // when empty) verifies (etcd's RequireAndVerifyClientCert); with allowed_cn, the certificate's
-// Common Name must also equal it (--peer-cert-allowed-cn). Needs has_identity().
+// Common Name must also equal it (--peer-cert-allowed-cn); with allowed_hostname, it must be
+// valid for that host; with crl_file, no certificate of its chain may be revoked (the file
+// must be readable now: RevocationList). Needs has_identity(). A CRL or an allowed name only
+// applies where client certificates are required, as in etcd, where nothing else asks for one.
 TlsContext make_server_context(const TlsFiles& files);
 
 // For connecting to peers: verifies the server's certificate against trusted_ca_file (the
 // system's CAs when empty) and presents cert_file/key_file when given (the peer listener
 // may require it). Host names are checked per connection (see prepare_client). With
-// skip_verify, neither the CAs nor the server's certificate are looked at.
+// skip_verify, neither the CAs nor the server's certificate are looked at. Both kinds of
+// context offer only cipher_suites for TLS 1.2 when it is given.
 TlsContext make_client_context(const TlsFiles& files);
 
 }  // namespace larch::tls

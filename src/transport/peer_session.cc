@@ -16,7 +16,9 @@
 
 #include "http/request_parse.h"
 #include "http/response.h"
+#include "tls/handshake_failure.h"
 #include "tls/tls_stream.h"
+#include "util/log_line.h"
 
 namespace larch::transport {
 
@@ -73,6 +75,7 @@ class PeerSession {
   awaitable<bool> handshake() {
     lowest().expires_after(std::min(limits_.idle_timeout, kHandshakeTimeout));
     auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kTuple);
+    if (ec) util::log_line(tls::handshake_failure(stream_, ec));
     co_return !ec;
   }
 

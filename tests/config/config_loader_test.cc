@@ -342,6 +342,17 @@ TEST_CASE("loader: TLS and unsupported flags are clear errors", "[loader]") {
   auto peer = load_config({}, {{"ETCD_PEER_CERT_FILE", "/p.crt"}});
   REQUIRE(peer.action == LoadAction::kRun);
   CHECK(peer.config.peer_cert_file == "/p.crt");
+  // Revocation lists, allowed host names and cipher suites reach the config (tls_setup).
+  auto checks = load_config(
+      {"--client-crl-file", "/c.crl", "-peer-crl-file=/p.crl", "--client-cert-allowed-hostname",
+       "client.example", "--cipher-suites", "TLS_A,TLS_B"},
+      {{"ETCD_PEER_CERT_ALLOWED_HOSTNAME", "peer.example"}});
+  REQUIRE(checks.action == LoadAction::kRun);
+  CHECK(checks.config.client_crl_file == "/c.crl");
+  CHECK(checks.config.peer_crl_file == "/p.crl");
+  CHECK(checks.config.client_cert_allowed_hostname == "client.example");
+  CHECK(checks.config.peer_cert_allowed_hostname == "peer.example");
+  CHECK(checks.config.cipher_suites == std::vector<std::string>{"TLS_A", "TLS_B"});
   CHECK(fail_message({"--discovery", "https://discovery.etcd.io/x"}) ==
         "--discovery is not supported by larch");
   CHECK(fail_message({"--force-new-cluster"}) == "--force-new-cluster is not supported by larch");

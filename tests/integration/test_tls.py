@@ -20,10 +20,12 @@ from another CA, and a peer cert good for both serverAuth and clientAuth.
    used (etcd also tries every CN of the verified chain, so that user would apply).
 5. Startup errors (exit status 1, etcd's message; for Larch exactly one line of output):
    https without --cert-file/--key-file (client and peer), a missing cert / key / CA
-   file, a key that does not match the certificate.
+   file, a key that does not match the certificate, an unknown --cipher-suites name, an
+   allowed peer CN together with an allowed peer host name.
 6. Clients: etcdctl (ETCDCTL_API=2) with --ca-file [--cert-file --key-file]: set, get,
    ls, cluster-health, member list; python3-etcd with protocol='https', ca_cert, cert.
-(Peer TLS: test_tls_cluster.py; --auto-tls: test_tls_auto.py.)
+(Peer TLS: test_tls_cluster.py; --auto-tls: test_tls_auto.py; CRLs, allowed host names and
+cipher suites: test_tls_revocation.py.)
 
 Servers listen on 127.0.0.1 only, on free ports; only PIDs started here are signalled.
 """
@@ -42,7 +44,7 @@ import pytest
 import harness
 import tls_certs
 from tls_helpers import (HTTP_ERRORS, assert_refused, certs, curl,  # noqa: F401
-                         https_outcome, server_tls_args, tls_server)
+                         https_outcome, server_tls_args, startup_failure, tls_server)
 from harness import open_watch, raw_request, wait_for
 
 requests = pytest.importorskip("requests")     # Debian python3-requests
@@ -439,12 +441,21 @@ def _startup_cases(certs, srv: harness.Server):
         "peer_key_does_not_match_cert": (
             ["--peer-cert-file", certs.peer.crt, "--peer-key-file", certs.odd_key],
             False, True, "tls: private key does not match public key"),
+        "unknown_cipher_suite": (
+            ["--cipher-suites", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_FOO"], False,
+            False, 'unexpected TLS cipher suite "TLS_FOO"'),
+        "allowed_cn_and_hostname": (
+            ["--peer-cert-file", certs.peer.crt, "--peer-key-file", certs.peer.key,
+             "--peer-trusted-ca-file", certs.ca.crt, "--peer-client-cert-auth",
+             "--peer-cert-allowed-cn", "x", "--peer-cert-allowed-hostname", "y"], False, True,
+            'AllowedCN and AllowedHostname are mutually exclusive (cn="x", hostname="y")'),
     }
 
 
 STARTUP_CASES = ["client_https_without_cert", "peer_https_without_cert", "missing_cert_file",
                  "missing_key_file", "missing_trusted_ca_file", "key_does_not_match_cert",
-                 "missing_peer_cert_file", "peer_key_does_not_match_cert"]
+                 "missing_peer_cert_file", "peer_key_does_not_match_cert",
+                 "unknown_cipher_suite", "allowed_cn_and_hostname"]
 
 
 @pytest.mark.parametrize("case", STARTUP_CASES)
@@ -456,13 +467,7 @@ def test_startup_error(case, target, tmp_path_factory, certs):
         srv.client_scheme = "https"
     if peer_https:
         srv.peer_scheme = "https"
-    srv.spawn()
-    try:
-        rc = srv.wait_exit(20)
-    finally:
-        srv.stop()
-    out = [ln for ln in srv.log_text().splitlines()
-           if ln.strip() and not ln.startswith("==== start #")]
+    rc, out = startup_failure(srv)
     assert rc == 1, (rc, out[-5:])
     assert any(message in ln for ln in out), (message, out[-5:])
     if target == "larch":

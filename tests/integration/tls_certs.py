@@ -13,6 +13,7 @@
 * ``odd_key``  - a key that belongs to no certificate (for "key does not match cert")
 
 and returns a ``Certs`` with ``.ca``, ``.server`` (a ``Pair`` of crt/key paths) etc.
+``make_crl(certs, [pairs], path)`` writes a revocation list, signed by ``ca``, of ``pairs``.
 Nothing here talks to the network; every openssl call is bounded in time.
 """
 
@@ -126,3 +127,24 @@ def der_of(crt_path: str) -> bytes:
     """DER bytes of a PEM certificate file (to compare with getpeercert(True))."""
     with open(crt_path) as f:
         return ssl.PEM_cert_to_DER_cert(f.read())
+
+
+def make_crl(certs: Certs, revoked: list[Pair], path: str) -> str:
+    """Writes to ``path`` (PEM) a revocation list signed by the test CA that lists the
+    serial numbers of ``revoked``; returns ``path``."""
+    d = os.path.join(certs.dir, "crl-" + os.path.basename(path))
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    with open(os.path.join(d, "ca.cnf"), "w") as f:
+        f.write("[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\ncrlnumber = crlnumber\n"
+                "default_md = sha256\ndefault_crl_days = 30\n")
+    open(os.path.join(d, "index.txt"), "w").close()
+    with open(os.path.join(d, "crlnumber"), "w") as f:
+        f.write("01\n")
+    ca = ("-config", "ca.cnf", "-keyfile", certs.ca.key, "-cert", certs.ca.crt)
+    for pair in revoked:
+        _run("ca", *ca, "-revoke", pair.crt, cwd=d)
+    tmp = path + ".tmp"
+    _run("ca", *ca, "-gencrl", "-out", tmp, cwd=d)
+    os.replace(tmp, path)   # atomically, as an operator rotating the list would
+    return path

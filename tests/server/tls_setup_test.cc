@@ -35,6 +35,18 @@ bool has_note(const server::TlsSetup& setup, const std::string& part) {
   return false;
 }
 
+// https client and peer URLs with the fixture certificates, client certificates required.
+config::Config https_both() {
+  config::Config cfg;
+  cfg.listen_client_urls = {url("https://127.0.0.1:2379")};
+  cfg.listen_peer_urls = {url("https://127.0.0.1:2380")};
+  cfg.cert_file = cfg.peer_cert_file = tls_data("peer.crt");
+  cfg.key_file = cfg.peer_key_file = tls_data("peer.key");
+  cfg.trusted_ca_file = cfg.peer_trusted_ca_file = tls_data("ca.crt");
+  cfg.client_cert_auth = cfg.peer_client_cert_auth = true;
+  return cfg;
+}
+
 }  // namespace
 
 TEST_CASE("tls setup: only the peer client context without https listeners", "[tls_setup]") {
@@ -47,14 +59,7 @@ TEST_CASE("tls setup: only the peer client context without https listeners", "[t
 }
 
 TEST_CASE("tls setup: https listeners get server contexts", "[tls_setup]") {
-  config::Config cfg;
-  cfg.listen_client_urls = {url("https://127.0.0.1:2379")};
-  cfg.listen_peer_urls = {url("https://127.0.0.1:2380")};
-  cfg.cert_file = cfg.peer_cert_file = tls_data("peer.crt");
-  cfg.key_file = cfg.peer_key_file = tls_data("peer.key");
-  cfg.trusted_ca_file = cfg.peer_trusted_ca_file = tls_data("ca.crt");
-  cfg.client_cert_auth = cfg.peer_client_cert_auth = true;
-  auto setup = server::make_tls_setup(cfg);
+  auto setup = server::make_tls_setup(https_both());
   INFO(setup.error);
   CHECK(setup.error.empty());
   CHECK(setup.client_listener);
@@ -84,6 +89,40 @@ TEST_CASE("tls setup: a missing or mismatched file is one error naming it", "[tl
   client_only.peer_trusted_ca_file = "/nonexistent/ca.crt";
   setup = server::make_tls_setup(client_only);
   CHECK(setup.error == "peer TLS: open /nonexistent/ca.crt: no such file or directory");
+}
+
+TEST_CASE("tls setup: cipher suites are checked, CRL files must be readable", "[tls_setup]") {
+  config::Config plain;  // checked even when no URL is https, as etcd
+  plain.cipher_suites = {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_FOO"};
+  CHECK(server::make_tls_setup(plain).error == "unexpected TLS cipher suite \"TLS_FOO\"");
+  plain.cipher_suites = {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"};
+  CHECK(server::make_tls_setup(plain).error.empty());
+
+  config::Config cfg = https_both();
+  cfg.client_crl_file = "/nonexistent/crl.pem";
+  CHECK(server::make_tls_setup(cfg).error ==
+        "client TLS: open /nonexistent/crl.pem: no such file or directory");
+  cfg.client_crl_file.clear();
+  cfg.client_cert_allowed_hostname = "localhost";
+  CHECK(server::make_tls_setup(cfg).error.empty());
+
+  config::Config peer = https_both();
+  peer.peer_cert_allowed_cn = "x";
+  peer.peer_cert_allowed_hostname = "y";
+  CHECK(server::make_tls_setup(peer).error ==
+        "peer TLS: AllowedCN and AllowedHostname are mutually exclusive (cn=\"x\", "
+        "hostname=\"y\")");
+  // Auto TLS replaces the side's settings whole: the CRL file is then not read.
+  TempDir dir;
+  peer.peer_cert_allowed_hostname.clear();
+  peer.peer_crl_file = "/nonexistent/crl.pem";
+  peer.peer_cert_file.clear();
+  peer.peer_key_file.clear();
+  peer.peer_auto_tls = true;
+  peer.data_dir = dir.path().string();
+  auto setup = server::make_tls_setup(peer);
+  INFO(setup.error);
+  CHECK(setup.peer_listener);
 }
 
 TEST_CASE("tls setup: joining a cluster whose members have https peer URLs", "[tls_setup]") {

@@ -19,8 +19,12 @@ std::string data(const std::string& name) {
 
 // With client_cert_auth, the trusted CA too.
 TlsFiles server_files(bool client_cert_auth = false) {
-  std::string ca = client_cert_auth ? data("ca.crt") : "";
-  return TlsFiles{data("server.crt"), data("server.key"), ca, client_cert_auth, "", false};
+  TlsFiles f;
+  f.cert_file = data("server.crt");
+  f.key_file = data("server.key");
+  if (client_cert_auth) f.trusted_ca_file = data("ca.crt");
+  f.client_cert_auth = client_cert_auth;
+  return f;
 }
 
 TlsFiles client_files(const std::string& who = "") {
