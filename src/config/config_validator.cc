@@ -26,6 +26,13 @@ std::optional<std::string> validate_tls(const Config& c) {
              " with HTTPS scheme";
     }
   }
+  // Metrics listeners use the client certificate (etcd: the peer listener's message).
+  for (const auto& url : c.listen_metrics_urls) {
+    if (url.tls() && !client_identity) {
+      return "cannot listen on TLS for " + url.authority() +
+             ": KeyFile and CertFile are not presented";
+    }
+  }
   bool peer_identity = has_identity(c.peer_cert_file, c.peer_key_file, c.peer_auto_tls);
   for (const auto& url : c.listen_peer_urls) {
     if (url.tls() && !peer_identity) {

@@ -21,6 +21,7 @@
 #include "http/api_handler.h"
 #include "http/listener.h"
 #include "http/members_handler.h"
+#include "http/metrics_handler.h"
 #include "server/data_dir.h"
 #include "server/kv_server.h"
 #include "server/member_directory.h"
@@ -357,14 +358,17 @@ int run_server(const config::Config& cfg) {
       [&directory](uint64_t member) { return directory.is_removed(member); });
   peer_handler.set_members_provider([&directory] { return members_snapshot(directory); });
   KvServer service(raft, *keys, readers, hub, counters, id, directory, meters, start_ns);
-  http::ApiHandler api(service, api_options(cfg));
+  http::ApiOptions options = api_options(cfg);
+  http::ApiHandler api(service, options);
+  http::MetricsHandler metrics(api, service, options);
   http::SessionLimits limits;
   limits.max_body_bytes = cfg.max_request_bytes;
   limits.idle_timeout = std::chrono::seconds(cfg.client_idle_timeout_s);
 
-  std::list<Listener> acceptors, peer_acceptors;
+  std::list<Listener> acceptors, peer_acceptors, metrics_acceptors;
   if (!open_listeners(main_ioc, cfg.listen_client_urls, "client requests", acceptors) ||
-      !open_listeners(main_ioc, cfg.listen_peer_urls, "peer traffic", peer_acceptors)) {
+      !open_listeners(main_ioc, cfg.listen_peer_urls, "peer traffic", peer_acceptors) ||
+      !open_listeners(main_ioc, cfg.listen_metrics_urls, "metrics", metrics_acceptors)) {
     return 1;
   }
   http::SessionLimits peer_limits;
@@ -372,12 +376,16 @@ int run_server(const config::Config& cfg) {
   peer_limits.idle_timeout = std::chrono::seconds(300);
   peers.start();
   raft.start();
-  asio::co_spawn(
-      main_ioc,
-      serve_clients_when_ready(raft, acceptors, context_ptrs, api, limits,
-                               tls_setup.client_listener.get(), tls_setup.client_cert_auth,
-                               std::chrono::milliseconds(cfg.request_timeout_ms())),
-      asio::detached);
+  for (auto [listeners, handler] :
+       {std::pair<std::list<Listener>*, http::RequestHandler*>{&acceptors, &api},
+        {&metrics_acceptors, &metrics}}) {
+    asio::co_spawn(
+        main_ioc,
+        serve_clients_when_ready(raft, *listeners, context_ptrs, *handler, limits,
+                                 tls_setup.client_listener.get(), tls_setup.client_cert_auth,
+                                 std::chrono::milliseconds(cfg.request_timeout_ms())),
+        asio::detached);
+  }
   for (auto& l : peer_acceptors) {
     // Pipelined: a leader keeps several append batches in flight per follower (PeerSession).
     http::SessionRunner run;
@@ -399,6 +407,7 @@ int run_server(const config::Config& cfg) {
   auto shut_down = [&] {
     for (auto& l : acceptors) l.acceptor.close();
     for (auto& l : peer_acceptors) l.acceptor.close();
+    for (auto& l : metrics_acceptors) l.acceptor.close();
     hub.close_all();
     raft.stop();
     peers.stop();

@@ -64,7 +64,7 @@ TlsSetup make_tls_setup(const config::Config& cfg) {
     if (!err.empty()) return failure("client TLS", err);
   }
   client.cipher_suites = cfg.cipher_suites;  // kept under auto TLS, as etcd's
-  if (any_tls(cfg.listen_client_urls)) {
+  if (any_tls(cfg.listen_client_urls) || any_tls(cfg.listen_metrics_urls)) {
     auto made = tls::make_server_context(client);
     if (!made.context) return failure("client TLS", made.error);
     out.client_listener = std::move(made.context);

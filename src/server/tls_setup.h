@@ -22,8 +22,8 @@
 namespace larch::server {
 
 struct TlsSetup {
-  // For https --listen-client-urls (--cert-file, --key-file, --trusted-ca-file,
-  // --client-cert-auth); null when every client URL is http.
+  // For https --listen-client-urls and --listen-metrics-urls (--cert-file, --key-file,
+  // --trusted-ca-file, --client-cert-auth); null when every such URL is http.
   std::shared_ptr<boost::asio::ssl::context> client_listener;
   // For https --listen-peer-urls (the --peer-* forms, and --peer-cert-allowed-cn); null
   // when every peer URL is http.

@@ -114,6 +114,15 @@ TEST_CASE("https URLs need a certificate and a key (etcd's messages)", "[validat
         "cannot listen on TLS for 127.0.0.1:2380: KeyFile and CertFile are not presented");
   c.peer_cert_file = "/p.crt";
   CHECK(check(c).empty());
+  c = Config{};  // metrics listeners use the client certificate
+  c.listen_metrics_urls = {*parse_url("https://127.0.0.1:2381", UrlRole::kListen).value};
+  c.peer_cert_file = "/p.crt";
+  c.peer_key_file = "/p.key";
+  CHECK(check(c) ==
+        "cannot listen on TLS for 127.0.0.1:2381: KeyFile and CertFile are not presented");
+  c.cert_file = "/s.crt";
+  c.key_file = "/s.key";
+  CHECK(check(c).empty());
   c = Config{};
   c.client_cert_auth = true;
   c.trusted_ca_file = "/ca";

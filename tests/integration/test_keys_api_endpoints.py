@@ -7,7 +7,7 @@ import struct
 
 import pytest
 
-from harness import raw_request
+from harness import free_ports, raw_request
 from v2_checks import CLUSTER_ID_RE, CORS, assert_cors, assert_error, assert_event
 
 
@@ -301,3 +301,37 @@ def test_cors_origin_list(make_server):
     assert r.status == 200 and r.body == b""
     assert r.header("Access-Control-Allow-Origin") == "http://good.example:8080"
     c.close()
+
+
+def test_metrics_listener(make_server):
+    """--listen-metrics-urls: an extra listener with only /metrics and /health (etcd's
+    metrics mux: no CORS headers, OPTIONS and HEAD reach /health's GET-only check, unclean
+    paths redirect, anything else is Go's 404 page)."""
+    port = free_ports(1)[0]
+    srv = make_server(["--listen-metrics-urls", f"http://127.0.0.1:{port}",
+                       "--cors", "http://good.example:8080"])
+
+    def get(path: str, method: str = "GET", headers: str = ""):
+        res = raw_request(srv.host, port, f"{method} {path} HTTP/1.1\r\nHost: x\r\n{headers}"
+                          "Connection: close\r\n\r\n".encode(), until_close=True)
+        assert res.status is not None, (path, res)
+        return res
+
+    r = get("/metrics")
+    assert r.status == 200 and b"# TYPE " in r.body, r
+    assert r.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8"
+    r = get("/health", headers="Origin: http://good.example:8080\r\n")
+    assert r.status == 200 and r.json() == {"health": "true"}, r
+    assert "access-control-allow-origin" not in r.headers, r.headers
+    for method in ("OPTIONS", "HEAD", "POST"):
+        r = get("/health", method)
+        assert r.status == 405 and r.headers["allow"] == "GET", (method, r)
+    r = get("//health")
+    assert r.status == 301 and r.headers["location"] == "/health", r
+    for path in ("/v2/keys", "/v2/keys/a", "/version", "/v2/members", "/metricsx", "/health/",
+                 "/debug/vars"):
+        r = get(path)
+        assert r.status == 404 and r.body == b"404 page not found\n", (path, r)
+    # The client port is unaffected.
+    r = raw_request(srv.host, srv.client_port, b"GET /version HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert r.status == 200, r
