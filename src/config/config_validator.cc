@@ -60,6 +60,27 @@ std::optional<std::string> validate_timing(const Config& c) {
   return std::nullopt;
 }
 
+// etcd 3.4's checks of --logger and --log-outputs (its messages): capnslog takes exactly one
+// of default/stderr/stdout; zap also takes file paths (opened at startup: LogOutputs).
+std::optional<std::string> validate_logging(const Config& c) {
+  if (c.logger != "capnslog" && c.logger != "zap") {
+    return "unknown logger option \"" + c.logger + "\"";
+  }
+  const std::string kOnly = " (only supports \"default\", \"stderr\", \"stdout\")";
+  if (c.log_outputs.empty()) return "unknown log-output \"\"" + kOnly;  // --log-outputs ''
+  if (c.logger == "zap") return std::nullopt;
+  if (c.log_outputs.size() != 1) {
+    std::string got;
+    for (const auto& o : c.log_outputs) got += (got.empty() ? "\"" : " \"") + o + "\"";
+    return "--logger=capnslog supports only 1 value in '--log-outputs', got [" + got + "]";
+  }
+  const std::string& out = c.log_outputs[0];
+  if (out != "default" && out != "stderr" && out != "stdout") {
+    return "unknown log-output \"" + out + "\"" + kOnly;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> validate_sizes(const Config& c) {
   if (c.snapshot_count == 0) return "--snapshot-count must be >0";
   if (c.max_request_bytes == 0) return "--max-request-bytes must be >0";
@@ -106,6 +127,7 @@ std::optional<std::string> validate_config(const Config& c, bool advertise_missi
         "--advertise-client-urls is required when --listen-client-urls is set explicitly");
   }
   if (auto err = validate_sizes(c)) return err;
+  if (auto err = validate_logging(c)) return err;
   if (c.initial_cluster_state != "new" && c.initial_cluster_state != "existing") {
     return "unexpected clusterState \"" + c.initial_cluster_state + "\"";
   }

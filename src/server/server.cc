@@ -24,6 +24,7 @@
 #include "http/metrics_handler.h"
 #include "server/data_dir.h"
 #include "server/kv_server.h"
+#include "server/log_outputs.h"
 #include "server/member_directory.h"
 #include "server/raft_loop.h"
 #include "server/tls_setup.h"
@@ -229,6 +230,12 @@ int run_server(const config::Config& cfg) {
   // SQLite's allocation statistics take a process-wide mutex on every allocation; Larch never
   // reads them. Must precede any other SQLite call.
   sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  // --log-outputs first: every line from here on goes there.
+  LogOutputs::Opened log_outputs = LogOutputs::open(cfg.log_outputs);
+  if (!log_outputs.outputs) {
+    log_line("error: " + log_outputs.error);
+    return 1;
+  }
   raise_open_file_limit();
   // Before anything else: a bad certificate, key or CA file is a one-line error.
   TlsSetup tls_setup = make_tls_setup(cfg);

@@ -179,3 +179,26 @@ TEST_CASE("initial cluster must contain this member with matching peer URLs", "[
   multi.initial_cluster = cluster("default=http://127.0.0.1:1,default=http://127.0.0.1:2");
   CHECK_FALSE(validate_initial_cluster(multi));  // order does not matter
 }
+
+TEST_CASE("--logger and --log-outputs as etcd checks them", "[validate]") {
+  Config c;
+  CHECK(check(c).empty());  // capnslog, default
+  c.logger = "foo";
+  CHECK(check(c) == "unknown logger option \"foo\"");
+  c = Config{};
+  const std::string only = " (only supports \"default\", \"stderr\", \"stdout\")";
+  for (const char* out : {"default", "stderr", "stdout"}) {
+    c.log_outputs = {out};
+    CHECK(check(c).empty());
+  }
+  c.log_outputs = {"/var/log/etcd.log"};
+  CHECK(check(c) == "unknown log-output \"/var/log/etcd.log\"" + only);
+  c.log_outputs = {"stderr", "stdout"};
+  CHECK(check(c) ==
+        "--logger=capnslog supports only 1 value in '--log-outputs', got [\"stderr\" \"stdout\"]");
+  c.log_outputs = {};
+  CHECK(check(c) == "unknown log-output \"\"" + only);
+  c.logger = "zap";  // files (opened at startup), and several outputs
+  c.log_outputs = {"/var/log/etcd.log", "stdout"};
+  CHECK(check(c).empty());
+}

@@ -654,3 +654,16 @@ def stop_servers(servers: list, request) -> None:
         if rep is not None and rep.failed:
             request.node.add_report_section("call", f"server log {srv.log_path}",
                                             srv.log_tail())
+
+
+def startup_failure(srv: Server, timeout: float = 20) -> tuple[int | None, list[str]]:
+    """Spawns ``srv``, which is expected to refuse to start: its exit status and the
+    non-empty lines it printed (the harness's own start marker left out)."""
+    srv.spawn()
+    try:
+        rc = srv.wait_exit(timeout)
+    finally:
+        srv.stop()
+    out = [ln for ln in srv.log_text().splitlines()
+           if ln.strip() and not ln.startswith("==== start #")]
+    return rc, out

@@ -44,7 +44,7 @@ import pytest
 import harness
 import tls_certs
 from tls_helpers import (HTTP_ERRORS, assert_refused, certs, curl,  # noqa: F401
-                         https_outcome, server_tls_args, startup_failure, tls_server)
+                         https_outcome, server_tls_args, tls_server)
 from harness import open_watch, raw_request, wait_for
 
 requests = pytest.importorskip("requests")     # Debian python3-requests
@@ -467,7 +467,7 @@ def test_startup_error(case, target, tmp_path_factory, certs):
         srv.client_scheme = "https"
     if peer_https:
         srv.peer_scheme = "https"
-    rc, out = startup_failure(srv)
+    rc, out = harness.startup_failure(srv)
     assert rc == 1, (rc, out[-5:])
     assert any(message in ln for ln in out), (message, out[-5:])
     if target == "larch":

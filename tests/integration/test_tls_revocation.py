@@ -26,8 +26,7 @@ import pytest
 
 import harness
 import tls_certs
-from tls_helpers import (assert_refused, certs, https_outcome,  # noqa: F401
-                         startup_failure, tls_server)
+from tls_helpers import assert_refused, certs, https_outcome, tls_server  # noqa: F401
 from harness import wait_for
 
 
@@ -87,7 +86,7 @@ def test_missing_crl_file_is_a_startup_error(target, tmp_path, certs):
     missing = str(tmp_path / "missing.crl")
     srv = tls_server(target, str(tmp_path / "srv"), certs, client_cert_auth=True,
                      extra=("--client-crl-file", missing))
-    rc, out = startup_failure(srv)
+    rc, out = harness.startup_failure(srv)
     assert rc == 1, out
     assert len(out) == 1 and f"open {missing}: no such file or directory" in out[0], out
     assert not os.path.exists(srv.data_dir)

@@ -86,15 +86,3 @@ def curl(*args: str, timeout: float = 15) -> subprocess.CompletedProcess:
     return subprocess.run([CURL, "-sS", "--max-time", "10", *args], capture_output=True,
                           text=True, timeout=timeout)
 
-
-def startup_failure(srv: harness.Server, timeout: float = 20) -> tuple[int | None, list[str]]:
-    """Spawns ``srv``, which is expected to refuse to start: its exit status and the
-    non-empty lines it printed (the harness's own start marker left out)."""
-    srv.spawn()
-    try:
-        rc = srv.wait_exit(timeout)
-    finally:
-        srv.stop()
-    out = [ln for ln in srv.log_text().splitlines()
-           if ln.strip() and not ln.startswith("==== start #")]
-    return rc, out
