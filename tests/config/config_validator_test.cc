@@ -180,7 +180,7 @@ TEST_CASE("initial cluster must contain this member with matching peer URLs", "[
   CHECK_FALSE(validate_initial_cluster(multi));  // order does not matter
 }
 
-TEST_CASE("--logger and --log-outputs as etcd checks them", "[validate]") {
+TEST_CASE("logger and log outputs as etcd checks them", "[validate]") {
   Config c;
   CHECK(check(c).empty());  // capnslog, default
   c.logger = "foo";
