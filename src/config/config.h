@@ -28,7 +28,7 @@ struct Config {
   std::string name = "default";
   // Default "<name>.larch": Larch's own on-disk format, so it never opens an etcd data dir.
   std::string data_dir;
-  std::string wal_dir;  // accepted; Larch keeps its log inside data_dir
+  std::string wal_dir;  // raft.db's directory when set (server/data_dir.h)
   uint64_t snapshot_count = 100000;
   uint64_t max_snapshots = 5;  // accepted, ignored
   uint64_t max_wals = 5;       // accepted, ignored

@@ -122,19 +122,46 @@ bool is_larch_file(const std::string& name) {
   return name == "identity" || name.rfind("raft.db", 0) == 0 || name.rfind("keys.db", 0) == 0;
 }
 
+// Creates `path` (0700) if missing; empty on success.
+std::string make_dir(const std::string& what, const std::string& path) {
+  std::error_code ec;
+  fs::create_directories(path, ec);
+  if (ec) return "cannot create " + what + " " + path + ": " + ec.message();
+  ::chmod(path.c_str(), 0700);
+  return {};
+}
+
+// A separate --wal-dir holds raft.db and its WAL only; a raft.db there without an identity
+// record in the data dir is a damaged (or another member's) layout. Empty when acceptable.
+std::string check_wal_dir(const DataDir& dir, bool has_identity) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir.wal_path, ec)) {
+    std::string name = e.path().filename().string();
+    if (name.rfind("raft.db", 0) != 0) {
+      return "wal dir " + dir.wal_path + " holds '" + name +
+             "', which is not Larch data (an etcd wal dir?); refusing to start";
+    }
+    if (!has_identity) {
+      return "wal dir " + dir.wal_path + " holds a raft log but data dir " + dir.path +
+             " has no identity record; it is damaged, refusing to start";
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 OpenedDataDir open_data_dir(const DataDir& dir, const config::Config& cfg,
                             boost::asio::ssl::context* peer_tls) {
   OpenedDataDir out;
+  out.error = make_dir("data dir", dir.path);
+  if (out.error.empty() && !dir.wal_path.empty()) out.error = make_dir("wal dir", dir.wal_path);
+  if (!out.error.empty()) return out;
   std::error_code ec;
-  fs::create_directories(dir.path, ec);
-  if (ec) {
-    out.error = "cannot create data dir " + dir.path + ": " + ec.message();
-    return out;
-  }
-  ::chmod(dir.path.c_str(), 0700);
   bool has_identity = fs::exists(dir.identity_file());
+  if (!dir.wal_path.empty() && fs::path(dir.wal_path) != fs::path(dir.path)) {
+    if (out.error = check_wal_dir(dir, has_identity); !out.error.empty()) return out;
+  }
   for (const auto& e : fs::directory_iterator(dir.path, ec)) {
     std::string name = e.path().filename().string();
     // Auto TLS's certificates (make_tls_setup writes them before the data dir is opened, and
@@ -160,8 +187,15 @@ OpenedDataDir open_data_dir(const DataDir& dir, const config::Config& cfg,
       out.error = "corrupt identity record " + dir.identity_file() + ": " + err;
       return out;
     }
-    if (!fs::exists(dir.raft_db()) || !fs::exists(dir.keys_db())) {
-      out.error = "data dir " + dir.path + " is missing raft.db or keys.db; refusing to start";
+    if (!fs::exists(dir.keys_db())) {
+      out.error = "data dir " + dir.path + " is missing keys.db; refusing to start";
+      return out;
+    }
+    if (!fs::exists(dir.raft_db())) {
+      out.error = (dir.wal_path.empty() ? "data dir " : "wal dir ") + dir.log_dir() +
+                  " is missing raft.db" +
+                  (dir.wal_path.empty() ? " (was it started with --wal-dir?)" : "") +
+                  "; refusing to start";
       return out;
     }
   } else {

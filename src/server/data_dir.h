@@ -3,12 +3,15 @@
 // checks that refuse a foreign or damaged directory instead of silently starting afresh.
 //
 //   <data-dir>/identity   member id, cluster id, name, initial members (written once, fsynced)
-//   <data-dir>/raft.db    raft log + hard state (SQLite, synchronous=FULL)
+//   <data-dir>/raft.db    raft log + hard state (SQLite, synchronous=FULL); with --wal-dir
+//                         it lives there instead (etcd's place for its WAL: a dedicated
+//                         disk for the fsyncs), and that directory may hold nothing else
 //   <data-dir>/keys.db    key space, event history, applied index (SQLite, WAL)
 //   <data-dir>/fixtures/  self-signed certificates of --auto-tls/--peer-auto-tls (etcd's
 //                         place; server/tls_setup.h), possibly alone in a fresh data dir
 #include <boost/asio/ssl/context.hpp>
 #include <string>
+#include <utility>
 
 #include "config/config.h"
 #include "server/kv_server.h"
@@ -16,8 +19,13 @@
 namespace larch::server {
 
 struct DataDir {
+  explicit DataDir(std::string data_dir, std::string wal_dir = {})
+      : path(std::move(data_dir)), wal_path(std::move(wal_dir)) {}
+
   std::string path;
-  std::string raft_db() const { return path + "/raft.db"; }
+  std::string wal_path;  // --wal-dir; empty: `path`
+  std::string log_dir() const { return wal_path.empty() ? path : wal_path; }
+  std::string raft_db() const { return log_dir() + "/raft.db"; }
   std::string keys_db() const { return path + "/keys.db"; }
   std::string identity_file() const { return path + "/identity"; }
 };
@@ -30,8 +38,10 @@ struct OpenedDataDir {
 
 // Creates the directory (0700) on first start and writes the identity derived from the
 // configuration; on later starts reads it back (initial-cluster flags are then ignored, as in
-// etcd). Any non-Larch content, or a partial Larch layout, is an error. Joining a running
-// cluster (--initial-cluster-state existing) asks members with https peer URLs over TLS
+// etcd). Any non-Larch content, or a partial Larch layout, is an error — raft.db missing from
+// where it is expected too, so a restart that forgets (or adds) --wal-dir refuses to start
+// instead of starting with an empty log (etcd starts afresh then, losing the data). Joining a
+// running cluster (--initial-cluster-state existing) asks members with https peer URLs over TLS
 // with `peer_tls`.
 OpenedDataDir open_data_dir(const DataDir& dir, const config::Config& cfg,
                             boost::asio::ssl::context* peer_tls = nullptr);

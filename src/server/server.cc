@@ -244,7 +244,7 @@ int run_server(const config::Config& cfg) {
     return 1;
   }
   for (const auto& note : tls_setup.notes) log_line(note);
-  DataDir dir{cfg.data_dir};
+  DataDir dir{cfg.data_dir, cfg.wal_dir};
   OpenedDataDir opened = open_data_dir(dir, cfg, tls_setup.peer_client.get());
   if (!opened.error.empty()) {
     log_line("error: " + opened.error);

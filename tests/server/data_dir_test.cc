@@ -63,13 +63,50 @@ TEST_CASE("data dir: foreign content, a missing identity or missing databases ar
   server::DataDir missing_db{(t.path() / "nodb").string()};
   REQUIRE(server::open_data_dir(missing_db, single("default", 22380)).error.empty());
   r = server::open_data_dir(missing_db, single("default", 22380));
-  REQUIRE(r.error.find("missing raft.db or keys.db") != std::string::npos);
+  REQUIRE(r.error.find("missing keys.db") != std::string::npos);
+  std::ofstream(missing_db.keys_db()) << "";
+  r = server::open_data_dir(missing_db, single("default", 22380));
+  REQUIRE(r.error == "data dir " + missing_db.path +
+                         " is missing raft.db (was it started with --wal-dir?); refusing to start");
 
   server::DataDir corrupt{(t.path() / "corrupt").string()};
   fs::create_directories(corrupt.path);
   std::ofstream(corrupt.identity_file()) << "{not json";
   r = server::open_data_dir(corrupt, single("default", 22380));
   REQUIRE(r.error.find("corrupt identity record") != std::string::npos);
+}
+
+TEST_CASE("data dir: --wal-dir holds raft.db, and a restart must name it again") {
+  TempDir t;
+  server::DataDir dir{(t.path() / "d").string(), (t.path() / "w").string()};
+  CHECK(dir.raft_db() == (t.path() / "w" / "raft.db").string());
+  auto opened = server::open_data_dir(dir, single("default", 22380));
+  INFO(opened.error);
+  REQUIRE(opened.error.empty());
+  REQUIRE(fs::is_directory(dir.wal_path));
+  std::ofstream(dir.raft_db()) << "";
+  std::ofstream(dir.raft_db() + "-wal") << "";
+  std::ofstream(dir.keys_db()) << "";
+  REQUIRE(server::open_data_dir(dir, single("default", 22380)).error.empty());
+
+  // Forgetting --wal-dir (or pointing it elsewhere) is refused, not an empty log.
+  server::DataDir without{dir.path};
+  auto r = server::open_data_dir(without, single("default", 22380));
+  CHECK(r.error == "data dir " + dir.path +
+                       " is missing raft.db (was it started with --wal-dir?); refusing to start");
+  server::DataDir elsewhere{dir.path, (t.path() / "w2").string()};
+  r = server::open_data_dir(elsewhere, single("default", 22380));
+  CHECK(r.error == "wal dir " + elsewhere.wal_path + " is missing raft.db; refusing to start");
+
+  // The wal dir holds the log only; a log there without the data dir's identity is damaged.
+  std::ofstream((t.path() / "w" / "0000000000000000-0000000000000000.wal").string()) << "x";
+  r = server::open_data_dir(dir, single("default", 22380));
+  CHECK(r.error.find("which is not Larch data") != std::string::npos);
+  server::DataDir orphan{(t.path() / "fresh").string(), (t.path() / "w3").string()};
+  fs::create_directories(orphan.wal_path);
+  std::ofstream(orphan.raft_db()) << "";
+  r = server::open_data_dir(orphan, single("default", 22380));
+  CHECK(r.error.find("has no identity record") != std::string::npos);
 }
 
 TEST_CASE("data dir: auto TLS's fixtures/ is neither foreign nor a partial Larch layout") {
