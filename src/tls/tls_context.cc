@@ -131,6 +131,15 @@ TlsContext make_server_context(const TlsFiles& files) {
     // Without a CA file etcd verifies clients against the system's CAs; so does Larch.
     if (auto err = load_trust(*ctx, files.trusted_ca_file); !err.empty()) return fail(err);
     ctx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+    if (crl) {
+      // A resumed session skips certificate verification, and with it the revocation list:
+      // a certificate revoked after its first handshake could resume for as long as the
+      // session lives. So no resumption at all while a list applies (etcd checks the list
+      // on resumed connections too).
+      SSL_CTX_set_session_cache_mode(ctx->native_handle(), SSL_SESS_CACHE_OFF);
+      SSL_CTX_set_options(ctx->native_handle(), SSL_OP_NO_TICKET);
+      SSL_CTX_set_num_tickets(ctx->native_handle(), 0);
+    }
     add_client_checks(*ctx, files, std::move(crl));
   }
   // Session resumption with client verification needs a context id (else OpenSSL refuses

@@ -3,7 +3,8 @@ every target (etcd is the oracle); certificates as in test_tls.py (tls_certs.py)
 
 1. --client-crl-file with --client-cert-auth: a certificate whose serial number the list
    holds is refused in the handshake (and the refusal is logged), others are served; a list
-   replaced in place applies from the next connection, without a restart.
+   replaced in place applies from the next connection, without a restart, and a client
+   revoked after its first connection cannot resume that TLS session to get back in.
 2. --peer-crl-file on an https peer listener with --peer-client-cert-auth: the same for the
    peer port.
 3. Larch-only: a CRL file that does not exist stops Larch at startup with one line (etcd
@@ -19,7 +20,9 @@ Servers listen on 127.0.0.1 only, on free ports; only PIDs started here are sign
 
 from __future__ import annotations
 
+import http.client
 import os
+import socket
 import ssl
 
 import pytest
@@ -66,6 +69,30 @@ def test_client_crl_refuses_revoked_certificates(make_server, certs, tmp_path):
     assert wait_for(lambda: not served(srv, certs.context(certs.root)), 5)
     assert_refused(srv, certs.context(certs.alice))
     assert served(srv, certs.context(certs.peer))
+    assert srv.running()
+
+
+def test_revoked_certificate_cannot_resume_its_session(make_server, certs, tmp_path):
+    """A client whose certificate is revoked after its first connection cannot get back in
+    by resuming that TLS session (resumption skips certificate verification)."""
+    crl = tls_certs.make_crl(certs, [certs.root], str(tmp_path / "client.crl"))
+    srv = make_server(probe_cert=certs.peer, extra=("--client-crl-file", crl))
+    ctx = certs.context(certs.alice)
+    conn = http.client.HTTPSConnection(srv.host, srv.client_port, timeout=5, context=ctx)
+    conn.request("GET", "/v2/keys")
+    assert conn.getresponse().read() is not None
+    session = conn.sock.session      # None when the server issues no resumable session
+    conn.close()
+    tls_certs.make_crl(certs, [certs.root, certs.alice], crl)
+    raw = socket.create_connection((srv.host, srv.client_port), timeout=5)
+    try:
+        with ctx.wrap_socket(raw, server_hostname=srv.host, session=session) as tls:
+            tls.sendall(b"GET /v2/keys HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = tls.recv(100)
+        resumed = tls.session_reused
+    except (OSError, ssl.SSLError):
+        answer, resumed = b"", False
+    assert not answer.startswith(b"HTTP/1.1 200"), (resumed, answer)
     assert srv.running()
 
 
