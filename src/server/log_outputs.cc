@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -24,17 +25,16 @@ void write_all(int fd, const char* buf, size_t n) {
 // An fd writing to `name`, owned by the caller; -1 and `error` set on failure.
 int open_output(const std::string& name, std::string& error) {
   int fd = -1;
-  if (name == "stdout") {
-    fd = ::dup(STDOUT_FILENO);
-  } else if (name == "default" || name == "stderr") {
-    fd = ::dup(STDERR_FILENO);
-  } else {
-    fd = ::open(name.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-      std::string reason = std::strerror(errno);
-      if (!reason.empty()) reason[0] = static_cast<char>(std::tolower(reason[0]));
-      error = "open sink \"" + name + "\": open " + name + ": " + reason;  // zap's words
-    }
+  if (name == "stdout" || name == "default" || name == "stderr") {
+    fd = ::dup(name == "stdout" ? STDOUT_FILENO : STDERR_FILENO);
+    if (fd < 0) error = "log output " + name + ": " + std::strerror(errno);
+    return fd;
+  }
+  fd = ::open(name.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    std::string reason = std::strerror(errno);
+    if (!reason.empty()) reason[0] = static_cast<char>(std::tolower(reason[0]));
+    error = "open sink \"" + name + "\": open " + name + ": " + reason;  // zap's words
   }
   return fd;
 }

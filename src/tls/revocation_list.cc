@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
