@@ -3,10 +3,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+
+#include "util/go_open_error.h"
 
 namespace larch::server {
 namespace {
@@ -31,11 +32,8 @@ int open_output(const std::string& name, std::string& error) {
     return fd;
   }
   fd = ::open(name.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    std::string reason = std::strerror(errno);
-    if (!reason.empty()) reason[0] = static_cast<char>(std::tolower(reason[0]));
-    error = "open sink \"" + name + "\": open " + name + ": " + reason;  // zap's words
-  }
+  // zap's words: open sink "x": open x: no such file or directory
+  if (fd < 0) error = "open sink \"" + name + "\": " + util::go_open_error(name, errno);
   return fd;
 }
 

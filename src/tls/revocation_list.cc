@@ -4,11 +4,11 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
-#include <cctype>
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <iterator>
+
+#include "util/go_open_error.h"
 
 namespace larch::tls {
 namespace {
@@ -64,12 +64,6 @@ bool parse_der(const std::string& bytes, std::set<std::string>& serials) {
   return true;
 }
 
-std::string open_error(const std::string& path) {
-  std::string reason = std::strerror(errno);
-  if (!reason.empty()) reason[0] = static_cast<char>(std::tolower(reason[0]));
-  return "open " + path + ": " + reason;  // Go's wording, as etcd prints it
-}
-
 }  // namespace
 
 bool RevocationList::Version::operator==(const Version& o) const {
@@ -97,7 +91,7 @@ std::string RevocationList::refusal(const X509* cert) {
 void RevocationList::refresh() {
   struct stat st {};
   if (::stat(path_.c_str(), &st) != 0) {
-    error_ = open_error(path_);
+    error_ = util::go_open_error(path_, errno);
     version_ = Version{};
     return;
   }
@@ -109,7 +103,7 @@ void RevocationList::refresh() {
 
 std::string RevocationList::load() {
   std::ifstream in(path_, std::ios::binary);
-  if (!in) return open_error(path_);
+  if (!in) return util::go_open_error(path_, errno);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::set<std::string> serials;
   bool parsed = parse_pem(bytes, serials) || parse_der(bytes, serials);

@@ -3,14 +3,13 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include <cctype>
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 
 #include "tls/cipher_suites.h"
 #include "tls/peer_identity.h"
 #include "tls/revocation_list.h"
+#include "util/go_open_error.h"
 
 namespace larch::tls {
 namespace {
@@ -21,10 +20,7 @@ namespace ssl = boost::asio::ssl;
 // etcd prints; OpenSSL's own messages for a missing file are less clear.
 std::string unreadable(const std::string& file) {
   std::ifstream in(file);
-  if (in) return {};
-  std::string reason = std::strerror(errno);
-  if (!reason.empty()) reason[0] = static_cast<char>(std::tolower(reason[0]));
-  return "open " + file + ": " + reason;
+  return in ? std::string() : util::go_open_error(file, errno);
 }
 
 std::string failed(const std::string& what, const std::string& file,
