@@ -46,7 +46,8 @@ struct Config {
   std::string initial_cluster_token = "etcd-cluster";
   std::vector<Url> advertise_client_urls{default_url(2379)};
   bool strict_reconfig_check = true;
-  bool enable_v2 = false;  // accepted; Larch always serves v2
+  bool force_new_cluster = false;  // restart as the only voter (server/force_new_cluster.h)
+  bool enable_v2 = false;          // accepted; Larch always serves v2
 
   // --- security (TLS for https URLs, auto TLS, CRLs, cipher suites: server/tls_setup.h) ---
   std::string cert_file, key_file, trusted_ca_file, client_crl_file;

@@ -193,7 +193,9 @@ std::vector<FlagSpec> other_flags() {
       ignored("experimental-peer-skip-client-san-verification", K::kBool, "false"),
       ignored("experimental-watch-progress-notify-interval", K::kString, "10m"),
       ignored("experimental-warning-apply-duration", K::kString, "100ms"),
-      unsupported("force-new-cluster", K::kBool, "false"),
+      applied<&C::force_new_cluster>(
+          "force-new-cluster", K::kBool, "false",
+          "Force to create a new one-member cluster (from this member's existing data)."),
       applied<&C::history_size>("history-size", K::kUint, "100000",
                                 "Larch: number of events kept for watch replay (>= 1000)."),
       applied<&C::linearizable_reads>("linearizable-reads", K::kBool, "false",

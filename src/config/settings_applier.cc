@@ -23,7 +23,7 @@ std::string value_error(const FlagSpec& spec, const Setting& s, const std::strin
   return "invalid value " + quoted + " for \"" + name + "\" in config file: " + reason;
 }
 
-// An unsupported flag is fine at its default (e.g. --proxy=off, --force-new-cluster=false).
+// An unsupported flag is fine at its default (e.g. --proxy=off, --discovery="").
 bool is_default(const FlagSpec& spec, const FlagValue& v) {
   if (const bool* b = std::get_if<bool>(&v)) return !*b;
   if (const std::string* s = std::get_if<std::string>(&v)) {

@@ -23,6 +23,7 @@
 #include "http/members_handler.h"
 #include "http/metrics_handler.h"
 #include "server/data_dir.h"
+#include "server/force_new_cluster.h"
 #include "server/kv_server.h"
 #include "server/log_outputs.h"
 #include "server/member_directory.h"
@@ -109,6 +110,32 @@ std::vector<store::MemberPeers> load_members(store::KeyStore& keys, const Identi
   for (const auto& m : id.members) rows.push_back({m.id, raft_attributes_json(m.peer_urls), false});
   keys.seed_member_peers(rows, id.conf_index);
   return keys.member_peers();
+}
+
+// --force-new-cluster: rewrites the log so that this member is the only voter (logged as
+// etcd logs it). False after logging the error that stops the start.
+bool force_standalone(store::SqliteLogStorage& log, store::KeyStore& keys,
+                      const std::vector<store::MemberPeers>& rows, uint64_t self) {
+  ForcedCluster f;
+  try {
+    f = force_new_cluster(log, keys.applied_index(), rows, self, unix_now_ns());
+  } catch (const std::exception& e) {
+    f.error = std::string("--force-new-cluster: ") + e.what();
+  }
+  if (!f.error.empty()) {
+    log_line("error: " + f.error);
+    return false;
+  }
+  if (f.discarded > 0) {
+    log_line("warning: discarding " + std::to_string(f.discarded) +
+             " uncommitted raft log entries (--force-new-cluster)");
+  }
+  std::string removed;
+  for (uint64_t m : f.removed) removed += (removed.empty() ? "" : ", ") + util::id_hex(m);
+  log_line("forcing restart of member " + util::id_hex(self) + " at commit index " +
+           std::to_string(f.commit) +
+           (removed.empty() ? " (already the only voter)" : "; removing members " + removed));
+  return true;
 }
 
 // The directory's starting view: peer URLs from the table, names from the identity record
@@ -278,6 +305,9 @@ int run_server(const config::Config& cfg) {
   log_line("member " + util::id_hex(id.self.id) + " (" + cfg.name + ") of cluster " +
            util::id_hex(id.cluster_id) + ", data dir " + cfg.data_dir + ", applied index " +
            std::to_string(keys->applied_index()));
+  // As in etcd, the flag only acts on a member restarted from its data; a new one ignores it.
+  bool forced = cfg.force_new_cluster && !opened.fresh;
+  if (forced && !force_standalone(*log, *keys, member_rows, id.self.id)) return 1;
 
   // One io_context per I/O thread (concurrency hint 1): no strands, no cross-thread wakeups.
   constexpr int kIoThreads = 2;
@@ -312,6 +342,7 @@ int run_server(const config::Config& cfg) {
                              log_line, tls_setup.peer_client);
   peers.set_on_removed(removed_from_cluster);
   RaftLoopOptions raft_opts = raft_options(cfg, id, member_rows, *log);
+  if (forced) raft_opts.voters = {id.self.id};  // what the appended removals leave
   raft_opts.on_member_attributes = [&directory](uint64_t member, const std::string& attrs) {
     directory.update(member, attrs);
   };

@@ -355,7 +355,12 @@ TEST_CASE("loader: TLS and unsupported flags are clear errors", "[loader]") {
   CHECK(checks.config.cipher_suites == std::vector<std::string>{"TLS_A", "TLS_B"});
   CHECK(fail_message({"--discovery", "https://discovery.etcd.io/x"}) ==
         "--discovery is not supported by larch");
-  CHECK(fail_message({"--force-new-cluster"}) == "--force-new-cluster is not supported by larch");
+  CHECK(fail_message({"--proxy", "on"}) == "--proxy is not supported by larch");
+  auto forced = load_config({"--force-new-cluster"}, {});
+  REQUIRE(forced.action == LoadAction::kRun);
+  CHECK(forced.config.force_new_cluster);
+  CHECK(load_config({}, {{"ETCD_FORCE_NEW_CLUSTER", "true"}}).config.force_new_cluster);
+  CHECK_FALSE(load_config({}, {}).config.force_new_cluster);
   auto accepted =
       load_config({"--wal-dir", "/w", "--max-wals", "3", "--logger=zap", "--log-outputs", "stderr",
                    "--enable-pprof", "--listen-metrics-urls", "http://127.0.0.1:9000", "--auto-tls",

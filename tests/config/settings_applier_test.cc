@@ -65,9 +65,9 @@ TEST_CASE("apply_settings rejects unsupported flags unless at their default", "[
   CHECK(apply_one("discovery", "https://discovery.etcd.io/x", SettingSource::kFlag) ==
         "--discovery is not supported by larch");
   CHECK(apply_one("proxy", "on", SettingSource::kEnv) == "--proxy is not supported by larch");
-  CHECK(apply_one("force-new-cluster", "true", SettingSource::kFlag) ==
-        "--force-new-cluster is not supported by larch");
+  CHECK(apply_one("experimental-enable-v2v3", "/v2", SettingSource::kFlag) ==
+        "--experimental-enable-v2v3 is not supported by larch");
   CHECK(apply_one("proxy", "off", SettingSource::kFlag).empty());
-  CHECK(apply_one("force-new-cluster", "false", SettingSource::kFlag).empty());
+  CHECK(apply_one("experimental-enable-v2v3", "", SettingSource::kFlag).empty());
   CHECK(apply_one("discovery", "", SettingSource::kFlag).empty());
 }
