@@ -9,8 +9,13 @@
 
 namespace larch::tls {
 
-// `stream` is the connection whose server-side handshake failed with `ec`; its verify result
-// names a certificate problem when there was one.
+// `stream` is the connection whose server-side handshake failed with `ec`: the reason noted
+// by note_refusal if any (etcd's text, e.g. the revoked serial number), else its verify
+// result when that names a certificate problem, else `ec`.
 std::string handshake_failure(TlsStream& stream, const boost::system::error_code& ec);
+
+// Records why a verify callback refused the certificate of connection `ssl`, for
+// handshake_failure (kept with the SSL object, freed with it; the first note wins).
+void note_refusal(SSL* ssl, const std::string& reason);
 
 }  // namespace larch::tls

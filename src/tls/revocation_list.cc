@@ -84,7 +84,7 @@ std::string RevocationList::refusal(const X509* cert) {
   std::lock_guard lock(mu_);
   refresh();
   if (!error_.empty()) return error_;
-  if (serials_.count(serial)) return "certificate serial " + hex(serial) + " revoked";
+  if (serials_.count(serial)) return "transport: certificate serial " + hex(serial) + " revoked";
   return {};
 }
 

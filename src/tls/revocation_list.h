@@ -28,8 +28,8 @@ class RevocationList {
   // Reads `path`: one or more PEM CRLs, or one DER CRL.
   static Opened open(const std::string& path);
 
-  // Empty if `cert` may pass; else why not ("certificate serial 1f... revoked", or the
-  // reason the changed list cannot be read).
+  // Empty if `cert` may pass; else why not, in etcd's words ("transport: certificate serial
+  // 1f... revoked"), or the reason the changed list cannot be read.
   std::string refusal(const X509* cert);
 
   explicit RevocationList(std::string path) : path_(std::move(path)) {}

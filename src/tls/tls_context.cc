@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "tls/cipher_suites.h"
+#include "tls/handshake_failure.h"
 #include "tls/peer_identity.h"
 #include "tls/revocation_list.h"
 #include "util/go_open_error.h"
@@ -84,7 +85,10 @@ void add_client_checks(ssl::context& ctx, const TlsFiles& files,
     X509_STORE_CTX* store = vc.native_handle();
     if (!verified) return false;
     X509* cert = X509_STORE_CTX_get_current_cert(store);
-    if (crl && !crl->refusal(cert).empty()) {
+    if (std::string why = crl ? crl->refusal(cert) : std::string(); !why.empty()) {
+      auto* ssl = static_cast<SSL*>(
+          X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+      note_refusal(ssl, why);
       X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REVOKED);
       return false;
     }

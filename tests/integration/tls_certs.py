@@ -129,6 +129,13 @@ def der_of(crt_path: str) -> bytes:
         return ssl.PEM_cert_to_DER_cert(f.read())
 
 
+def serial_of(crt_path: str) -> str:
+    """A certificate's serial number in lower-case hex, as etcd prints it."""
+    p = subprocess.run([OPENSSL, "x509", "-noout", "-serial", "-in", crt_path],
+                       capture_output=True, text=True, timeout=30, check=True)
+    return p.stdout.strip().split("=", 1)[1].lower()
+
+
 def make_crl(certs: Certs, revoked: list[Pair], path: str) -> str:
     """Writes to ``path`` (PEM) a revocation list signed by the test CA that lists the
     serial numbers of ``revoked``; returns ``path``."""

@@ -73,7 +73,7 @@ TEST_CASE("a listed serial number is refused, in PEM and DER", "[tls][crl]") {
     INFO(file << ": " << opened.error);
     REQUIRE(opened.list);
     CHECK(opened.list->refusal(alice.x509) ==
-          "certificate serial 74a7aa5861f229e94a18563ef9a4118c0c982f76 revoked");
+          "transport: certificate serial 74a7aa5861f229e94a18563ef9a4118c0c982f76 revoked");
     CHECK(opened.list->refusal(mallory.x509).empty());
   }
   auto other = RevocationList::open(data("crl-other.pem"));
