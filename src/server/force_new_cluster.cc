@@ -10,17 +10,17 @@
 namespace larch::server {
 namespace {
 
-// The voters once every committed entry is applied: the member table's live rows, changed by
-// the configuration entries the key space has not applied yet.
-std::set<uint64_t> committed_voters(const store::SqliteLogStorage& log, uint64_t applied_index,
-                                    uint64_t commit, const std::vector<store::MemberPeers>& rows) {
+// The voters once every entry of the log is applied: the member table's live rows, changed
+// by the configuration entries the key space has not applied yet.
+std::set<uint64_t> log_voters(const store::SqliteLogStorage& log, uint64_t applied_index,
+                              const std::vector<store::MemberPeers>& rows) {
   std::set<uint64_t> voters;
   for (const auto& r : rows) {
     if (!r.removed) voters.insert(r.id);
   }
   constexpr uint64_t kChunkBytes = 8 << 20;
-  for (uint64_t next = applied_index + 1; next <= commit;) {
-    std::vector<consensus::Entry> es = log.entries(next, commit + 1, kChunkBytes);
+  for (uint64_t next = applied_index + 1; next <= log.last_index();) {
+    std::vector<consensus::Entry> es = log.entries(next, log.last_index() + 1, kChunkBytes);
     if (es.empty()) break;
     for (const auto& e : es) {
       if (e.type != consensus::EntryType::kConfChange) continue;
@@ -65,27 +65,24 @@ ForcedCluster force_new_cluster(store::SqliteLogStorage& log, uint64_t applied_i
         "without the flag, then again with it";
     return out;
   }
-  uint64_t commit = std::max(hs.commit, applied_index);
-  out.commit = commit;
-  std::set<uint64_t> voters = committed_voters(log, applied_index, commit, rows);
+  out.commit = std::max(hs.commit, applied_index);
+  std::set<uint64_t> voters = log_voters(log, applied_index, rows);
   if (!voters.contains(self)) {
     out.error = "--force-new-cluster: this member is not a voter of its cluster";
     return out;
   }
   voters.erase(self);
   if (voters.empty()) return out;  // already the only voter: nothing to force
-  out.discarded = log.last_index() - commit;
   // The current term (a new leader's entries come in a later one), at least 1.
   uint64_t term = std::max<uint64_t>(hs.term, 1);
   std::vector<consensus::Entry> entries;
   for (uint64_t node : voters) {
-    entries.push_back(removal_entry(node, commit + 1 + entries.size(), term, now_ns));
+    entries.push_back(removal_entry(node, log.last_index() + 1 + entries.size(), term, now_ns));
     out.removed.push_back(node);
   }
   hs.term = term;
   hs.commit = entries.back().index;
-  // Appending at commit+1 replaces the uncommitted suffix; one durable transaction.
-  log.persist(hs, entries);
+  log.persist(hs, entries);  // one durable transaction
   out.commit = hs.commit;
   return out;
 }

@@ -126,10 +126,6 @@ bool force_standalone(store::SqliteLogStorage& log, store::KeyStore& keys,
     log_line("error: " + f.error);
     return false;
   }
-  if (f.discarded > 0) {
-    log_line("warning: discarding " + std::to_string(f.discarded) +
-             " uncommitted raft log entries (--force-new-cluster)");
-  }
   std::string removed;
   for (uint64_t m : f.removed) removed += (removed.empty() ? "" : ", ") + util::id_hex(m);
   log_line("forcing restart of member " + util::id_hex(self) + " at commit index " +

@@ -49,70 +49,57 @@ uint64_t removed_node(const Entry& e) {
 
 }  // namespace
 
-TEST_CASE("force_new_cluster discards the uncommitted tail and removes every other voter") {
+TEST_CASE("force_new_cluster keeps every entry and commits a removal of every other voter") {
   TempDir t;
   std::string path = (t.path() / "raft.db").string();
   {
     store::SqliteLogStorage log(path);
     std::vector<Entry> es;
     for (uint64_t i = 1; i <= 10; ++i) es.push_back(normal(i, 3));
+    // Known committed up to 7 (8..10 may be committed too: a follower learns it later).
     log.persist(HardState{3, 1, 7}, es);
     auto f = server::force_new_cluster(log, 5, rows({1, 2, 3}), 1, 42);
     CHECK(f.error.empty());
-    CHECK(f.discarded == 3);
     CHECK(f.removed == std::vector<uint64_t>{2, 3});
-    CHECK(f.commit == 9);
-    CHECK(log.last_index() == 9);
-    CHECK(log.hard_state() == HardState{3, 1, 9});
+    CHECK(f.commit == 12);
+    CHECK(log.last_index() == 12);
+    CHECK(log.hard_state() == HardState{3, 1, 12});
   }
-  // Durable: a reopened log has the removals, in the old term, committed.
+  // Durable: a reopened log has the old entries, then the removals in the old term, committed.
   store::SqliteLogStorage log(path);
-  CHECK(log.hard_state().commit == 9);
-  auto es = log.entries(7, 10, 1 << 20);
-  REQUIRE(es.size() == 3);
-  CHECK(es[0].type == EntryType::kNormal);
-  CHECK(removed_node(es[1]) == 2);
-  CHECK(removed_node(es[2]) == 3);
-  CHECK(es[2].term == 3);
+  CHECK(log.hard_state().commit == 12);
+  auto es = log.entries(1, 13, 1 << 20);
+  REQUIRE(es.size() == 12);
+  for (size_t i = 0; i < 10; ++i) CHECK(es[i].type == EntryType::kNormal);
+  CHECK(removed_node(es[10]) == 2);
+  CHECK(removed_node(es[11]) == 3);
+  CHECK(es[11].term == 3);
 }
 
-TEST_CASE("force_new_cluster counts the committed membership changes not yet applied") {
+TEST_CASE("force_new_cluster counts the membership changes in the log not yet applied") {
   TempDir t;
   store::SqliteLogStorage log((t.path() / "raft.db").string());
-  // Applied up to 2 with voters {1, 2}; committed later: 4 joins, 2 leaves; uncommitted: 5 joins.
+  // Applied up to 2 with voters {1, 2}; then 4 joins, 2 leaves and (not known committed) 5 joins.
   log.persist(
       HardState{2, 0, 4},
       {normal(1, 2), normal(2, 2), conf(3, 2, ConfChangeType::kAddNode, 4),
        conf(4, 2, ConfChangeType::kRemoveNode, 2), conf(5, 2, ConfChangeType::kAddNode, 5)});
   auto f = server::force_new_cluster(log, 2, rows({1, 2}), 1, 42);
   CHECK(f.error.empty());
-  CHECK(f.discarded == 1);
-  CHECK(f.removed == std::vector<uint64_t>{4});
-  CHECK(log.last_index() == 5);
-  CHECK(removed_node(log.entries(5, 6, 1 << 20).at(0)) == 4);
-}
-
-TEST_CASE("force_new_cluster: the commit index is at least the applied index") {
-  TempDir t;
-  store::SqliteLogStorage log((t.path() / "raft.db").string());
-  // The log's commit row lags (it rides along with later appends): 6 entries applied.
-  log.persist(HardState{1, 0, 2}, {normal(1, 1), normal(2, 1), normal(3, 1), normal(4, 1),
-                                   normal(5, 1), normal(6, 1), normal(7, 1)});
-  auto f = server::force_new_cluster(log, 6, rows({7, 9}), 9, 42);
-  CHECK(f.error.empty());
-  CHECK(f.discarded == 1);
-  CHECK(f.removed == std::vector<uint64_t>{7});
-  CHECK(f.commit == 7);
+  CHECK(f.removed == std::vector<uint64_t>{4, 5});
+  CHECK(log.last_index() == 7);
+  CHECK(removed_node(log.entries(6, 7, 1 << 20).at(0)) == 4);
+  CHECK(removed_node(log.entries(7, 8, 1 << 20).at(0)) == 5);
 }
 
 TEST_CASE("force_new_cluster leaves a member that already is the only voter alone") {
   TempDir t;
   store::SqliteLogStorage log((t.path() / "raft.db").string());
   log.persist(HardState{1, 1, 2}, {normal(1, 1), normal(2, 1), normal(3, 1)});
-  auto f = server::force_new_cluster(log, 2, rows({1}), 1, 42);
+  auto f = server::force_new_cluster(log, 3, rows({1}), 1, 42);
   CHECK(f.error.empty());
   CHECK(f.removed.empty());
-  CHECK(f.discarded == 0);
+  CHECK(f.commit == 3);  // the applied index, where the log's commit row lags
   CHECK(log.last_index() == 3);
   CHECK(log.hard_state() == HardState{1, 1, 2});
 }
