@@ -44,8 +44,9 @@ def restart_alone(m, extra: list[str], kill: bool = False) -> None:
 def test_force_new_cluster_recovers_a_survivor(target, crash, tmp_path_factory, request):
     """``crash``: the survivor itself is killed (kill -9) right after the others, so it
     restarts from what it had persisted, not from a clean stop. Larch only: etcd then drops
-    the entries after the last commit index the survivor had persisted, which loses the
-    last acknowledged write (k19) whose commit the survivor had learnt but not persisted;
+    the entries after the last commit index the survivor had persisted, which can lose the
+    last acknowledged write (k19) whose commit the survivor had learnt but not persisted
+    (2 of 3 runs on etcd 3.4.23);
     Larch keeps every entry of the survivor's log (server/force_new_cluster.h)."""
     cl = Cluster(str(tmp_path_factory.mktemp(f"{target}-force")), 3, kind=target,
                  election_ms=ELECTION_MS)
