@@ -46,6 +46,7 @@ struct Config {
   std::string initial_cluster_token = "etcd-cluster";
   std::vector<Url> advertise_client_urls{default_url(2379)};
   bool strict_reconfig_check = true;
+  std::string discovery;           // --discovery URL: bootstrap through it (server/discovery.h)
   bool force_new_cluster = false;  // restart as the only voter (server/force_new_cluster.h)
   bool enable_v2 = false;          // accepted; Larch always serves v2
 

@@ -100,6 +100,11 @@ void build_config(const Settings& settings, ConfigResult& r) {
   if (auto err = apply_settings(settings, c)) return void(fail(r, *err));
   bool advertise_missing = is_explicit(settings, "listen-client-urls") &&
                            !is_explicit(settings, "advertise-client-urls");
+  if (!c.discovery.empty() && settings.count("initial-cluster")) {
+    return void(fail(r,
+                     "multiple discovery or bootstrap flags are set. Choose one of "
+                     "\"initial-cluster\", \"discovery\" or \"discovery-srv\""));
+  }
   apply_derived_defaults(c);
   if (auto err = validate_config(c, advertise_missing)) return void(fail(r, *err));
   if (has_existing_data(c.data_dir)) {

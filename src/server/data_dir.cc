@@ -4,13 +4,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
+#include "config/config_validator.h"
+#include "config/value_parsers.h"
 #include "server/cluster_join.h"
+#include "server/discovery.h"
+#include "transport/http_exchange.h"
+#include "util/log_line.h"
 #include "util/member_id.h"
 
 namespace larch::server {
@@ -45,6 +53,42 @@ Identity identity_from_config(const config::Config& cfg) {
   }
   id.cluster_id = util::cluster_id(ids);
   return id;
+}
+
+// --discovery (server/discovery.h): cfg's initial cluster becomes the discovered one, its
+// cluster token the discovery URL (as in etcd, so the member ids derive from it). Empty, or
+// etcd's error line.
+std::string discover_cluster(config::Config& cfg) {
+  std::vector<std::string> self_peer_urls = url_texts(cfg.initial_advertise_peer_urls);
+  std::vector<std::string> pairs;
+  for (const auto& u : self_peer_urls) pairs.push_back(cfg.name + "=" + u);
+  std::sort(pairs.begin(), pairs.end());
+  std::string entry;
+  for (const auto& p : pairs) entry += (entry.empty() ? "" : ",") + p;
+  uint64_t self_id = util::member_id(self_peer_urls, cfg.discovery);
+  // An https service is checked against the system's CA certificates.
+  boost::asio::ssl::context tls(boost::asio::ssl::context::tls_client);
+  tls.set_default_verify_paths();
+  tls.set_verify_mode(boost::asio::ssl::verify_peer);
+  bool https = cfg.discovery.rfind("https://", 0) == 0;
+  Discovery discovery(
+      cfg.discovery, self_id, entry,
+      [&tls, https](const transport::HttpRequest& r, std::chrono::milliseconds timeout) {
+        return transport::http_exchange(r, timeout, https ? &tls : nullptr);
+      },
+      [](std::chrono::milliseconds pause) { std::this_thread::sleep_for(pause); },
+      [](const std::string& line) { util::log_line(line); });
+  Discovery::Outcome found = discovery.join();
+  if (!found.error.empty()) {
+    return "failed to join discovery cluster (" + found.error + "); discovery token " +
+           cfg.discovery + " was used, but failed to bootstrap the cluster";
+  }
+  auto members = config::parse_initial_cluster(found.initial_cluster);
+  if (!members.ok()) return "discovery: bad key/value inside cluster: " + members.error;
+  cfg.initial_cluster = std::move(*members.value);
+  cfg.initial_cluster_token = cfg.discovery;
+  if (auto err = config::validate_initial_cluster(cfg)) return *err;
+  return {};
 }
 
 json::array to_json_array(const std::vector<std::string>& xs) {
@@ -206,6 +250,10 @@ OpenedDataDir open_data_dir(const DataDir& dir, const config::Config& cfg,
         return out;
       }
       out.identity = std::move(joined.identity);
+    } else if (!cfg.discovery.empty()) {
+      config::Config discovered = cfg;
+      if (out.error = discover_cluster(discovered); !out.error.empty()) return out;
+      out.identity = identity_from_config(discovered);
     } else {
       out.identity = identity_from_config(cfg);
     }

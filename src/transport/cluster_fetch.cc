@@ -1,98 +1,17 @@
 #include "transport/cluster_fetch.h"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/error.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <charconv>
 
-#include "transport/peer_stream.h"
+#include "transport/http_exchange.h"
 #include "util/member_id.h"
 
 namespace larch::transport {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
 namespace json = boost::json;
 
 namespace {
-
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-using Clock = std::chrono::steady_clock;
-
-// What came back from the peer, before interpretation.
-struct RawAnswer {
-  bool done = false;
-  std::string error;  // transport-level failure; empty when a response was read
-  int status = 0;
-  std::string cluster_header, conf_header, body;
-};
-
-std::string io_error(const char* step, const boost::system::error_code& ec) {
-  if (ec == beast::error::timeout) return "timed out";
-  return std::string(step) + ": " + ec.message();
-}
-
-// One GET /members on a fresh connection (TLS with `tls_context`); every step ends by
-// `deadline`. Fills `out` and sets out.done (unless the io_context is torn down first).
-asio::awaitable<void> get_members(std::string host, uint16_t port, asio::ssl::context* tls_context,
-                                  Clock::time_point deadline, RawAnswer& out) {
-  auto executor = co_await asio::this_coro::executor;
-  asio::ip::tcp::resolver resolver(executor);
-  auto [rec, endpoints] = co_await resolver.async_resolve(host, std::to_string(port), kTuple);
-  if (rec) {
-    out.error = io_error("resolve", rec);
-    out.done = true;
-    co_return;
-  }
-  PeerStream stream(executor, tls_context);
-  stream.tcp().expires_at(deadline);
-  auto [cec, ep] = co_await stream.tcp().async_connect(endpoints, kTuple);
-  if (cec) {
-    out.error = io_error("connect", cec);
-    out.done = true;
-    co_return;
-  }
-  if (stream.tls()) {
-    out.error = co_await stream.client_handshake(host);
-    if (!out.error.empty()) {
-      out.done = true;
-      co_return;
-    }
-  }
-  bhttp::request<bhttp::empty_body> req{bhttp::verb::get, "/members", 11};
-  req.set(bhttp::field::host, host + ":" + std::to_string(port));
-  req.set(bhttp::field::accept, "application/json");
-  req.keep_alive(false);
-  auto [wec, wn] =
-      co_await stream.with([&](auto& s) { return bhttp::async_write(s, req, kTuple); });
-  if (wec) {
-    out.error = io_error("send", wec);
-    out.done = true;
-    co_return;
-  }
-  beast::flat_buffer buffer;
-  bhttp::response<bhttp::string_body> res;
-  auto [rdec, rn] =
-      co_await stream.with([&](auto& s) { return bhttp::async_read(s, buffer, res, kTuple); });
-  if (rdec) {
-    out.error = io_error("receive", rdec);
-    out.done = true;
-    co_return;
-  }
-  out.status = res.result_int();
-  out.cluster_header = std::string(res["X-Etcd-Cluster-ID"]);
-  out.conf_header = std::string(res["X-Larch-Conf-Index"]);
-  out.body = std::move(res.body());
-  out.done = true;
-}
 
 // A JSON array of strings (absent: empty); false when it is anything else.
 bool parse_strings(const json::object& obj, const char* key, std::vector<std::string>& out) {
@@ -174,22 +93,23 @@ std::optional<uint64_t> parse_decimal(const std::string& text) {
 }
 
 // Interprets a response that was read completely.
-std::optional<FetchedCluster> interpret(RawAnswer& raw, std::string& error) {
+std::optional<FetchedCluster> interpret(const HttpAnswer& raw, std::string& error) {
   if (raw.status != 200) {
     error = "unexpected HTTP status " + std::to_string(raw.status) + ": " + raw.body;
     return std::nullopt;
   }
   FetchedCluster out;
-  auto cluster = util::parse_id_hex(raw.cluster_header);
+  std::string cluster_header = raw.header("X-Etcd-Cluster-ID");
+  auto cluster = util::parse_id_hex(cluster_header);
   if (!cluster || *cluster == 0) {
-    error = "missing or invalid X-Etcd-Cluster-ID header \"" + raw.cluster_header + "\"";
+    error = "missing or invalid X-Etcd-Cluster-ID header \"" + cluster_header + "\"";
     return std::nullopt;
   }
   out.cluster_id = *cluster;
-  if (!raw.conf_header.empty()) {
-    auto index = parse_decimal(raw.conf_header);
+  if (std::string conf_header = raw.header("X-Larch-Conf-Index"); !conf_header.empty()) {
+    auto index = parse_decimal(conf_header);
     if (!index) {
-      error = "invalid X-Larch-Conf-Index header \"" + raw.conf_header + "\"";
+      error = "invalid X-Larch-Conf-Index header \"" + conf_header + "\"";
       return std::nullopt;
     }
     out.conf_index = *index;
@@ -209,17 +129,13 @@ std::optional<FetchedCluster> fetch_cluster(const std::string& host, uint16_t po
                             ":" + std::to_string(port) + "/members: ";
   std::string reason;
   std::optional<FetchedCluster> out;
-  RawAnswer raw;  // outlives ioc: a coroutine still pending at the deadline refers to it
-  {
-    asio::io_context ioc(1);
-    auto deadline = Clock::now() + timeout;
-    asio::co_spawn(ioc, get_members(host, port, tls_context, deadline, raw), asio::detached);
-    ioc.run_until(deadline);
-    // Pending operations, if any, are abandoned (and their socket closed) with ioc.
-  }
-  if (!raw.done || raw.error == "timed out") {
-    reason = "timed out after " + std::to_string(timeout.count()) + " ms";
-  } else if (!raw.error.empty()) {
+  HttpRequest request;
+  request.host = host;
+  request.port = port;
+  request.target = "/members";
+  request.accept = "application/json";
+  HttpAnswer raw = http_exchange(request, timeout, tls_context);
+  if (!raw.error.empty()) {
     reason = raw.error;
   } else {
     out = interpret(raw, reason);

@@ -353,8 +353,19 @@ TEST_CASE("loader: TLS and unsupported flags are clear errors", "[loader]") {
   CHECK(checks.config.client_cert_allowed_hostname == "client.example");
   CHECK(checks.config.peer_cert_allowed_hostname == "peer.example");
   CHECK(checks.config.cipher_suites == std::vector<std::string>{"TLS_A", "TLS_B"});
-  CHECK(fail_message({"--discovery", "https://discovery.etcd.io/x"}) ==
-        "--discovery is not supported by larch");
+  CHECK(fail_message({"--discovery-srv", "example.com"}) ==
+        "--discovery-srv is not supported by larch");
+  auto discovering = load_config({"--discovery", "https://discovery.etcd.io/x"}, {});
+  REQUIRE(discovering.action == LoadAction::kRun);
+  CHECK(discovering.config.discovery == "https://discovery.etcd.io/x");
+  // etcd: one bootstrap source only; an --initial-cluster given with it is an error.
+  const std::string both =
+      "multiple discovery or bootstrap flags are set. Choose one of \"initial-cluster\", "
+      "\"discovery\" or \"discovery-srv\"";
+  CHECK(fail_message({"--discovery", "http://d/v2/keys/t", "--initial-cluster",
+                      "default=http://localhost:2380"}) == both);
+  CHECK(fail_message({"--discovery", "http://d/v2/keys/t"},
+                     {{"ETCD_INITIAL_CLUSTER", "default=http://localhost:2380"}}) == both);
   CHECK(fail_message({"--proxy", "on"}) == "--proxy is not supported by larch");
   auto forced = load_config({"--force-new-cluster"}, {});
   REQUIRE(forced.action == LoadAction::kRun);

@@ -44,16 +44,13 @@ class Member(harness.Server):
         self.cluster_state = "new"
 
     def argv(self) -> list[str]:
-        c, p, cl = self.client_url, self.peer_url, self.cluster
-        return [self.binary, "--enable-v2=true", "--name", self.name,
-                "--data-dir", self.data_dir,
-                "--listen-client-urls", c, "--advertise-client-urls", c,
-                "--listen-peer-urls", p, "--initial-advertise-peer-urls", p,
-                "--initial-cluster", self.initial_cluster or cl.initial_cluster,
-                "--initial-cluster-state", self.cluster_state,
-                "--initial-cluster-token", cl.token,
-                "--heartbeat-interval", str(cl.heartbeat_ms),
-                "--election-timeout", str(cl.election_ms)] + self.extra_args
+        cl = self.cluster
+        return self.member_argv() + [
+            "--initial-cluster", self.initial_cluster or cl.initial_cluster,
+            "--initial-cluster-state", self.cluster_state,
+            "--initial-cluster-token", cl.token,
+            "--heartbeat-interval", str(cl.heartbeat_ms),
+            "--election-timeout", str(cl.election_ms)] + self.extra_args
 
     # ---- signals (our PID only) ----------------------------------------------------------
     def pause(self) -> None:

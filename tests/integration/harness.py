@@ -153,13 +153,17 @@ class Server:
         return _connection(self.host, self.client_port, timeout,
                            self.ssl_context if self.client_scheme == "https" else None)
 
-    def argv(self) -> list[str]:
+    def member_argv(self) -> list[str]:
+        """The binary and this member's own flags: name, data dir, client and peer URLs."""
         c, p = self.client_url, self.peer_url
         return [self.binary, "--enable-v2=true", "--name", self.name,
                 "--data-dir", self.data_dir,
                 "--listen-client-urls", c, "--advertise-client-urls", c,
-                "--listen-peer-urls", p, "--initial-advertise-peer-urls", p,
-                "--initial-cluster", f"{self.name}={p}"] + self.extra_args
+                "--listen-peer-urls", p, "--initial-advertise-peer-urls", p]
+
+    def argv(self) -> list[str]:
+        return self.member_argv() + ["--initial-cluster", f"{self.name}={self.peer_url}"] \
+            + self.extra_args
 
     # ---- lifecycle ----------------------------------------------------------------
     def _preexec(self) -> None:

@@ -1,0 +1,157 @@
+"""--discovery (etcd's v2 discovery protocol), run against every target (etcd is the oracle).
+
+The discovery service is a single member of the same target: a directory
+/v2/keys/_disco/<token> whose _config/size says how many members to wait for.
+
+1. Three members started with only the discovery URL register there, wait for each other
+   and bootstrap one cluster: the same three members (ids as registered) everywhere, one
+   leader, a write through one member read from the others.
+2. The service's answers that stop a start, with exit status 1: the cluster is already full
+   (a fourth member; with --discovery-fallback=exit, since etcd's default turns it into a
+   proxy, which Larch does not have), a token without a size key.
+3. --discovery together with --initial-cluster is refused, as etcd refuses it.
+
+Every test starts its own processes (loopback, free ports) and stops exactly those.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+import pytest
+
+import harness
+from harness import Client, wait_for
+
+_tokens = itertools.count()
+
+
+class DiscoveryMember(harness.Server):
+    """A member that knows only the discovery URL (no --initial-cluster)."""
+
+    def __init__(self, kind: str, workdir: str, name: str, url: str, extra=()):
+        super().__init__(kind, workdir, extra, name=name)
+        self.url = url
+
+    def argv(self) -> list[str]:
+        return self.member_argv() + ["--discovery", self.url, "--heartbeat-interval", "50",
+                                     "--election-timeout", "500"] + self.extra_args
+
+
+@pytest.fixture
+def service(target, tmp_path_factory):
+    """A single member of the target serving the discovery directories."""
+    s = harness.Server(target, str(tmp_path_factory.mktemp(f"{target}-disco")))
+    s.start()
+    yield s
+    s.stop()
+
+
+def new_token(service: harness.Server, size: int | None) -> str:
+    """A fresh discovery URL on ``service`` (with ``size`` in _config/size unless None)."""
+    token = f"t{os.getpid()}-{next(_tokens)}"
+    c = service.client()
+    try:
+        path = f"/v2/keys/_disco/{token}"
+        if size is None:
+            r = c.request("PUT", path + "/other", "value=1", {"Content-Type": Client.FORM})
+        else:
+            r = c.request("PUT", path + "/_config/size", f"value={size}",
+                          {"Content-Type": Client.FORM})
+        assert r.status == 201, r
+    finally:
+        c.close()
+    return f"{service.client_url}/v2/keys/_disco/{token}"
+
+
+def registered(service: harness.Server, url: str) -> dict:
+    """member id -> registered value under the discovery URL."""
+    c = service.client()
+    try:
+        r = c.request("GET", url[len(service.client_url):])
+        assert r.status == 200, r
+        nodes = r.json()["node"].get("nodes", [])
+        return {n["key"].rsplit("/", 1)[1]: n["value"] for n in nodes if not n.get("dir")}
+    finally:
+        c.close()
+
+
+def status_of(m: harness.Server, path: str) -> int:
+    c = m.client()
+    try:
+        return c.request("GET", path).status
+    finally:
+        c.close()
+
+
+def members_of(m: harness.Server) -> dict:
+    c = m.client()
+    try:
+        r = c.request("GET", "/v2/members")
+        assert r.status == 200, r
+        return {x["id"]: x for x in r.json()["members"]}
+    finally:
+        c.close()
+
+
+@pytest.mark.timeout(120)
+def test_three_members_bootstrap_through_discovery(target, service, tmp_path_factory):
+    url = new_token(service, 3)
+    ms = [DiscoveryMember(target, str(tmp_path_factory.mktemp(f"{target}-d{i}")), f"d{i}", url)
+          for i in range(3)]
+    try:
+        for m in ms:
+            m.spawn()
+        for m in ms:
+            m.wait_ready(30)
+        regs = registered(service, url)
+        assert sorted(regs.values()) == sorted(f"{m.name}={m.peer_url}" for m in ms)
+        for m in ms:
+            listed = wait_for(lambda: (lambda x: x if all(v["name"] for v in x.values())
+                                       else None)(members_of(m)), 15, what="member names")
+            assert set(listed) == set(regs)
+            assert {v["name"] for v in listed.values()} == {"d0", "d1", "d2"}
+        c = ms[1].client()
+        r = c.request("PUT", "/v2/keys/disco/k", "value=v", {"Content-Type": Client.FORM})
+        c.close()
+        assert r.status == 201, r
+        for m in (ms[0], ms[2]):
+            wait_for(lambda: status_of(m, "/v2/keys/disco/k") == 200, 10,
+                     what=f"{m.name} has the write")
+    finally:
+        for m in ms:
+            m.stop()
+
+
+@pytest.mark.timeout(60)
+def test_a_full_cluster_and_a_missing_size_stop_the_start(target, service, tmp_path_factory):
+    url = new_token(service, 1)
+    first = DiscoveryMember(target, str(tmp_path_factory.mktemp(f"{target}-f0")), "f0", url)
+    try:
+        first.start(30)
+        late = DiscoveryMember(target, str(tmp_path_factory.mktemp(f"{target}-f1")), "f1", url,
+                               ["--discovery-fallback=exit"])
+        rc, lines = harness.startup_failure(late)
+        assert rc == 1, lines
+        assert any("discovery: cluster is full" in ln for ln in lines), lines
+        assert len(registered(service, url)) == 1   # the late one did not register
+    finally:
+        first.stop()
+    bad = new_token(service, None)
+    m = DiscoveryMember(target, str(tmp_path_factory.mktemp(f"{target}-f2")), "f2", bad)
+    rc, lines = harness.startup_failure(m)
+    assert rc == 1, lines
+    cause = bad[len(service.client_url) + len("/v2/keys"):] + "/_config"
+    assert any(f"100: Key not found ({cause})" in ln for ln in lines), lines
+
+
+@pytest.mark.timeout(30)
+def test_discovery_with_initial_cluster_is_refused(target, tmp_path_factory):
+    m = DiscoveryMember(target, str(tmp_path_factory.mktemp(f"{target}-both")), "b0",
+                        "http://127.0.0.1:9/v2/keys/_disco/x")
+    m.extra_args += ["--initial-cluster", f"b0={m.peer_url}"]
+    rc, lines = harness.startup_failure(m)
+    assert rc == 1, lines
+    assert any('multiple discovery or bootstrap flags are set. Choose one of "initial-cluster", '
+               '"discovery" or "discovery-srv"' in ln for ln in lines), lines
