@@ -173,7 +173,9 @@ std::string Discovery::register_self() {
 
 void Discovery::wait_for_change(uint64_t index) {
   std::string target = path_ + "?wait=true&recursive=true&waitIndex=" + std::to_string(index + 1);
-  call_until_answered(request("GET", target), kWatchTimeout);  // whatever it says: look again
+  // Whatever comes back — an event, an error, nothing before the timeout, no connection —
+  // the caller looks again (and check_cluster waits out a service that is down).
+  call_(request("GET", target), kWatchTimeout);
 }
 
 Discovery::Outcome Discovery::join() {

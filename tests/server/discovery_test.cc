@@ -176,3 +176,26 @@ TEST_CASE("discovery: member ids derive from the peer URLs and the discovery URL
   CHECK(util::member_id({"http://127.0.0.1:25380"},
                         "http://127.0.0.1:24379/v2/keys/discovery/tok1") == 0x15e9e0e9471b3b0b);
 }
+
+TEST_CASE("discovery: a watch that ends without news is followed by another look, no pause") {
+  Script s;
+  HttpAnswer timed_out;
+  timed_out.error = "timed out after 30000 ms";
+  s.answers = {size_answer("2"),
+               listing({}, 5),
+               answer(201, "{}"),
+               size_answer("2"),
+               listing({{kSelfHex, kSelfEntry, 6}}, 6),
+               timed_out,  // nobody registered within the long poll
+               size_answer("2"),
+               listing({{kSelfHex, kSelfEntry, 6}}, 6),
+               answer(200, "{}"),
+               size_answer("2"),
+               listing({{kSelfHex, kSelfEntry, 6}, {"ab", "l9=http://h:1", 8}}, 8)};
+  auto out = s.make().join();
+  REQUIRE(out.error.empty());
+  CHECK(out.initial_cluster == kSelfEntry + ",l9=http://h:1");
+  CHECK(s.pauses.empty());
+  CHECK(s.requests[5].target == "/v2/keys/d/t?wait=true&recursive=true&waitIndex=7");
+  CHECK(s.requests[8].target == "/v2/keys/d/t?wait=true&recursive=true&waitIndex=7");
+}
