@@ -42,7 +42,8 @@ struct OpenedDataDir {
 // where it is expected too, so a restart that forgets (or adds) --wal-dir refuses to start
 // instead of starting with an empty log (etcd starts afresh then, losing the data). Joining a
 // running cluster (--initial-cluster-state existing) asks members with https peer URLs over TLS
-// with `peer_tls`.
+// with `peer_tls`. With --discovery, a first start takes its initial cluster from the
+// discovery service (server/discovery.h), which may wait for the other members for long.
 OpenedDataDir open_data_dir(const DataDir& dir, const config::Config& cfg,
                             boost::asio::ssl::context* peer_tls = nullptr);
 
