@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "http/members_handler.h"
+#include "http/metrics_text.h"
 #include "util/go_json.h"
 #include "util/member_id.h"
 
@@ -194,33 +195,9 @@ Response AdminHandler::stats_store() const {
 }
 
 Response AdminHandler::metrics() const {
-  RaftStatus rs = service_.raft_status();
-  StoreCounters c = service_.counters();
-  std::string b;
-  auto gauge = [&](const char* name, const char* help, uint64_t v) {
-    b += "# HELP ";
-    b += name;
-    b += ' ';
-    b += help;
-    b += "\n# TYPE ";
-    b += name;
-    b += " gauge\n";
-    b += name;
-    b += ' ';
-    util::append_uint(b, v);
-    b += '\n';
-  };
-  gauge("etcd_server_has_leader", "Whether or not a leader exists. 1 is existence, 0 is not.",
-        rs.has_leader);
-  gauge("etcd_server_is_leader", "Whether or not this member is a leader.", rs.is_leader);
-  gauge("etcd_debugging_store_watchers", "Count of currently active watchers.",
-        service_.watcher_count());
-  gauge("etcd_debugging_store_expires_total", "Total number of expired keys.", c.expire_count);
-  gauge("larch_raft_commit_index", "Raft commit index.", rs.commit_index);
-  gauge("larch_raft_term", "Raft term.", rs.term);
   Response r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-  r.body = std::move(b);
+  r.body = render_metrics(service_, options_);
   return r;
 }
 

@@ -12,6 +12,7 @@
 #include "store/key_reader.h"
 #include "store/key_store.h"
 #include "store/watch_hub.h"
+#include "util/histogram.h"
 
 namespace larch::http {
 
@@ -27,6 +28,10 @@ struct RaftStatus {
   uint64_t term = 0;
   bool has_leader = false;
   bool is_leader = false;
+  uint64_t applied_index = 0;
+  uint64_t leader_changes = 0;     // times a (new) leader was seen, the first election included
+  uint64_t proposals_pending = 0;  // writes waiting for their entry to apply
+  uint64_t proposals_failed = 0;   // writes that timed out or were cut off by a stop
 };
 
 struct MemberInfo {
@@ -101,6 +106,8 @@ class KvService {
   virtual size_t watcher_count() const = 0;
   virtual int64_t now_ns() const = 0;  // wall clock, for TTLs parsed at the edge
   virtual PeerTraffic peer_traffic() const { return {}; }
+  // Durations of the raft log's durable commits (WAL write + fdatasync); null if not kept.
+  virtual const util::Histogram* log_sync_durations() const { return nullptr; }
   virtual std::vector<FollowerStats> follower_stats() const { return {}; }
   // Every peer this member sends to (all other members), for --strict-reconfig-check.
   virtual std::vector<PeerActivity> peer_activity() const { return {}; }

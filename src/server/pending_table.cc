@@ -36,6 +36,7 @@ void PendingTable::expire(int64_t now_ns) {
       ++it;
     }
   }
+  failed_ += late.size();
   lock.unlock();
   for (auto& d : late) d(failure("etcdserver: request timed out"));
 }
@@ -44,6 +45,7 @@ void PendingTable::fail_all(const std::string& cause) {
   std::unique_lock lock(mu_);
   auto all = std::move(pending_);
   pending_.clear();
+  failed_ += all.size();
   lock.unlock();
   for (auto& [id, p] : all) p.done(failure(cause));
 }

@@ -27,6 +27,11 @@ class PendingTable {
     std::lock_guard lock(mu_);
     return pending_.size();
   }
+  // Requests completed by expire() or fail_all() so far (etcd's proposals_failed_total).
+  uint64_t failed() const {
+    std::lock_guard lock(mu_);
+    return failed_;
+  }
 
  private:
   struct Pending {
@@ -35,6 +40,7 @@ class PendingTable {
   };
   mutable std::mutex mu_;
   std::unordered_map<uint64_t, Pending> pending_;
+  uint64_t failed_ = 0;
 };
 
 }  // namespace larch::server

@@ -255,7 +255,9 @@ void RaftLoop::process_ready() {
     // now (a forwarding follower gets its appends without waiting for this disk).
     if (rd.messages.empty()) release_answers();
     if (needs_persist(rd)) {
+      auto start = std::chrono::steady_clock::now();
       log_.persist(rd.hard_state.value_or(core_->hard_state()), rd.entries);
+      log_sync_.observe(std::chrono::steady_clock::now() - start);
     }
     if (rd.snapshot && !install_snapshot(*rd.snapshot)) rd.snapshot.reset();
     take_snapshot_messages(rd.messages);
@@ -422,7 +424,10 @@ void RaftLoop::compact_log(uint64_t upto) {
 void RaftLoop::on_soft_state(const consensus::SoftState& ss) {
   bool was_leader = is_leader_.load();
   bool leader_now = ss.role == consensus::Role::kLeader;
-  if (ss.leader != leader_.load()) leader_since_ns_.store(clock_());
+  if (ss.leader != leader_.load()) {
+    leader_since_ns_.store(clock_());
+    if (ss.leader != consensus::kNoNode) leader_changes_.fetch_add(1);  // as etcd counts
+  }
   leader_.store(ss.leader);
   is_leader_.store(leader_now);
   int64_t now = clock_();
@@ -565,6 +570,10 @@ http::RaftStatus RaftLoop::status() const {
   s.term = term_.load(std::memory_order_relaxed);
   s.has_leader = leader_.load(std::memory_order_relaxed) != 0;
   s.is_leader = is_leader_.load(std::memory_order_relaxed);
+  s.applied_index = applied_index_.load(std::memory_order_relaxed);
+  s.leader_changes = leader_changes_.load(std::memory_order_relaxed);
+  s.proposals_pending = pending_.size();
+  s.proposals_failed = pending_.failed();
   return s;
 }
 

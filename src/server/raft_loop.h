@@ -38,6 +38,7 @@
 #include "store/snapshot_image.h"
 #include "store/watch_hub.h"
 #include "ttl/expiry_scheduler.h"
+#include "util/histogram.h"
 
 namespace larch::server {
 
@@ -132,6 +133,7 @@ class RaftLoop {
   bool hand_over_leadership(int64_t timeout_ns);
 
   http::RaftStatus status() const;
+  const util::Histogram& log_sync_durations() const { return log_sync_; }
   consensus::NodeId leader() const { return leader_.load(std::memory_order_relaxed); }
   int64_t leader_since_ns() const { return leader_since_ns_.load(std::memory_order_relaxed); }
 
@@ -268,6 +270,8 @@ class RaftLoop {
   std::atomic<bool> is_leader_{false};
   std::atomic<size_t> voter_count_{1};
   std::atomic<int64_t> leader_since_ns_{0};
+  std::atomic<uint64_t> leader_changes_{0};
+  util::Histogram log_sync_;  // each persist of the raft log (/metrics)
 };
 
 }  // namespace larch::server

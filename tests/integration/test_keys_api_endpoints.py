@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
+import time
 
 import pytest
 
@@ -301,6 +302,59 @@ def test_cors_origin_list(make_server):
     assert r.status == 200 and r.body == b""
     assert r.header("Access-Control-Allow-Origin") == "http://good.example:8080"
     c.close()
+
+
+# Metrics Larch exports under etcd's names, with etcd 3.4.23's types.
+METRIC_TYPES = {
+    "etcd_server_has_leader": "gauge", "etcd_server_is_leader": "gauge",
+    "etcd_server_id": "gauge", "etcd_server_version": "gauge",
+    "etcd_server_leader_changes_seen_total": "counter",
+    "etcd_server_proposals_committed_total": "gauge",
+    "etcd_server_proposals_applied_total": "gauge",
+    "etcd_server_proposals_pending": "gauge",
+    "etcd_server_proposals_failed_total": "counter",
+    "etcd_disk_wal_fsync_duration_seconds": "histogram",
+    "etcd_debugging_store_watchers": "gauge",
+    "etcd_debugging_store_expires_total": "counter",
+    "process_cpu_seconds_total": "counter", "process_max_fds": "gauge",
+    "process_open_fds": "gauge", "process_resident_memory_bytes": "gauge",
+    "process_start_time_seconds": "gauge", "process_virtual_memory_bytes": "gauge",
+}
+
+
+def metric_samples(text: str) -> dict:
+    """'name{labels}' -> value of every sample line."""
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            out[name] = float(value)
+    return out
+
+
+def test_metrics_names_types_and_values(server, client, uniq):
+    r = client.put(uniq + "/m", "1")
+    assert r.status == 201, r
+    r = client.request("GET", "/metrics")
+    assert r.status == 200, r
+    text = r.text
+    for name, kind in METRIC_TYPES.items():
+        assert f"# TYPE {name} {kind}\n" in text, name
+    s = metric_samples(text)
+    stats = client.request("GET", "/v2/stats/self").json()
+    assert s[f'etcd_server_id{{server_id="{stats["id"]}"}}'] == 1
+    assert s['etcd_server_version{server_version="3.4.23"}'] == 1
+    assert s["etcd_server_has_leader"] == 1 and s["etcd_server_is_leader"] == 1
+    assert s["etcd_server_leader_changes_seen_total"] >= 1
+    assert s["etcd_server_proposals_applied_total"] >= 1
+    assert s["etcd_server_proposals_committed_total"] >= s["etcd_server_proposals_applied_total"]
+    assert s["etcd_server_proposals_pending"] == 0
+    # Every write so far was fsynced: a histogram with cumulative buckets up to +Inf.
+    count = s["etcd_disk_wal_fsync_duration_seconds_count"]
+    assert count >= 1 and s['etcd_disk_wal_fsync_duration_seconds_bucket{le="+Inf"}'] == count
+    assert s['etcd_disk_wal_fsync_duration_seconds_bucket{le="8.192"}'] <= count
+    assert s["process_open_fds"] > 0 and s["process_resident_memory_bytes"] > 1 << 20
+    assert abs(s["process_start_time_seconds"] - time.time()) < 24 * 3600
 
 
 def test_metrics_listener(make_server):

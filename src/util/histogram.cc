@@ -1,0 +1,50 @@
+#include "util/histogram.h"
+
+#include <cstdio>
+
+namespace larch::util {
+namespace {
+
+// Upper bound of bucket i in nanoseconds: 1 ms << i.
+constexpr int64_t bound_ns(size_t i) {
+  return int64_t{1'000'000} << i;
+}
+
+void append_double(std::string& out, double v) {
+  char buf[32];
+  int n = std::snprintf(buf, sizeof buf, "%.9g", v);
+  out.append(buf, static_cast<size_t>(n));
+}
+
+}  // namespace
+
+void Histogram::observe(std::chrono::nanoseconds d) {
+  int64_t ns = d.count() < 0 ? 0 : d.count();
+  size_t i = 0;
+  while (i < kBuckets && ns > bound_ns(i)) ++i;
+  buckets_[i].fetch_add(1, std::memory_order_relaxed);
+  sum_ns_.fetch_add(static_cast<uint64_t>(ns), std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Histogram::render(std::string& out, std::string_view name, std::string_view help) const {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ");
+  out.append(name).append(" histogram\n");
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i <= kBuckets; ++i) {
+    cumulative += buckets_[i].load(std::memory_order_relaxed);
+    out.append(name).append("_bucket{le=\"");
+    if (i < kBuckets) {
+      append_double(out, static_cast<double>(bound_ns(i)) / 1e9);
+    } else {
+      out += "+Inf";
+    }
+    out.append("\"} ").append(std::to_string(cumulative)).append("\n");
+  }
+  out.append(name).append("_sum ");
+  append_double(out, static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) / 1e9);
+  out.append("\n").append(name).append("_count ");
+  out.append(std::to_string(count_.load(std::memory_order_relaxed))).append("\n");
+}
+
+}  // namespace larch::util
