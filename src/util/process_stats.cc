@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -47,10 +48,13 @@ ProcessStats read_process_stats() {
   long page = sysconf(_SC_PAGESIZE);
   // man proc: utime (14), stime (15), starttime (22), vsize (23), rss (24); index = field - 3.
   if (f.size() > 21 && ticks > 0 && page > 0) {
-    s.cpu_seconds = (std::stod(f[11]) + std::stod(f[12])) / ticks;
-    s.start_time_seconds = static_cast<double>(boot_time_seconds()) + std::stod(f[19]) / ticks;
-    s.virtual_bytes = std::stoull(f[20]);
-    s.resident_bytes = std::stoull(f[21]) * static_cast<uint64_t>(page);
+    try {
+      s.cpu_seconds = (std::stod(f[11]) + std::stod(f[12])) / ticks;
+      s.start_time_seconds = static_cast<double>(boot_time_seconds()) + std::stod(f[19]) / ticks;
+      s.virtual_bytes = std::stoull(f[20]);
+      s.resident_bytes = std::stoull(f[21]) * static_cast<uint64_t>(page);
+    } catch (const std::exception&) {  // not numbers: those figures stay 0
+    }
   }
   std::error_code ec;
   for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec);
