@@ -37,7 +37,8 @@ std::string io_error(const char* step, const boost::system::error_code& ec) {
 
 bhttp::request<bhttp::string_body> make_request(const HttpRequest& r) {
   bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(r.method), r.target, 11};
-  req.set(bhttp::field::host, r.host + ":" + std::to_string(r.port));
+  bool ipv6 = r.host.find(':') != std::string::npos;  // a literal: [::1]:2379
+  req.set(bhttp::field::host, (ipv6 ? "[" + r.host + "]" : r.host) + ":" + std::to_string(r.port));
   if (!r.accept.empty()) req.set(bhttp::field::accept, r.accept);
   if (!r.body.empty()) {
     req.set(bhttp::field::content_type, r.content_type);
