@@ -29,9 +29,14 @@ struct RaftStatus {
   bool has_leader = false;
   bool is_leader = false;
   uint64_t applied_index = 0;
-  uint64_t leader_changes = 0;     // times a (new) leader was seen, the first election included
-  uint64_t proposals_pending = 0;  // writes waiting for their entry to apply
-  uint64_t proposals_failed = 0;   // writes that timed out or were cut off by a stop
+  uint64_t leader_changes = 0;  // times a (new) leader was seen, the first election included
+};
+
+// Writes this member proposed, for /metrics (kept out of RaftStatus, which every keys
+// response reads: these take the pending table's lock).
+struct ProposalCounts {
+  uint64_t pending = 0;  // waiting for their entry to apply
+  uint64_t failed = 0;   // timed out or cut off by a stop
 };
 
 struct MemberInfo {
@@ -106,6 +111,7 @@ class KvService {
   virtual size_t watcher_count() const = 0;
   virtual int64_t now_ns() const = 0;  // wall clock, for TTLs parsed at the edge
   virtual PeerTraffic peer_traffic() const { return {}; }
+  virtual ProposalCounts proposal_counts() const { return {}; }
   // Durations of the raft log's durable commits (WAL write + fdatasync); null if not kept.
   virtual const util::Histogram* log_sync_durations() const { return nullptr; }
   virtual std::vector<FollowerStats> follower_stats() const { return {}; }

@@ -52,6 +52,7 @@ void process_metrics(MetricsWriter& w) {
 
 std::string render_metrics(const KvService& service, const ApiOptions& options) {
   RaftStatus rs = service.raft_status();
+  ProposalCounts proposals = service.proposal_counts();
   StoreCounters c = service.counters();
   std::string b;
   MetricsWriter w(b);
@@ -73,9 +74,9 @@ std::string render_metrics(const KvService& service, const ApiOptions& options) 
   w.gauge("etcd_server_proposals_applied_total", "The total number of consensus proposals applied.",
           static_cast<double>(rs.applied_index));
   w.gauge("etcd_server_proposals_pending", "The current number of pending proposals to commit.",
-          static_cast<double>(rs.proposals_pending));
+          static_cast<double>(proposals.pending));
   w.counter("etcd_server_proposals_failed_total", "The total number of failed proposals seen.",
-            static_cast<double>(rs.proposals_failed));
+            static_cast<double>(proposals.failed));
   if (const util::Histogram* h = service.log_sync_durations()) {
     h->render(b, "etcd_disk_wal_fsync_duration_seconds",
               "The latency distributions of fsync called by WAL.");

@@ -61,6 +61,7 @@ class KvServer : public http::KvService {
   void cancel_watch(uint64_t id) override { hub_.cancel(id); }
 
   http::RaftStatus raft_status() const override { return raft_.status(); }
+  http::ProposalCounts proposal_counts() const override { return raft_.proposal_counts(); }
   const util::Histogram* log_sync_durations() const override { return &raft_.log_sync_durations(); }
   uint64_t cluster_id() const override { return identity_.cluster_id; }
   http::MemberInfo self() const override { return identity_.self; }

@@ -572,9 +572,11 @@ http::RaftStatus RaftLoop::status() const {
   s.is_leader = is_leader_.load(std::memory_order_relaxed);
   s.applied_index = applied_index_.load(std::memory_order_relaxed);
   s.leader_changes = leader_changes_.load(std::memory_order_relaxed);
-  s.proposals_pending = pending_.size();
-  s.proposals_failed = pending_.failed();
   return s;
+}
+
+http::ProposalCounts RaftLoop::proposal_counts() const {
+  return {pending_.size(), pending_.failed()};
 }
 
 }  // namespace larch::server

@@ -133,6 +133,7 @@ class RaftLoop {
   bool hand_over_leadership(int64_t timeout_ns);
 
   http::RaftStatus status() const;
+  http::ProposalCounts proposal_counts() const;
   const util::Histogram& log_sync_durations() const { return log_sync_; }
   consensus::NodeId leader() const { return leader_.load(std::memory_order_relaxed); }
   int64_t leader_since_ns() const { return leader_since_ns_.load(std::memory_order_relaxed); }
