@@ -14,7 +14,6 @@
 #include <thread>
 
 #include "config/config_validator.h"
-#include "config/value_parsers.h"
 #include "server/cluster_join.h"
 #include "server/discovery.h"
 #include "transport/http_exchange.h"
@@ -83,9 +82,7 @@ std::string discover_cluster(config::Config& cfg) {
     return "failed to join discovery cluster (" + found.error + "); discovery token " +
            cfg.discovery + " was used, but failed to bootstrap the cluster";
   }
-  auto members = config::parse_initial_cluster(found.initial_cluster);
-  if (!members.ok()) return "discovery: bad key/value inside cluster: " + members.error;
-  cfg.initial_cluster = std::move(*members.value);
+  cfg.initial_cluster = std::move(found.initial_cluster);
   cfg.initial_cluster_token = cfg.discovery;
   if (auto err = config::validate_initial_cluster(cfg)) return *err;
   return {};

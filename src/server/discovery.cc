@@ -8,6 +8,7 @@
 #include <charconv>
 #include <set>
 
+#include "config/value_parsers.h"
 #include "util/member_id.h"
 
 namespace larch::server {
@@ -64,18 +65,6 @@ std::string service_error(const HttpAnswer& a) {
   }
   return std::to_string(uint_field(*o, "errorCode")) + ": " + string_field(*o, "message") + " (" +
          string_field(*o, "cause") + ") [" + std::to_string(uint_field(*o, "index")) + "]";
-}
-
-// Registered entries are "name=peerURL[,name=peerURL...]"; the distinct names among them.
-std::set<std::string> entry_names(const std::string& entries) {
-  std::set<std::string> names;
-  for (size_t at = 0; at <= entries.size();) {
-    size_t comma = std::min(entries.find(',', at), entries.size());
-    std::string part = entries.substr(at, comma - at);
-    names.insert(part.substr(0, part.find('=')));
-    at = comma + 1;
-  }
-  return names;
 }
 
 }  // namespace
@@ -205,12 +194,14 @@ Discovery::Outcome Discovery::join() {
     wait_for_change(v.index);
   }
   log_("discovery: found " + std::to_string(v.size) + " needed peer(s)");
-  for (size_t i = 0; i < v.size; ++i) {
-    out.initial_cluster += (i ? "," : "") + v.members[i].entry;
-  }
-  if (entry_names(out.initial_cluster).size() != v.size) {
-    return failed("discovery: found duplicate name");
-  }
+  std::string joined;
+  for (size_t i = 0; i < v.size; ++i) joined += (i ? "," : "") + v.members[i].entry;
+  auto parsed = config::parse_initial_cluster(joined);
+  if (!parsed.ok()) return failed("discovery: bad key/value inside cluster: " + parsed.error);
+  out.initial_cluster = std::move(*parsed.value);
+  std::set<std::string> names;
+  for (const auto& m : out.initial_cluster) names.insert(m.name);
+  if (names.size() != v.size) return failed("discovery: found duplicate name");
   return out;
 }
 

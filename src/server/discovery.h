@@ -12,7 +12,7 @@
 //   2. PUT <url>/<member id>?prevExist=false with this member's "name=peerURL,..." (a key that
 //      exists already: "discovery: found duplicate id").
 //   3. Until `size` members are registered: watch <url> (recursive long poll) and look again.
-//   4. The first `size` registrations, joined with ",", are the initial cluster.
+//   4. The first `size` registrations are the initial cluster (each "name=peerURL,...").
 // The service's errors end the attempt with etcd's text ("100: Key not found (/d/t/_config)
 // [10]", "discovery: size key is bad", "discovery: cluster is full"); a service that cannot
 // be reached is asked again after a growing pause (1 s doubling to 32 s), for ever, as etcd
@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "transport/http_exchange.h"
 
 namespace larch::server {
@@ -36,8 +37,9 @@ class Discovery {
   using Log = std::function<void(const std::string&)>;
 
   struct Outcome {
-    std::string error;            // non-empty: cannot bootstrap (etcd's words)
-    std::string initial_cluster;  // "n1=http://a:2380,n2=http://b:2380"
+    std::string error;  // non-empty: cannot bootstrap (etcd's words)
+    // The first `size` registrations, in registration order (--initial-cluster's entries).
+    std::vector<config::InitialMember> initial_cluster;
   };
 
   // `self_entry`: this member's registration, "name=peerURL[,name=peerURL...]".
