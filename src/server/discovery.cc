@@ -5,10 +5,10 @@
 #include <boost/url/encode.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
-#include <charconv>
 #include <set>
 
 #include "config/value_parsers.h"
+#include "http/key_request_parser.h"
 #include "util/member_id.h"
 
 namespace larch::server {
@@ -24,13 +24,6 @@ constexpr milliseconds kRequestTimeout{10'000};
 constexpr milliseconds kWatchTimeout{30'000};  // a long poll: then look again
 constexpr milliseconds kFirstPause{1'000}, kMaxPause{32'000};
 constexpr std::string_view kConfigDir = "_config";
-
-std::optional<uint64_t> parse_uint(std::string_view text) {
-  uint64_t n = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-  return n;
-}
 
 std::string basename(std::string_view key) {
   auto slash = key.rfind('/');
@@ -85,7 +78,7 @@ Discovery::Discovery(std::string url, uint64_t self_id, std::string self_entry, 
   tls_ = parsed->scheme() == "https";
   host_ = parsed->host_name().empty() ? std::string(parsed->encoded_host_address())
                                       : std::string(parsed->host_name());
-  auto port = parse_uint(parsed->port());
+  auto port = http::parse_go_uint(parsed->port());
   port_ = port && *port > 0 && *port <= 65535 ? static_cast<uint16_t>(*port) : (tls_ ? 443 : 80);
   path_ = std::string(parsed->encoded_path());
   while (!path_.empty() && path_.back() == '/') path_.pop_back();
@@ -124,7 +117,7 @@ Discovery::ClusterView Discovery::check_cluster() {
   boost::system::error_code ec;
   json::value doc = json::parse(size.body, ec);
   const json::object* node = ec ? nullptr : node_of(doc);
-  auto n = node ? parse_uint(string_field(*node, "value")) : std::nullopt;
+  auto n = node ? http::parse_go_uint(string_field(*node, "value")) : std::nullopt;
   if (!n || *n == 0) return failed("discovery: size key is bad");
   v.size = *n;
   HttpAnswer list = call_until_answered(request("GET", path_), kRequestTimeout);
@@ -132,7 +125,7 @@ Discovery::ClusterView Discovery::check_cluster() {
   doc = json::parse(list.body, ec);
   node = ec ? nullptr : node_of(doc);
   if (!node) return failed("discovery: bad key/value inside cluster");
-  v.index = parse_uint(list.header("X-Etcd-Index")).value_or(0);
+  v.index = http::parse_go_uint(list.header("X-Etcd-Index")).value_or(0);
   if (const json::value* nodes = node->if_contains("nodes"); nodes && nodes->is_array()) {
     for (const auto& item : nodes->as_array()) {
       const json::object* m = item.if_object();

@@ -1,8 +1,8 @@
 #include "transport/cluster_fetch.h"
 
 #include <boost/json.hpp>
-#include <charconv>
 
+#include "http/key_request_parser.h"
 #include "transport/http_exchange.h"
 #include "util/member_id.h"
 
@@ -85,13 +85,6 @@ std::optional<std::vector<FetchedMember>> parse_members(const std::string& body,
   return members;
 }
 
-std::optional<uint64_t> parse_decimal(const std::string& text) {
-  uint64_t n = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-  return n;
-}
-
 // Interprets a response that was read completely.
 std::optional<FetchedCluster> interpret(const HttpAnswer& raw, std::string& error) {
   if (raw.status != 200) {
@@ -107,7 +100,7 @@ std::optional<FetchedCluster> interpret(const HttpAnswer& raw, std::string& erro
   }
   out.cluster_id = *cluster;
   if (std::string conf_header = raw.header("X-Larch-Conf-Index"); !conf_header.empty()) {
-    auto index = parse_decimal(conf_header);
+    auto index = http::parse_go_uint(conf_header);
     if (!index) {
       error = "invalid X-Larch-Conf-Index header \"" + conf_header + "\"";
       return std::nullopt;
