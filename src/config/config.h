@@ -46,9 +46,18 @@ struct Config {
   std::string initial_cluster_token = "etcd-cluster";
   std::vector<Url> advertise_client_urls{default_url(2379)};
   bool strict_reconfig_check = true;
-  std::string discovery;           // --discovery URL: bootstrap through it (server/discovery.h)
+  std::string discovery;  // --discovery URL: bootstrap through it (server/discovery.h)
+  std::string discovery_fallback = "proxy";  // "exit" | "proxy": when discovery finds it full
   bool force_new_cluster = false;  // restart as the only voter (server/force_new_cluster.h)
   bool enable_v2 = false;          // accepted; Larch always serves v2
+
+  // --- v2 proxy (proxy/proxy_server.h): forward client requests to a cluster's members ---
+  std::string proxy = "off";                   // "off" | "readonly" | "on"
+  uint64_t proxy_failure_wait_ms = 5000;       // a failed endpoint is skipped this long
+  uint64_t proxy_refresh_interval_ms = 30000;  // how often the member list is fetched again
+  uint64_t proxy_dial_timeout_ms = 1000;       // 0: none
+  uint64_t proxy_write_timeout_ms = 5000;      // 0: none
+  uint64_t proxy_read_timeout_ms = 0;          // 0: none (watches wait for long)
 
   // --- security (TLS for https URLs, auto TLS, CRLs, cipher suites: server/tls_setup.h) ---
   std::string cert_file, key_file, trusted_ca_file, client_crl_file;

@@ -98,8 +98,11 @@ bool has_existing_data(const std::string& dir) {
 void build_config(const Settings& settings, ConfigResult& r) {
   Config& c = r.config;
   if (auto err = apply_settings(settings, c)) return void(fail(r, *err));
+  // As etcd: a process that is or may become a proxy (--proxy, or --discovery with the proxy
+  // fallback) keeps the default advertised client URL instead of requiring one.
+  bool may_be_proxy = c.proxy != "off" || (!c.discovery.empty() && c.discovery_fallback == "proxy");
   bool advertise_missing = is_explicit(settings, "listen-client-urls") &&
-                           !is_explicit(settings, "advertise-client-urls");
+                           !is_explicit(settings, "advertise-client-urls") && !may_be_proxy;
   if (!c.discovery.empty() && settings.count("initial-cluster")) {
     return void(fail(r,
                      "multiple discovery or bootstrap flags are set. Choose one of "
@@ -107,7 +110,9 @@ void build_config(const Settings& settings, ConfigResult& r) {
   }
   apply_derived_defaults(c);
   if (auto err = validate_config(c, advertise_missing)) return void(fail(r, *err));
-  if (has_existing_data(c.data_dir)) {
+  if (c.proxy != "off") {
+    // A proxy is not in its --initial-cluster: it only reads the peer URLs from it.
+  } else if (has_existing_data(c.data_dir)) {
     r.log.push_back({LogSeverity::kInfo, "data dir \"" + c.data_dir +
                                              "\" is not empty; --initial-cluster is not checked"});
   } else if (auto err = validate_initial_cluster(c)) {

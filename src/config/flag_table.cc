@@ -104,7 +104,9 @@ std::vector<FlagSpec> clustering_flags() {
                                          "List of this member's client URLs to advertise."),
       applied<&C::discovery>("discovery", K::kString, "",
                              "Discovery URL used to bootstrap the cluster."),
-      ignored("discovery-fallback", K::kString, "proxy"),
+      applied<&C::discovery_fallback>(
+          "discovery-fallback", K::kChoice, "proxy",
+          "Expected behavior ('exit' or 'proxy') when discovery services fails.", "exit|proxy"),
       unsupported("discovery-proxy", K::kString, ""),
       unsupported("discovery-srv", K::kString, ""),
       unsupported("discovery-srv-name", K::kString, ""),
@@ -179,12 +181,23 @@ std::vector<FlagSpec> other_flags() {
                              "debug|info|warn|error|panic|fatal"),
       applied<&C::debug>("debug", K::kBool, "false", "Deprecated: same as --log-level=debug."),
       ignored("log-package-levels", K::kString, ""),
-      unsupported("proxy", K::kString, "off"),
-      ignored("proxy-failure-wait", K::kUint, "5000"),
-      ignored("proxy-refresh-interval", K::kUint, "30000"),
-      ignored("proxy-dial-timeout", K::kUint, "1000"),
-      ignored("proxy-write-timeout", K::kUint, "5000"),
-      ignored("proxy-read-timeout", K::kUint, "0"),
+      applied<&C::proxy>("proxy", K::kChoice, "off",
+                         "Proxy mode setting ('off', 'readonly' or 'on').", "off|readonly|on"),
+      applied<&C::proxy_failure_wait_ms>(
+          "proxy-failure-wait", K::kUint, "5000",
+          "Time (in milliseconds) an endpoint will be held in a failed state."),
+      applied<&C::proxy_refresh_interval_ms>("proxy-refresh-interval", K::kUint, "30000",
+                                             "Time (in milliseconds) of the endpoints refresh "
+                                             "interval."),
+      applied<&C::proxy_dial_timeout_ms>(
+          "proxy-dial-timeout", K::kUint, "1000",
+          "Time (in milliseconds) for a dial to timeout or 0 to disable the timeout"),
+      applied<&C::proxy_write_timeout_ms>(
+          "proxy-write-timeout", K::kUint, "5000",
+          "Time (in milliseconds) for a write to timeout or 0 to disable the timeout."),
+      applied<&C::proxy_read_timeout_ms>(
+          "proxy-read-timeout", K::kUint, "0",
+          "Time (in milliseconds) for a read to timeout or 0 to disable the timeout."),
       ignored("experimental-initial-corrupt-check", K::kBool, "false"),
       ignored("experimental-corrupt-check-time", K::kString, "0s"),
       unsupported("experimental-enable-v2v3", K::kString, ""),

@@ -33,7 +33,7 @@ class MetricsWriter {
   std::string& out_;
 };
 
-void process_metrics(MetricsWriter& w) {
+void process_metrics_into(MetricsWriter& w) {
   util::ProcessStats p = util::read_process_stats();
   w.counter("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
             p.cpu_seconds);
@@ -49,6 +49,11 @@ void process_metrics(MetricsWriter& w) {
 }
 
 }  // namespace
+
+void render_process_metrics(std::string& out) {
+  MetricsWriter w(out);
+  process_metrics_into(w);
+}
 
 std::string render_metrics(const KvService& service, const ApiOptions& options) {
   RaftStatus rs = service.raft_status();
@@ -87,7 +92,7 @@ std::string render_metrics(const KvService& service, const ApiOptions& options) 
             static_cast<double>(c.expire_count));
   w.gauge("larch_raft_commit_index", "Raft commit index.", static_cast<double>(rs.commit_index));
   w.gauge("larch_raft_term", "Raft term.", static_cast<double>(rs.term));
-  process_metrics(w);
+  process_metrics_into(w);
   return b;
 }
 

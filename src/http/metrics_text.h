@@ -12,4 +12,8 @@ namespace larch::http {
 
 std::string render_metrics(const KvService& service, const ApiOptions& options);
 
+// Appends this process's process_* figures (CPU, file descriptors, memory, start time), as
+// Prometheus' process collector names them; the v2 proxy's /metrics ends with them too.
+void render_process_metrics(std::string& out);
+
 }  // namespace larch::http

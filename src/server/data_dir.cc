@@ -1,8 +1,6 @@
 #include "server/data_dir.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <boost/asio/ssl/context.hpp>
@@ -17,6 +15,7 @@
 #include "server/cluster_join.h"
 #include "server/discovery.h"
 #include "transport/http_exchange.h"
+#include "util/durable_file.h"
 #include "util/log_line.h"
 #include "util/member_id.h"
 
@@ -54,17 +53,10 @@ Identity identity_from_config(const config::Config& cfg) {
   return id;
 }
 
-// --discovery (server/discovery.h): cfg's initial cluster becomes the discovered one, its
-// cluster token the discovery URL (as in etcd, so the member ids derive from it). Empty, or
-// etcd's error line.
-std::string discover_cluster(config::Config& cfg) {
-  std::vector<std::string> self_peer_urls = url_texts(cfg.initial_advertise_peer_urls);
-  std::vector<std::string> pairs;
-  for (const auto& u : self_peer_urls) pairs.push_back(cfg.name + "=" + u);
-  std::sort(pairs.begin(), pairs.end());
-  std::string entry;
-  for (const auto& p : pairs) entry += (entry.empty() ? "" : ",") + p;
-  uint64_t self_id = util::member_id(self_peer_urls, cfg.discovery);
+// Runs `use` with a Discovery for cfg's --discovery URL, as this member (`self_id`, `entry`).
+template <typename Use>
+auto with_discovery(const config::Config& cfg, uint64_t self_id, const std::string& entry,
+                    Use use) {
   // An https service is checked against the system's CA certificates.
   boost::asio::ssl::context tls(boost::asio::ssl::context::tls_client);
   tls.set_default_verify_paths();
@@ -77,11 +69,31 @@ std::string discover_cluster(config::Config& cfg) {
       },
       [](std::chrono::milliseconds pause) { std::this_thread::sleep_for(pause); },
       [](const std::string& line) { util::log_line(line); });
-  Discovery::Outcome found = discovery.join();
-  if (!found.error.empty()) {
-    return "failed to join discovery cluster (" + found.error + "); discovery token " +
-           cfg.discovery + " was used, but failed to bootstrap the cluster";
+  return use(discovery);
+}
+
+std::string discovery_failure(const config::Config& cfg, const std::string& error) {
+  return "failed to join discovery cluster (" + error + "); discovery token " + cfg.discovery +
+         " was used, but failed to bootstrap the cluster";
+}
+
+// --discovery (server/discovery.h): cfg's initial cluster becomes the discovered one, its
+// cluster token the discovery URL (as in etcd, so the member ids derive from it). Empty, or
+// etcd's error line; when the cluster was full, *full_peers gets its members' peer URLs.
+std::string discover_cluster(config::Config& cfg, std::vector<std::string>* full_peers) {
+  std::vector<std::string> self_peer_urls = url_texts(cfg.initial_advertise_peer_urls);
+  std::vector<std::string> pairs;
+  for (const auto& u : self_peer_urls) pairs.push_back(cfg.name + "=" + u);
+  std::sort(pairs.begin(), pairs.end());
+  std::string entry;
+  for (const auto& p : pairs) entry += (entry.empty() ? "" : ",") + p;
+  uint64_t self_id = util::member_id(self_peer_urls, cfg.discovery);
+  Discovery::Outcome found =
+      with_discovery(cfg, self_id, entry, [](Discovery& d) { return d.join(); });
+  if (found.full) {
+    for (const auto& m : found.initial_cluster) full_peers->push_back(m.peer_url.text);
   }
+  if (!found.error.empty()) return discovery_failure(cfg, found.error);
   cfg.initial_cluster = std::move(found.initial_cluster);
   cfg.initial_cluster_token = cfg.discovery;
   if (auto err = config::validate_initial_cluster(cfg)) return *err;
@@ -139,24 +151,6 @@ std::string parse_identity(const std::string& text, Identity& id) {
   return {};
 }
 
-// Writes path durably: temp file, fsync, rename, fsync the directory.
-std::string write_durably(const std::string& dir, const std::string& path,
-                          const std::string& data) {
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  if (fd < 0) return "cannot create " + tmp;
-  bool ok = ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()) &&
-            ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) return "cannot write " + path;
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return {};
-}
-
 constexpr const char* kFixturesDir = "fixtures";
 
 bool is_larch_file(const std::string& name) {
@@ -191,6 +185,33 @@ std::string check_wal_dir(const DataDir& dir, bool has_identity) {
 }
 
 }  // namespace
+
+std::string discover_peer_urls(const config::Config& cfg, std::vector<std::string>& peers) {
+  Discovery::Outcome found =
+      with_discovery(cfg, 0, std::string(), [](Discovery& d) { return d.cluster(); });
+  if (!found.error.empty()) return discovery_failure(cfg, found.error);
+  peers.clear();
+  for (const auto& m : found.initial_cluster) peers.push_back(m.peer_url.text);
+  std::sort(peers.begin(), peers.end());
+  return {};
+}
+
+DataDirClass classify_data_dir(const DataDir& dir) {
+  DataDirClass out;
+  std::error_code ec;
+  bool member = false, proxy = false;
+  for (const auto& e : fs::directory_iterator(dir.path, ec)) {
+    std::string name = e.path().filename().string();
+    if (name == "proxy" && e.is_directory()) proxy = true;
+    if (is_larch_file(name)) member = true;
+  }
+  if (member && proxy) {
+    out.error = "invalid datadir. Both member and proxy directories exist.";
+  } else if (member || proxy) {
+    out.kind = member ? DataDirKind::kMember : DataDirKind::kProxy;
+  }
+  return out;
+}
 
 OpenedDataDir open_data_dir(const DataDir& dir, const config::Config& cfg,
                             boost::asio::ssl::context* peer_tls) {
@@ -249,13 +270,15 @@ OpenedDataDir open_data_dir(const DataDir& dir, const config::Config& cfg,
       out.identity = std::move(joined.identity);
     } else if (!cfg.discovery.empty()) {
       config::Config discovered = cfg;
-      if (out.error = discover_cluster(discovered); !out.error.empty()) return out;
+      out.error = discover_cluster(discovered, &out.full_cluster_peer_urls);
+      if (!out.error.empty()) return out;
       out.identity = identity_from_config(discovered);
     } else {
       out.identity = identity_from_config(cfg);
     }
     out.fresh = true;
-    if (auto err = write_durably(dir.path, dir.identity_file(), identity_json(out.identity));
+    if (auto err =
+            util::write_file_durably(dir.path, dir.identity_file(), identity_json(out.identity));
         !err.empty()) {
       out.error = err;
       return out;

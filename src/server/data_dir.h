@@ -7,11 +7,13 @@
 //                         it lives there instead (etcd's place for its WAL: a dedicated
 //                         disk for the fsyncs), and that directory may hold nothing else
 //   <data-dir>/keys.db    key space, event history, applied index (SQLite, WAL)
+//   <data-dir>/proxy/     a v2 proxy's directory (only): its cluster file (proxy/proxy_server.h)
 //   <data-dir>/fixtures/  self-signed certificates of --auto-tls/--peer-auto-tls (etcd's
 //                         place; server/tls_setup.h), possibly alone in a fresh data dir
 #include <boost/asio/ssl/context.hpp>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "config/config.h"
 #include "server/kv_server.h"
@@ -34,7 +36,25 @@ struct OpenedDataDir {
   std::string error;   // non-empty: refuse to start, with this message
   bool fresh = false;  // true when this start bootstrapped the directory
   Identity identity;
+  // With the error, when --discovery found the cluster full: its members' peer URLs (what a
+  // proxy started instead, --discovery-fallback=proxy, forwards to).
+  std::vector<std::string> full_cluster_peer_urls;
 };
+
+// What a data dir was initialised as: nothing yet, a member (Larch's files), or a v2 proxy
+// (a "proxy" directory, as etcd lays it out). Both at once is etcd's error "invalid datadir.
+// Both member and proxy directories exist." in `error`.
+enum class DataDirKind { kEmpty, kMember, kProxy };
+struct DataDirClass {
+  DataDirKind kind = DataDirKind::kEmpty;
+  std::string error;
+};
+DataDirClass classify_data_dir(const DataDir& dir);
+
+// A new proxy with --discovery: waits until the discovery service lists its cluster's `size`
+// members (without registering) and sets `peers` to their peer URLs, sorted. Empty, or etcd's
+// error line.
+std::string discover_peer_urls(const config::Config& cfg, std::vector<std::string>& peers);
 
 // Creates the directory (0700) on first start and writes the identity derived from the
 // configuration; on later starts reads it back (initial-cluster flags are then ignored, as in

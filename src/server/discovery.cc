@@ -167,15 +167,21 @@ Discovery::Outcome Discovery::join() {
     return out;
   };
   if (host_.empty()) return failed("discovery: invalid URL");
+  auto full = [this, &out](const ClusterView& v) -> Outcome& {
+    take_registrations(v, out);
+    out.error = "discovery: cluster is full";
+    out.full = true;
+    return out;
+  };
   ClusterView v = check_cluster();  // no registration in a cluster that cannot take it
-  if (v.error.empty() && v.full) v.error = "discovery: cluster is full";
   if (!v.error.empty()) return failed(v.error);
+  if (v.full) return full(v);
   if (auto err = register_self(); !err.empty()) return failed(err);
   size_t seen = 0;
   for (;;) {
     v = check_cluster();
-    if (v.error.empty() && v.full) v.error = "discovery: cluster is full";
     if (!v.error.empty()) return failed(v.error);
+    if (v.full) return full(v);
     for (; seen < v.members.size() && seen < v.size; ++seen) {
       bool self = v.members[seen].id_hex == self_hex_;
       log_(std::string("discovery: found ") + (self ? "self " : "peer ") + v.members[seen].id_hex +
@@ -187,14 +193,42 @@ Discovery::Outcome Discovery::join() {
     wait_for_change(v.index);
   }
   log_("discovery: found " + std::to_string(v.size) + " needed peer(s)");
+  return take_registrations(v, out);
+}
+
+Discovery::Outcome Discovery::cluster() {
+  Outcome out;
+  if (host_.empty()) {
+    out.error = "discovery: invalid URL";
+    return out;
+  }
+  for (;;) {
+    ClusterView v = check_cluster();
+    if (!v.error.empty()) {
+      out.error = v.error;
+      return out;
+    }
+    if (v.members.size() >= v.size) return take_registrations(v, out);
+    log_("discovery: found " + std::to_string(v.members.size()) + " peer(s), waiting for " +
+         std::to_string(v.size - v.members.size()) + " more");
+    wait_for_change(v.index);
+  }
+}
+
+Discovery::Outcome& Discovery::take_registrations(const ClusterView& v, Outcome& out) {
   std::string joined;
-  for (size_t i = 0; i < v.size; ++i) joined += (i ? "," : "") + v.members[i].entry;
+  for (size_t i = 0; i < v.size && i < v.members.size(); ++i) {
+    joined += (i ? "," : "") + v.members[i].entry;
+  }
   auto parsed = config::parse_initial_cluster(joined);
-  if (!parsed.ok()) return failed("discovery: bad key/value inside cluster: " + parsed.error);
+  if (!parsed.ok()) {
+    out.error = "discovery: bad key/value inside cluster: " + parsed.error;
+    return out;
+  }
   out.initial_cluster = std::move(*parsed.value);
   std::set<std::string> names;
   for (const auto& m : out.initial_cluster) names.insert(m.name);
-  if (names.size() != v.size) return failed("discovery: found duplicate name");
+  if (names.size() != v.size) out.error = "discovery: found duplicate name";
   return out;
 }
 

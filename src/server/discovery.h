@@ -38,8 +38,10 @@ class Discovery {
 
   struct Outcome {
     std::string error;  // non-empty: cannot bootstrap (etcd's words)
-    // The first `size` registrations, in registration order (--initial-cluster's entries).
+    // The first `size` registrations, in registration order (--initial-cluster's entries);
+    // also with the "cluster is full" error, for a member that falls back to being a proxy.
     std::vector<config::InitialMember> initial_cluster;
+    bool full = false;  // the error is "discovery: cluster is full"
   };
 
   // `self_entry`: this member's registration, "name=peerURL[,name=peerURL...]".
@@ -47,6 +49,10 @@ class Discovery {
             Log log);
 
   Outcome join();
+
+  // A proxy's view (etcd's GetCluster): waits, without registering, until `size` members have
+  // registered, then returns the first `size` (self_id and self_entry are unused).
+  Outcome cluster();
 
  private:
   struct Registered {
@@ -62,6 +68,8 @@ class Discovery {
   };
 
   ClusterView check_cluster();
+  // The first `size` registrations of `v` as --initial-cluster entries, into out.
+  Outcome& take_registrations(const ClusterView& v, Outcome& out);
   std::string register_self();
   void wait_for_change(uint64_t index);
   // The answer to `req`, asking again after a pause while the service cannot be reached.

@@ -24,9 +24,11 @@
 #include "http/metrics_handler.h"
 #include "server/data_dir.h"
 #include "server/force_new_cluster.h"
+#include "server/io_threads.h"
 #include "server/kv_server.h"
 #include "server/log_outputs.h"
 #include "server/member_directory.h"
+#include "server/proxy_mode.h"
 #include "server/raft_loop.h"
 #include "server/tls_setup.h"
 #include "store/key_store.h"
@@ -246,6 +248,30 @@ asio::awaitable<void> serve_clients_when_ready(
   }
 }
 
+// A data dir initialised as a proxy, or a new one with --proxy on|readonly, runs the v2 proxy
+// (its exit code); nullopt when this process is a member.
+std::optional<int> maybe_run_proxy(const config::Config& cfg, const DataDir& dir,
+                                   asio::ssl::context* peer_tls) {
+  DataDirClass kind = classify_data_dir(dir);
+  if (!kind.error.empty()) {
+    log_line("error: " + kind.error);
+    return 1;
+  }
+  if (kind.kind == DataDirKind::kProxy) {
+    log_line("the server is already initialized as proxy before, starting as etcd proxy...");
+    return run_proxy(cfg, initial_peer_urls(cfg), peer_tls);
+  }
+  if (kind.kind == DataDirKind::kMember || cfg.proxy == "off") return std::nullopt;
+  std::vector<std::string> peers = initial_peer_urls(cfg);
+  if (!cfg.discovery.empty()) {
+    if (auto err = discover_peer_urls(cfg, peers); !err.empty()) {
+      log_line("error: " + err);
+      return 1;
+    }
+  }
+  return run_proxy(cfg, std::move(peers), peer_tls);
+}
+
 }  // namespace
 
 int run_server(const config::Config& cfg) {
@@ -268,7 +294,15 @@ int run_server(const config::Config& cfg) {
   }
   for (const auto& note : tls_setup.notes) log_line(note);
   DataDir dir{cfg.data_dir, cfg.wal_dir};
+  if (auto proxy_exit = maybe_run_proxy(cfg, dir, tls_setup.peer_client.get())) {
+    return *proxy_exit;
+  }
   OpenedDataDir opened = open_data_dir(dir, cfg, tls_setup.peer_client.get());
+  if (!opened.error.empty() && !opened.full_cluster_peer_urls.empty() &&
+      cfg.discovery_fallback == "proxy") {
+    log_line("discovery cluster full, falling back to proxy");
+    return run_proxy(cfg, opened.full_cluster_peer_urls, tls_setup.peer_client.get());
+  }
   if (!opened.error.empty()) {
     log_line("error: " + opened.error);
     return 1;
@@ -305,15 +339,8 @@ int run_server(const config::Config& cfg) {
   bool forced = cfg.force_new_cluster && !opened.fresh;
   if (forced && !force_standalone(*log, *keys, member_rows, id.self.id)) return 1;
 
-  // One io_context per I/O thread (concurrency hint 1): no strands, no cross-thread wakeups.
-  constexpr int kIoThreads = 2;
-  std::vector<std::unique_ptr<asio::io_context>> contexts;
-  std::vector<asio::io_context*> context_ptrs;
-  for (int i = 0; i < kIoThreads; ++i) {
-    contexts.push_back(std::make_unique<asio::io_context>(1));
-    context_ptrs.push_back(contexts.back().get());
-  }
-  asio::io_context& main_ioc = *contexts[0];
+  IoThreads io(2);
+  asio::io_context& main_ioc = io.main();
   std::function<void(const std::string&)> begin_shutdown;  // set below; main_ioc only
   // Any thread: this member learnt it was removed from the cluster; it stops (as etcd does).
   // Like etcd, after a delay of one election timeout: the answer to the DELETE that removed
@@ -415,7 +442,7 @@ int run_server(const config::Config& cfg) {
         {&metrics_acceptors, &metrics}}) {
     asio::co_spawn(
         main_ioc,
-        serve_clients_when_ready(raft, *listeners, context_ptrs, *handler, limits,
+        serve_clients_when_ready(raft, *listeners, io.contexts(), *handler, limits,
                                  tls_setup.client_listener.get(), tls_setup.client_cert_auth,
                                  std::chrono::milliseconds(cfg.request_timeout_ms())),
         asio::detached);
@@ -433,7 +460,7 @@ int run_server(const config::Config& cfg) {
         return transport::run_peer_session(std::move(socket), peer_handler, peer_limits);
       };
     }
-    asio::co_spawn(main_ioc, http::accept_loop(l.acceptor, context_ptrs, std::move(run)),
+    asio::co_spawn(main_ioc, http::accept_loop(l.acceptor, io.contexts(), std::move(run)),
                    asio::detached);
   }
   asio::signal_set signals(main_ioc, SIGINT, SIGTERM);
@@ -445,7 +472,7 @@ int run_server(const config::Config& cfg) {
     hub.close_all();
     raft.stop();
     peers.stop();
-    for (auto& c : contexts) c->stop();
+    io.stop();
   };
   bool shutting_down = false;
   begin_shutdown = [&](const std::string& why) {
@@ -465,19 +492,7 @@ int run_server(const config::Config& cfg) {
   signals.async_wait([&](boost::system::error_code ec, int sig) {
     if (!ec) begin_shutdown("received signal " + std::to_string(sig));
   });
-  std::vector<std::thread> threads;
-  for (size_t i = 1; i < contexts.size(); ++i) {
-    threads.emplace_back([&, i] {
-      std::string name = "larch-io" + std::to_string(i);
-      pthread_setname_np(pthread_self(), name.c_str());
-      auto guard = asio::make_work_guard(*contexts[i]);
-      contexts[i]->run();
-    });
-  }
-  pthread_setname_np(pthread_self(), "larch-io0");
-  main_ioc.run();
-  for (auto& c : contexts) c->stop();
-  for (auto& t : threads) t.join();
+  io.run();
   if (handover.joinable()) handover.join();
   raft.stop();
   peers.stop();

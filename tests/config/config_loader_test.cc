@@ -366,7 +366,24 @@ TEST_CASE("loader: TLS and unsupported flags are clear errors", "[loader]") {
                       "default=http://localhost:2380"}) == both);
   CHECK(fail_message({"--discovery", "http://d/v2/keys/t"},
                      {{"ETCD_INITIAL_CLUSTER", "default=http://localhost:2380"}}) == both);
-  CHECK(fail_message({"--proxy", "on"}) == "--proxy is not supported by larch");
+  auto proxying = load_config({"--proxy", "readonly", "--proxy-failure-wait", "250",
+                               "--proxy-refresh-interval=1000", "--discovery-fallback", "exit"},
+                              {{"ETCD_PROXY_READ_TIMEOUT", "7"}});
+  REQUIRE(proxying.action == LoadAction::kRun);
+  CHECK(proxying.config.proxy == "readonly");
+  CHECK(proxying.config.proxy_failure_wait_ms == 250);
+  CHECK(proxying.config.proxy_refresh_interval_ms == 1000);
+  CHECK(proxying.config.proxy_dial_timeout_ms == 1000);
+  CHECK(proxying.config.proxy_write_timeout_ms == 5000);
+  CHECK(proxying.config.proxy_read_timeout_ms == 7);
+  CHECK(proxying.config.discovery_fallback == "exit");
+  CHECK(load_config({}, {}).config.proxy == "off");
+  CHECK(load_config({}, {}).config.discovery_fallback == "proxy");
+  CHECK(fail_message({"--proxy", "foo"}) == "invalid value \"foo\" for flag -proxy: invalid value");
+  CHECK(fail_message({"--discovery-fallback", "foo"}) ==
+        "invalid value \"foo\" for flag -discovery-fallback: invalid value");
+  CHECK(fail_message({"--proxy-failure-wait", "abc"}) ==
+        "invalid value \"abc\" for flag -proxy-failure-wait: parse error");
   auto forced = load_config({"--force-new-cluster"}, {});
   REQUIRE(forced.action == LoadAction::kRun);
   CHECK(forced.config.force_new_cluster);

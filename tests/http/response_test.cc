@@ -129,3 +129,11 @@ TEST_CASE("response: the etcd headers come after Content-Type, in etcd's order")
   REQUIRE(out.find("X-Etcd-Cluster-Id: 1\r\nX-Etcd-Index: 18446744073709551615\r\n"
                    "X-Raft-Index: 12\r\nX-Raft-Term: 3\r\nDate: D\r\n") != std::string::npos);
 }
+
+TEST_CASE("response: reason phrases, including the proxy's 501 and 502") {
+  CHECK(reason_phrase(200) == "OK");
+  CHECK(reason_phrase(501) == "Not Implemented");
+  CHECK(reason_phrase(502) == "Bad Gateway");
+  CHECK(reason_phrase(503) == "Service Unavailable");
+  CHECK(reason_phrase(599) == "Unknown");
+}

@@ -7,9 +7,10 @@ The discovery service is a single member of the same target: a directory
    and bootstrap one cluster: the same three members (ids as registered) everywhere, one
    leader, a write through one member read from the others.
 2. The service's answers that stop a start, with exit status 1: the cluster is already full
-   (a fourth member; with --discovery-fallback=exit, since etcd's default turns it into a
-   proxy, which Larch does not have), a token without a size key.
-3. --discovery together with --initial-cluster is refused, as etcd refuses it.
+   (with --discovery-fallback=exit), a token without a size key.
+3. With the default --discovery-fallback=proxy, a member that finds the cluster full becomes
+   a v2 proxy to it instead (test_proxy.py covers the proxy itself).
+4. --discovery together with --initial-cluster is refused, as etcd refuses it.
 
 Every test starts its own processes (loopback, free ports) and stops exactly those.
 """
@@ -144,6 +145,28 @@ def test_a_full_cluster_and_a_missing_size_stop_the_start(target, service, tmp_p
     assert rc == 1, lines
     cause = bad[len(service.client_url) + len("/v2/keys"):] + "/_config"
     assert any(f"100: Key not found ({cause})" in ln for ln in lines), lines
+
+
+@pytest.mark.timeout(90)
+def test_a_full_cluster_turns_a_late_member_into_a_proxy(target, service, tmp_path_factory):
+    url = new_token(service, 1)
+    first = DiscoveryMember(target, str(tmp_path_factory.mktemp(f"{target}-p0")), "p0", url)
+    late = DiscoveryMember(target, str(tmp_path_factory.mktemp(f"{target}-p1")), "p1", url)
+    try:
+        first.start(30)
+        late.start(30)   # ready: GET /v2/keys answers through the proxy
+        c = late.client()
+        r = c.request("PUT", "/v2/keys/fb/k", "value=v", {"Content-Type": Client.FORM})
+        assert r.status == 201, r
+        r = c.request("GET", "/v2/config/local/proxy")
+        c.close()
+        assert r.json() == {"endpoints": [first.client_url]}, r
+        assert status_of(first, "/v2/keys/fb/k") == 200
+        assert len(registered(service, url)) == 1   # the proxy did not register
+        assert os.path.isdir(os.path.join(late.data_dir, "proxy"))
+    finally:
+        late.stop()
+        first.stop()
 
 
 @pytest.mark.timeout(30)

@@ -149,3 +149,21 @@ TEST_CASE("data dir: joining needs another member to ask; never bootstraps a clu
   std::ofstream(dir.keys_db()) << "";
   REQUIRE(server::open_data_dir(dir, cfg).error.empty());
 }
+
+TEST_CASE("data dir: classified as empty, a member's, a proxy's, or refused when both") {
+  TempDir t;
+  server::DataDir dir{(t.path() / "d").string()};
+  CHECK(server::classify_data_dir(dir).kind == server::DataDirKind::kEmpty);  // not created yet
+  fs::create_directories(dir.path + "/fixtures");  // auto TLS's certificates only
+  CHECK(server::classify_data_dir(dir).kind == server::DataDirKind::kEmpty);
+  fs::create_directories(dir.path + "/proxy");
+  CHECK(server::classify_data_dir(dir).kind == server::DataDirKind::kProxy);
+  REQUIRE(
+      server::open_data_dir(server::DataDir{(t.path() / "m").string()}, single("default", 22380))
+          .error.empty());
+  server::DataDir member{(t.path() / "m").string()};
+  CHECK(server::classify_data_dir(member).kind == server::DataDirKind::kMember);
+  fs::create_directories(member.path + "/proxy");
+  auto both = server::classify_data_dir(member);
+  CHECK(both.error == "invalid datadir. Both member and proxy directories exist.");
+}

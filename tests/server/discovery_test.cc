@@ -133,7 +133,10 @@ TEST_CASE("discovery: the service's errors end it in etcd's words") {
   }
   SECTION("full before registering: nothing is written") {
     s.answers = {size_answer("1"), listing({{"2c769043feeb6ac6", "l1=http://h:2380", 5}}, 5)};
-    CHECK(s.make().join().error == "discovery: cluster is full");
+    auto out = s.make().join();
+    CHECK(out.error == "discovery: cluster is full");
+    CHECK(out.full);  // with the cluster a proxy would forward to (--discovery-fallback)
+    CHECK(text(out) == "l1=http://h:2380");
     CHECK(s.requests.size() == 2);
   }
   SECTION("this member's id is registered already") {
@@ -205,4 +208,20 @@ TEST_CASE("discovery: a watch that ends without news is followed by another look
   CHECK(s.pauses.empty());
   CHECK(s.requests[5].target == "/v2/keys/d/t?wait=true&recursive=true&waitIndex=7");
   CHECK(s.requests[8].target == "/v2/keys/d/t?wait=true&recursive=true&waitIndex=7");
+}
+
+TEST_CASE("discovery: a proxy waits for the whole cluster without registering") {
+  Script s;
+  s.answers = {size_answer("2"), listing({{"aa", "l0=http://h0:2380", 5}}, 5),
+               answer(200, R"({"action":"create"})"),  // the watch fires
+               size_answer("2"),
+               listing({{"bb", "l1=http://h1:2380", 6}, {"aa", "l0=http://h0:2380", 5}}, 6)};
+  auto out = s.make().cluster();
+  REQUIRE(out.error.empty());
+  CHECK_FALSE(out.full);
+  CHECK(text(out) == "l0=http://h0:2380,l1=http://h1:2380");
+  REQUIRE(s.requests.size() == 5);
+  for (const auto& r : s.requests) CHECK(r.method == "GET");  // nothing registered
+  CHECK(s.requests[2].target == "/v2/keys/d/t?wait=true&recursive=true&waitIndex=6");
+  CHECK(s.log == std::vector<std::string>{"discovery: found 1 peer(s), waiting for 1 more"});
 }

@@ -1,0 +1,57 @@
+#include "proxy/proxy_metrics.h"
+
+#include "http/metrics_text.h"
+
+namespace larch::proxy {
+
+void ProxyMetrics::request(std::string_view method) {
+  std::lock_guard lock(mu_);
+  ++requests_[std::string(method)];
+}
+
+void ProxyMetrics::handled(std::string_view method, int code) {
+  std::lock_guard lock(mu_);
+  ++handled_[{std::string(method), code}];
+}
+
+void ProxyMetrics::dropped(std::string_view method, std::string_view error) {
+  std::lock_guard lock(mu_);
+  ++dropped_[{std::string(method), std::string(error)}];
+}
+
+std::string ProxyMetrics::render() const {
+  std::string out;
+  auto family = [&out](const char* name, const char* help) {
+    out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ");
+    out.append(name).append(" counter\n");
+  };
+  std::lock_guard lock(mu_);
+  if (!dropped_.empty()) {
+    family("etcd_proxy_dropped_total", "Counter of requests dropped on the proxy.");
+    for (const auto& [k, n] : dropped_) {
+      out.append("etcd_proxy_dropped_total{method=\"").append(std::get<0>(k));
+      out.append("\",proxying_error=\"").append(std::get<1>(k)).append("\"} ");
+      out.append(std::to_string(n)).append("\n");
+    }
+  }
+  if (!handled_.empty()) {
+    family("etcd_proxy_handled_total",
+           "Counter of requests fully handled (by authoratitave servers)");
+    for (const auto& [k, n] : handled_) {
+      out.append("etcd_proxy_handled_total{code=\"").append(std::to_string(std::get<1>(k)));
+      out.append("\",method=\"").append(std::get<0>(k)).append("\"} ");
+      out.append(std::to_string(n)).append("\n");
+    }
+  }
+  if (!requests_.empty()) {
+    family("etcd_proxy_requests_total", "Counter requests incoming by method.");
+    for (const auto& [m, n] : requests_) {
+      out.append("etcd_proxy_requests_total{method=\"").append(m).append("\"} ");
+      out.append(std::to_string(n)).append("\n");
+    }
+  }
+  http::render_process_metrics(out);
+  return out;
+}
+
+}  // namespace larch::proxy

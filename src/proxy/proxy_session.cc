@@ -1,0 +1,404 @@
+#include "proxy/proxy_session.h"
+
+#include <strings.h>
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <limits>
+#include <memory>
+#include <optional>
+
+#include "http/response.h"
+#include "proxy/proxy_rules.h"
+#include "proxy/upstream_connection.h"
+
+namespace larch::proxy {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using asio::awaitable;
+using asio::use_awaitable;
+using asio::ip::tcp;
+constexpr auto kTuple = asio::as_tuple(use_awaitable);
+
+using ClientRequest = bhttp::request<bhttp::string_body>;
+using UpstreamRequest = bhttp::request<bhttp::string_body>;
+using ResponseParser = bhttp::response_parser<bhttp::buffer_body>;
+
+constexpr size_t kRelayChunk = 16 * 1024;
+// Bytes of a pipelined next request read while a response is relayed; beyond this the proxy
+// stops reading from the client until the response is done.
+constexpr size_t kMaxPipelined = 64 * 1024;
+
+http::Response error_response(int status, const std::string& what) {
+  http::Response r;
+  r.status = status;
+  r.body = error_body(what);
+  return r;
+}
+
+std::string_view view(beast::string_view s) {
+  return {s.data(), s.size()};
+}
+
+bool less_nocase(std::string_view a, std::string_view b) {
+  int c = ::strncasecmp(a.data(), b.data(), std::min(a.size(), b.size()));
+  return c < 0 || (c == 0 && a.size() < b.size());
+}
+
+class ProxySession {
+ public:
+  ProxySession(tcp::socket socket, ProxyContext& ctx) : client_(std::move(socket)), ctx_(ctx) {}
+
+  awaitable<void> run();
+
+ private:
+  awaitable<bool> serve(ClientRequest& req);
+  awaitable<bool> answer(http::Response r, const ClientRequest* cors_for, bool keep_alive);
+  awaitable<bool> forward(ClientRequest& req, bool keep_alive);
+  awaitable<bool> forward_to_members(ClientRequest& req, bool keep_alive,
+                                     const std::vector<config::Url>& endpoints);
+  awaitable<std::string> exchange(const config::Url& ep, UpstreamRequest& up,
+                                  std::optional<ResponseParser>& parser, bool head);
+  awaitable<std::string> send_and_read_header(UpstreamRequest& up, ResponseParser& parser);
+  awaitable<bool> relay(ResponseParser& p, const ClientRequest& req, bool keep_alive);
+  awaitable<bool> write_out();
+  awaitable<void> watch_client();
+  std::string response_head(const ResponseParser& p, const ClientRequest& req, bool chunked,
+                            bool keep_alive);
+  UpstreamRequest upstream_request(ClientRequest& req) const;
+  http::CorsDecision cors(const ClientRequest& req) const;
+
+  beast::tcp_stream client_;
+  ProxyContext& ctx_;
+  beast::flat_buffer in_;
+  http::DateCache dates_;
+  std::string out_;
+  std::unique_ptr<UpstreamConnection> up_;  // the last member connection, kept alive
+  std::string client_ip_;
+  std::string client_addr_;
+};
+
+awaitable<void> ProxySession::run() {
+  boost::system::error_code ec;
+  auto remote = client_.socket().remote_endpoint(ec);
+  if (!ec) {
+    client_ip_ = remote.address().to_string();
+    client_addr_ = (remote.address().is_v6() ? "[" + client_ip_ + "]" : client_ip_) + ":" +
+                   std::to_string(remote.port());
+  }
+  for (;;) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.body_limit(ctx_.options.max_body_bytes);
+    client_.expires_after(ctx_.options.idle_timeout);
+    auto [rec, n] = co_await bhttp::async_read(client_, in_, parser, kTuple);
+    client_.expires_never();
+    if (rec == bhttp::error::body_limit) {
+      http::Response r = http::text_response(413, "request body too large\n");
+      co_await answer(std::move(r), nullptr, false);
+      break;
+    }
+    if (rec && rec != bhttp::error::end_of_stream && rec != beast::error::timeout &&
+        rec != asio::error::connection_reset && rec != asio::error::eof) {
+      http::Response r = http::text_response(400, "400 Bad Request");
+      co_await answer(std::move(r), nullptr, false);
+      break;
+    }
+    if (rec) break;
+    ClientRequest req = parser.release();
+    bool go_on = co_await serve(req);
+    if (!go_on) break;
+  }
+  if (up_) up_->close();
+  client_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  client_.close();
+}
+
+awaitable<bool> ProxySession::serve(ClientRequest& req) {
+  bool keep = req.keep_alive();
+  std::string_view path = target_path(view(req.target()));
+  if (path == "/metrics") {  // outside the readonly and CORS wrappers, as in etcd
+    http::Response r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = ctx_.metrics->render();
+    r.head = req.method() == bhttp::verb::head;
+    co_return co_await answer(std::move(r), nullptr, keep);
+  }
+  if (ctx_.options.readonly && req.method() != bhttp::verb::get) {
+    http::Response r;  // etcd: 501 with an empty body and no CORS headers
+    r.status = 501;
+    r.content_type = "";
+    co_return co_await answer(std::move(r), nullptr, keep);
+  }
+  if (req.method() == bhttp::verb::options) {  // CORS preflight, answered by the proxy
+    http::Response r;
+    r.content_type = "";
+    co_return co_await answer(std::move(r), &req, keep);
+  }
+  if (path == "/v2/config/local/proxy") {
+    if (req.method() != bhttp::verb::get) {
+      co_return co_await answer(http::method_not_allowed("GET"), &req, keep);
+    }
+    std::vector<std::string> urls;
+    for (const auto& u : ctx_.endpoints->available(ctx_.now_ns())) urls.push_back(u.text);
+    http::Response r;
+    r.content_type = "text/plain; charset=utf-8";  // what Go sniffs for etcd's JSON
+    r.body = endpoints_body(urls);
+    co_return co_await answer(std::move(r), &req, keep);
+  }
+  co_return co_await forward(req, keep);
+}
+
+awaitable<bool> ProxySession::answer(http::Response r, const ClientRequest* cors_for,
+                                     bool keep_alive) {
+  http::CorsDecision c = cors_for ? cors(*cors_for) : http::CorsDecision{};
+  http::serialize_into(out_, r, c, keep_alive, dates_.now());
+  bool ok = co_await write_out();
+  co_return ok&& keep_alive;
+}
+
+awaitable<bool> ProxySession::write_out() {
+  auto [ec, n] = co_await asio::async_write(client_.socket(), asio::buffer(out_), kTuple);
+  out_.clear();
+  co_return !ec;
+}
+
+awaitable<bool> ProxySession::forward(ClientRequest& req, bool keep_alive) {
+  std::string_view method = view(req.method_string());
+  ctx_.metrics->request(method);
+  std::vector<config::Url> endpoints = ctx_.endpoints->available(ctx_.now_ns());
+  if (endpoints.empty()) {
+    ctx_.log("proxy/httpproxy: zero endpoints currently available");
+    ctx_.metrics->dropped(method, "zero_endpoints");
+    co_return co_await answer(error_response(503, "zero endpoints currently available"), &req,
+                              keep_alive);
+  }
+  using namespace asio::experimental::awaitable_operators;
+  auto done = co_await (forward_to_members(req, keep_alive, endpoints) || watch_client());
+  if (done.index() == 0) co_return std::get<0>(done);
+  ctx_.log("proxy/httpproxy: client " + client_addr_ + " closed request prematurely");
+  if (up_) {
+    up_->close();
+    up_.reset();
+  }
+  co_return false;
+}
+
+// Reads whatever the client sends while its request is being forwarded (a pipelined next
+// request stays in `in_`); returns when the client has gone, after cancelling the member
+// exchange so that the forwarding side ends too.
+awaitable<void> ProxySession::watch_client() {
+  for (;;) {
+    if (in_.size() >= kMaxPipelined) {
+      asio::steady_timer never(co_await asio::this_coro::executor,
+                               asio::steady_timer::time_point::max());
+      co_await never.async_wait(kTuple);
+      co_return;
+    }
+    auto [ec, n] = co_await client_.socket().async_read_some(in_.prepare(4096), kTuple);
+    if (ec == asio::error::operation_aborted) co_return;
+    if (ec) {
+      if (up_) up_->stream().cancel();  // Beast's operations may not honour the cancellation
+      co_return;
+    }
+    in_.commit(n);
+  }
+}
+
+awaitable<bool> ProxySession::forward_to_members(ClientRequest& req, bool keep_alive,
+                                                 const std::vector<config::Url>& endpoints) {
+  std::string_view method = view(req.method_string());
+  UpstreamRequest up = upstream_request(req);
+  bool head = req.method() == bhttp::verb::head;
+  std::optional<ResponseParser> parser;
+  for (const auto& ep : endpoints) {
+    std::string err = co_await exchange(ep, up, parser, head);
+    if (err.empty()) co_return co_await relay(*parser, req, keep_alive);
+    ctx_.log("proxy/httpproxy: failed to direct request to " + ep.text + ": " + err);
+    ctx_.metrics->dropped(method, "failed_sending_request");
+    if (ctx_.endpoints->mark_failed(ep.text, ctx_.now_ns())) {
+      ctx_.log("proxy/httpproxy: marked endpoint " + ep.text + " unavailable");
+    }
+  }
+  std::string what =
+      "unable to get response from " + std::to_string(endpoints.size()) + " endpoint(s)";
+  ctx_.log("proxy/httpproxy: " + what);
+  ctx_.metrics->dropped(method, "failed_getting_response");
+  co_return co_await answer(error_response(502, what), &req, keep_alive);
+}
+
+// Sends `up` to `ep` and reads the response's header into a fresh `parser`. A kept-alive
+// connection the member has closed meanwhile gets one more try on a new connection.
+awaitable<std::string> ProxySession::exchange(const config::Url& ep, UpstreamRequest& up,
+                                              std::optional<ResponseParser>& parser, bool head) {
+  bool reused = up_ && up_->url().text == ep.text;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (!reused) {
+      if (up_) up_->close();
+      up_ = std::make_unique<UpstreamConnection>(client_.get_executor(), ep);
+      std::string err = co_await up_->connect(ctx_.options.dial_timeout);
+      if (!err.empty()) {
+        up_.reset();
+        co_return err;
+      }
+    }
+    parser.emplace();
+    parser->body_limit(std::numeric_limits<std::uint64_t>::max());
+    if (head) parser->skip(true);
+    std::string err = co_await send_and_read_header(up, *parser);
+    if (err.empty()) co_return err;
+    up_->close();
+    up_.reset();
+    if (!reused) co_return err;
+    reused = false;
+  }
+  co_return "unreachable";
+}
+
+awaitable<std::string> ProxySession::send_and_read_header(UpstreamRequest& up,
+                                                          ResponseParser& parser) {
+  beast::tcp_stream& s = up_->stream();
+  if (up.find(bhttp::field::host) == up.end()) up.set(bhttp::field::host, up_->url().authority());
+  if (ctx_.options.write_timeout.count() > 0) s.expires_after(ctx_.options.write_timeout);
+  auto [wec, wn] = co_await bhttp::async_write(s, up, kTuple);
+  s.expires_never();
+  if (wec) co_return "write tcp " + up_->url().authority() + ": " + wec.message();
+  if (ctx_.options.read_timeout.count() > 0) s.expires_after(ctx_.options.read_timeout);
+  auto [rec, rn] = co_await bhttp::async_read_header(s, up_->buffer(), parser, kTuple);
+  s.expires_never();
+  if (rec) co_return "read tcp " + up_->url().authority() + ": " + rec.message();
+  co_return std::string();
+}
+
+// Relays the member's response: its header at once (a watch's headers before any event),
+// then the body as it arrives, re-framed as chunks when the member sent chunks or no length.
+awaitable<bool> ProxySession::relay(ResponseParser& p, const ClientRequest& req, bool keep_alive) {
+  ctx_.metrics->handled(view(req.method_string()), p.get().result_int());
+  bool head = req.method() == bhttp::verb::head;
+  bool until_eof = !p.is_done() && !p.get().chunked() && !p.content_length();
+  bool chunked = !head && (p.get().chunked() || until_eof);
+  out_ = response_head(p, req, chunked, keep_alive);
+  std::vector<char> buf(kRelayChunk);
+  beast::tcp_stream& s = up_->stream();
+  bool first = true;
+  while (!head && !p.is_done()) {
+    // Body bytes that came with the header are parsed (no read) and sent with it; otherwise
+    // the header goes first, alone.
+    if (first && up_->buffer().size() == 0) {
+      bool sent = co_await write_out();
+      if (!sent) co_return false;
+    }
+    first = false;
+    p.get().body().data = buf.data();
+    p.get().body().size = buf.size();
+    if (ctx_.options.read_timeout.count() > 0) s.expires_after(ctx_.options.read_timeout);
+    auto [ec, n] = co_await bhttp::async_read_some(s, up_->buffer(), p, kTuple);
+    s.expires_never();
+    if (ec == bhttp::error::need_buffer) ec = {};
+    size_t got = buf.size() - p.get().body().size;
+    std::string_view piece(buf.data(), got);
+    if (!chunked) out_.append(piece);
+    if (chunked && got > 0) http::append_chunk(out_, piece);
+    if (chunked && !ec && p.is_done()) out_.append(http::kLastChunk);
+    if (!out_.empty()) {
+      bool sent = co_await write_out();
+      if (!sent) co_return false;
+    }
+    if (ec) {  // the member went away mid-body: the client's response cannot be completed
+      up_->close();
+      up_.reset();
+      co_return false;
+    }
+  }
+  if (first) {
+    bool sent = co_await write_out();
+    if (!sent) co_return false;
+  }
+  if (!p.keep_alive() || until_eof) {
+    up_->close();
+    up_.reset();
+  }
+  co_return keep_alive;
+}
+
+std::string ProxySession::response_head(const ResponseParser& p, const ClientRequest& req,
+                                        bool chunked, bool keep_alive) {
+  const auto& res = p.get();
+  std::vector<std::pair<std::string_view, std::string_view>> fields;
+  for (const auto& f : res) {
+    std::string_view name = view(f.name_string());
+    if (is_hop_by_hop(name) || is_cors_header(name)) continue;
+    fields.emplace_back(name, view(f.value()));
+  }
+  http::CorsDecision c = cors(req);
+  if (!c.allow_origin.empty()) {
+    fields.emplace_back("Access-Control-Allow-Headers", "accept, content-type, authorization");
+    fields.emplace_back("Access-Control-Allow-Methods", "POST, GET, OPTIONS, PUT, DELETE");
+    fields.emplace_back("Access-Control-Allow-Origin", c.allow_origin);
+  }
+  // Go writes a response's headers sorted by name; so does this proxy.
+  std::stable_sort(fields.begin(), fields.end(),
+                   [](const auto& a, const auto& b) { return less_nocase(a.first, b.first); });
+  std::string head = "HTTP/1.1 " + std::to_string(res.result_int()) + " ";
+  head.append(res.reason().empty() ? http::reason_phrase(res.result_int()) : view(res.reason()));
+  head.append("\r\n");
+  for (const auto& [name, value] : fields)
+    head.append(name).append(": ").append(value).append("\r\n");
+  if (chunked) head.append("Transfer-Encoding: chunked\r\n");
+  if (!keep_alive) head.append("Connection: close\r\n");
+  head.append("\r\n");
+  return head;
+}
+
+UpstreamRequest ProxySession::upstream_request(ClientRequest& req) const {
+  UpstreamRequest up;
+  up.method(req.method());
+  if (req.method() == bhttp::verb::unknown) up.method_string(req.method_string());
+  up.target(req.target());
+  up.version(11);
+  std::vector<std::string_view> prior;
+  for (const auto& f : req) {
+    std::string_view name = view(f.name_string());
+    if (is_hop_by_hop(name) || beast::iequals(name, "Content-Length")) continue;
+    if (beast::iequals(name, "X-Forwarded-For")) {
+      prior.push_back(view(f.value()));
+      continue;
+    }
+    up.insert(f.name_string(), f.value());
+  }
+  if (!client_ip_.empty()) up.set("X-Forwarded-For", forwarded_for(prior, client_ip_));
+  up.body() = std::move(req.body());
+  up.prepare_payload();
+  up.keep_alive(true);
+  return up;
+}
+
+http::CorsDecision ProxySession::cors(const ClientRequest& req) const {
+  auto it = req.find(bhttp::field::origin);
+  std::string_view origin = it == req.end() ? std::string_view() : view(it->value());
+  for (const auto& o : ctx_.options.cors) {
+    if (o == "*") return {"*"};
+    if (!origin.empty() && o == origin) return {std::string(origin)};
+  }
+  return {};
+}
+
+}  // namespace
+
+awaitable<void> run_proxy_session(tcp::socket socket, ProxyContext& ctx) {
+  ProxySession session(std::move(socket), ctx);
+  co_await session.run();
+}
+
+}  // namespace larch::proxy

@@ -1,0 +1,44 @@
+#pragma once
+// One client connection of a v2 proxy (--proxy on|readonly): each request is answered by the
+// proxy itself (/metrics, /v2/config/local/proxy, OPTIONS, a readonly proxy's 501, its 502 and
+// 503 when no member answers) or forwarded to the first available member that answers, and
+// that member's response relayed back as it arrives — a watch's headers at once, each event
+// of a stream when the member sends it (etcd's proxy buffers 4 KiB of a stream before the
+// client sees anything). A client that goes away cancels its forwarded request (the member's
+// connection is closed, which ends its watch there).
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "proxy/endpoint_set.h"
+#include "proxy/proxy_metrics.h"
+
+namespace larch::proxy {
+
+struct ProxyOptions {
+  bool readonly = false;                          // only GET is forwarded; anything else gets 501
+  std::vector<std::string> cors{"*"};             // the proxy's own --cors
+  std::chrono::milliseconds dial_timeout{1000};   // zero: none
+  std::chrono::milliseconds write_timeout{5000};  // sending a request upstream; zero: none
+  std::chrono::milliseconds read_timeout{0};      // each read of a response; zero: none
+  uint64_t max_body_bytes = 1572864;              // a larger request body gets 413
+  std::chrono::seconds idle_timeout{60};          // waiting for a client's next request
+};
+
+// Shared by every session of the proxy; outlives them.
+struct ProxyContext {
+  ProxyOptions options;
+  EndpointSet* endpoints = nullptr;
+  ProxyMetrics* metrics = nullptr;
+  std::function<void(const std::string&)> log;
+  std::function<int64_t()> now_ns;  // steady clock, for the endpoints' failure wait
+};
+
+boost::asio::awaitable<void> run_proxy_session(boost::asio::ip::tcp::socket socket,
+                                               ProxyContext& ctx);
+
+}  // namespace larch::proxy

@@ -1,0 +1,38 @@
+#include "server/io_threads.h"
+
+#include <pthread.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <string>
+#include <thread>
+
+namespace larch::server {
+
+IoThreads::IoThreads(int count) {
+  for (int i = 0; i < count; ++i) {
+    contexts_.push_back(std::make_unique<boost::asio::io_context>(1));
+    ptrs_.push_back(contexts_.back().get());
+  }
+}
+
+void IoThreads::run() {
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < contexts_.size(); ++i) {
+    threads.emplace_back([this, i] {
+      std::string name = "larch-io" + std::to_string(i);
+      pthread_setname_np(pthread_self(), name.c_str());
+      auto guard = boost::asio::make_work_guard(*contexts_[i]);
+      contexts_[i]->run();
+    });
+  }
+  pthread_setname_np(pthread_self(), "larch-io0");
+  contexts_[0]->run();
+  stop();
+  for (auto& t : threads) t.join();
+}
+
+void IoThreads::stop() {
+  for (auto& c : contexts_) c->stop();
+}
+
+}  // namespace larch::server
