@@ -16,10 +16,13 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <type_traits>
 
 #include "http/response.h"
 #include "proxy/proxy_rules.h"
 #include "proxy/upstream_connection.h"
+#include "tls/handshake_failure.h"
+#include "tls/tls_stream.h"
 
 namespace larch::proxy {
 namespace {
@@ -33,8 +36,6 @@ using asio::ip::tcp;
 constexpr auto kTuple = asio::as_tuple(use_awaitable);
 
 using ClientRequest = bhttp::request<bhttp::string_body>;
-using UpstreamRequest = bhttp::request<bhttp::string_body>;
-using ResponseParser = bhttp::response_parser<bhttp::buffer_body>;
 
 constexpr size_t kRelayChunk = 16 * 1024;
 // Bytes of a pipelined next request read while a response is relayed; beyond this the proxy
@@ -57,13 +58,23 @@ bool less_nocase(std::string_view a, std::string_view b) {
   return c < 0 || (c == 0 && a.size() < b.size());
 }
 
+// Stream: beast::tcp_stream (an http listener) or tls::TlsStream (https).
+template <typename Stream>
 class ProxySession {
  public:
-  ProxySession(tcp::socket socket, ProxyContext& ctx) : client_(std::move(socket)), ctx_(ctx) {}
+  static constexpr bool kTls = std::is_same_v<Stream, tls::TlsStream>;
+
+  ProxySession(tcp::socket socket, ProxyContext& ctx) requires(!kTls)
+      : client_(std::move(socket)), ctx_(ctx) {}
+  ProxySession(tcp::socket socket, asio::ssl::context& tls, ProxyContext& ctx) requires kTls
+      : client_(beast::tcp_stream(std::move(socket)), tls),
+        ctx_(ctx) {}
 
   awaitable<void> run();
 
  private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(client_); }
+  awaitable<bool> handshake();
   awaitable<bool> serve(ClientRequest& req);
   awaitable<bool> answer(http::Response r, const ClientRequest* cors_for, bool keep_alive);
   awaitable<bool> forward(ClientRequest& req, bool keep_alive);
@@ -80,7 +91,7 @@ class ProxySession {
   UpstreamRequest upstream_request(ClientRequest& req) const;
   http::CorsDecision cors(const ClientRequest& req) const;
 
-  beast::tcp_stream client_;
+  Stream client_;
   ProxyContext& ctx_;
   beast::flat_buffer in_;
   http::DateCache dates_;
@@ -90,20 +101,25 @@ class ProxySession {
   std::string client_addr_;
 };
 
-awaitable<void> ProxySession::run() {
+template <typename Stream>
+awaitable<void> ProxySession<Stream>::run() {
   boost::system::error_code ec;
-  auto remote = client_.socket().remote_endpoint(ec);
+  auto remote = lowest().socket().remote_endpoint(ec);
   if (!ec) {
     client_ip_ = remote.address().to_string();
     client_addr_ = (remote.address().is_v6() ? "[" + client_ip_ + "]" : client_ip_) + ":" +
                    std::to_string(remote.port());
   }
+  if constexpr (kTls) {
+    bool ok = co_await handshake();  // not in the if's condition: GCC 12 (see client_session)
+    if (!ok) co_return;
+  }
   for (;;) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.body_limit(ctx_.options.max_body_bytes);
-    client_.expires_after(ctx_.options.idle_timeout);
+    lowest().expires_after(ctx_.options.idle_timeout);
     auto [rec, n] = co_await bhttp::async_read(client_, in_, parser, kTuple);
-    client_.expires_never();
+    lowest().expires_never();
     if (rec == bhttp::error::body_limit) {
       http::Response r = http::text_response(413, "request body too large\n");
       co_await answer(std::move(r), nullptr, false);
@@ -121,11 +137,23 @@ awaitable<void> ProxySession::run() {
     if (!go_on) break;
   }
   if (up_) up_->close();
-  client_.socket().shutdown(tcp::socket::shutdown_send, ec);
-  client_.close();
+  lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+  lowest().close();
 }
 
-awaitable<bool> ProxySession::serve(ClientRequest& req) {
+// The server side of the TLS handshake, bounded by the idle timeout; a failure closes the
+// connection without an answer, logged as etcd logs it.
+template <typename Stream>
+awaitable<bool> ProxySession<Stream>::handshake() {
+  lowest().expires_after(ctx_.options.idle_timeout);
+  auto [ec] = co_await client_.async_handshake(asio::ssl::stream_base::server, kTuple);
+  lowest().expires_never();
+  if (ec) ctx_.log(tls::handshake_failure(client_, ec));
+  co_return !ec;
+}
+
+template <typename Stream>
+awaitable<bool> ProxySession<Stream>::serve(ClientRequest& req) {
   bool keep = req.keep_alive();
   std::string_view path = target_path(view(req.target()));
   if (path == "/metrics") {  // outside the readonly and CORS wrappers, as in etcd
@@ -160,21 +188,24 @@ awaitable<bool> ProxySession::serve(ClientRequest& req) {
   co_return co_await forward(req, keep);
 }
 
-awaitable<bool> ProxySession::answer(http::Response r, const ClientRequest* cors_for,
-                                     bool keep_alive) {
+template <typename Stream>
+awaitable<bool> ProxySession<Stream>::answer(http::Response r, const ClientRequest* cors_for,
+                                             bool keep_alive) {
   http::CorsDecision c = cors_for ? cors(*cors_for) : http::CorsDecision{};
   http::serialize_into(out_, r, c, keep_alive, dates_.now());
   bool ok = co_await write_out();
   co_return ok&& keep_alive;
 }
 
-awaitable<bool> ProxySession::write_out() {
-  auto [ec, n] = co_await asio::async_write(client_.socket(), asio::buffer(out_), kTuple);
+template <typename Stream>
+awaitable<bool> ProxySession<Stream>::write_out() {
+  auto [ec, n] = co_await asio::async_write(client_, asio::buffer(out_), kTuple);
   out_.clear();
   co_return !ec;
 }
 
-awaitable<bool> ProxySession::forward(ClientRequest& req, bool keep_alive) {
+template <typename Stream>
+awaitable<bool> ProxySession<Stream>::forward(ClientRequest& req, bool keep_alive) {
   std::string_view method = view(req.method_string());
   ctx_.metrics->request(method);
   std::vector<config::Url> endpoints = ctx_.endpoints->available(ctx_.now_ns());
@@ -198,7 +229,8 @@ awaitable<bool> ProxySession::forward(ClientRequest& req, bool keep_alive) {
 // Reads whatever the client sends while its request is being forwarded (a pipelined next
 // request stays in `in_`); returns when the client has gone, after cancelling the member
 // exchange so that the forwarding side ends too.
-awaitable<void> ProxySession::watch_client() {
+template <typename Stream>
+awaitable<void> ProxySession<Stream>::watch_client() {
   for (;;) {
     if (in_.size() >= kMaxPipelined) {
       asio::steady_timer never(co_await asio::this_coro::executor,
@@ -206,18 +238,19 @@ awaitable<void> ProxySession::watch_client() {
       co_await never.async_wait(kTuple);
       co_return;
     }
-    auto [ec, n] = co_await client_.socket().async_read_some(in_.prepare(4096), kTuple);
+    auto [ec, n] = co_await client_.async_read_some(in_.prepare(4096), kTuple);
     if (ec == asio::error::operation_aborted) co_return;
     if (ec) {
-      if (up_) up_->stream().cancel();  // Beast's operations may not honour the cancellation
+      if (up_) up_->tcp().cancel();  // Beast's operations may not honour the cancellation
       co_return;
     }
     in_.commit(n);
   }
 }
 
-awaitable<bool> ProxySession::forward_to_members(ClientRequest& req, bool keep_alive,
-                                                 const std::vector<config::Url>& endpoints) {
+template <typename Stream>
+awaitable<bool> ProxySession<Stream>::forward_to_members(
+    ClientRequest& req, bool keep_alive, const std::vector<config::Url>& endpoints) {
   std::string_view method = view(req.method_string());
   UpstreamRequest up = upstream_request(req);
   bool head = req.method() == bhttp::verb::head;
@@ -240,13 +273,15 @@ awaitable<bool> ProxySession::forward_to_members(ClientRequest& req, bool keep_a
 
 // Sends `up` to `ep` and reads the response's header into a fresh `parser`. A kept-alive
 // connection the member has closed meanwhile gets one more try on a new connection.
-awaitable<std::string> ProxySession::exchange(const config::Url& ep, UpstreamRequest& up,
-                                              std::optional<ResponseParser>& parser, bool head) {
+template <typename Stream>
+awaitable<std::string> ProxySession<Stream>::exchange(const config::Url& ep, UpstreamRequest& up,
+                                                      std::optional<ResponseParser>& parser,
+                                                      bool head) {
   bool reused = up_ && up_->url().text == ep.text;
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (!reused) {
       if (up_) up_->close();
-      up_ = std::make_unique<UpstreamConnection>(client_.get_executor(), ep);
+      up_ = std::make_unique<UpstreamConnection>(lowest().get_executor(), ep, ctx_.upstream_tls);
       std::string err = co_await up_->connect(ctx_.options.dial_timeout);
       if (!err.empty()) {
         up_.reset();
@@ -266,16 +301,17 @@ awaitable<std::string> ProxySession::exchange(const config::Url& ep, UpstreamReq
   co_return "unreachable";
 }
 
-awaitable<std::string> ProxySession::send_and_read_header(UpstreamRequest& up,
-                                                          ResponseParser& parser) {
-  beast::tcp_stream& s = up_->stream();
+template <typename Stream>
+awaitable<std::string> ProxySession<Stream>::send_and_read_header(UpstreamRequest& up,
+                                                                  ResponseParser& parser) {
+  beast::tcp_stream& s = up_->tcp();
   if (up.find(bhttp::field::host) == up.end()) up.set(bhttp::field::host, up_->url().authority());
   if (ctx_.options.write_timeout.count() > 0) s.expires_after(ctx_.options.write_timeout);
-  auto [wec, wn] = co_await bhttp::async_write(s, up, kTuple);
+  boost::system::error_code wec = co_await up_->write(up);
   s.expires_never();
   if (wec) co_return "write tcp " + up_->url().authority() + ": " + wec.message();
   if (ctx_.options.read_timeout.count() > 0) s.expires_after(ctx_.options.read_timeout);
-  auto [rec, rn] = co_await bhttp::async_read_header(s, up_->buffer(), parser, kTuple);
+  boost::system::error_code rec = co_await up_->read_header(parser);
   s.expires_never();
   if (rec) co_return "read tcp " + up_->url().authority() + ": " + rec.message();
   co_return std::string();
@@ -283,19 +319,21 @@ awaitable<std::string> ProxySession::send_and_read_header(UpstreamRequest& up,
 
 // Relays the member's response: its header at once (a watch's headers before any event),
 // then the body as it arrives, re-framed as chunks when the member sent chunks or no length.
-awaitable<bool> ProxySession::relay(ResponseParser& p, const ClientRequest& req, bool keep_alive) {
+template <typename Stream>
+awaitable<bool> ProxySession<Stream>::relay(ResponseParser& p, const ClientRequest& req,
+                                            bool keep_alive) {
   ctx_.metrics->handled(view(req.method_string()), p.get().result_int());
   bool head = req.method() == bhttp::verb::head;
   bool until_eof = !p.is_done() && !p.get().chunked() && !p.content_length();
   bool chunked = !head && (p.get().chunked() || until_eof);
   out_ = response_head(p, req, chunked, keep_alive);
   std::vector<char> buf(kRelayChunk);
-  beast::tcp_stream& s = up_->stream();
+  beast::tcp_stream& s = up_->tcp();
   bool first = true;
   while (!head && !p.is_done()) {
     // Body bytes that came with the header are parsed (no read) and sent with it; otherwise
     // the header goes first, alone.
-    if (first && up_->buffer().size() == 0) {
+    if (first && up_->buffered() == 0) {
       bool sent = co_await write_out();
       if (!sent) co_return false;
     }
@@ -303,7 +341,7 @@ awaitable<bool> ProxySession::relay(ResponseParser& p, const ClientRequest& req,
     p.get().body().data = buf.data();
     p.get().body().size = buf.size();
     if (ctx_.options.read_timeout.count() > 0) s.expires_after(ctx_.options.read_timeout);
-    auto [ec, n] = co_await bhttp::async_read_some(s, up_->buffer(), p, kTuple);
+    boost::system::error_code ec = co_await up_->read_some(p);
     s.expires_never();
     if (ec == bhttp::error::need_buffer) ec = {};
     size_t got = buf.size() - p.get().body().size;
@@ -332,8 +370,9 @@ awaitable<bool> ProxySession::relay(ResponseParser& p, const ClientRequest& req,
   co_return keep_alive;
 }
 
-std::string ProxySession::response_head(const ResponseParser& p, const ClientRequest& req,
-                                        bool chunked, bool keep_alive) {
+template <typename Stream>
+std::string ProxySession<Stream>::response_head(const ResponseParser& p, const ClientRequest& req,
+                                                bool chunked, bool keep_alive) {
   const auto& res = p.get();
   std::vector<std::pair<std::string_view, std::string_view>> fields;
   for (const auto& f : res) {
@@ -361,7 +400,8 @@ std::string ProxySession::response_head(const ResponseParser& p, const ClientReq
   return head;
 }
 
-UpstreamRequest ProxySession::upstream_request(ClientRequest& req) const {
+template <typename Stream>
+UpstreamRequest ProxySession<Stream>::upstream_request(ClientRequest& req) const {
   UpstreamRequest up;
   up.method(req.method());
   if (req.method() == bhttp::verb::unknown) up.method_string(req.method_string());
@@ -384,7 +424,8 @@ UpstreamRequest ProxySession::upstream_request(ClientRequest& req) const {
   return up;
 }
 
-http::CorsDecision ProxySession::cors(const ClientRequest& req) const {
+template <typename Stream>
+http::CorsDecision ProxySession<Stream>::cors(const ClientRequest& req) const {
   auto it = req.find(bhttp::field::origin);
   std::string_view origin = it == req.end() ? std::string_view() : view(it->value());
   for (const auto& o : ctx_.options.cors) {
@@ -397,7 +438,13 @@ http::CorsDecision ProxySession::cors(const ClientRequest& req) const {
 }  // namespace
 
 awaitable<void> run_proxy_session(tcp::socket socket, ProxyContext& ctx) {
-  ProxySession session(std::move(socket), ctx);
+  ProxySession<beast::tcp_stream> session(std::move(socket), ctx);
+  co_await session.run();
+}
+
+awaitable<void> run_tls_proxy_session(tcp::socket socket, asio::ssl::context& tls,
+                                      ProxyContext& ctx) {
+  ProxySession<tls::TlsStream> session(std::move(socket), tls, ctx);
   co_await session.run();
 }
 

@@ -8,6 +8,7 @@
 // connection is closed, which ends its watch there).
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -36,9 +37,17 @@ struct ProxyContext {
   ProxyMetrics* metrics = nullptr;
   std::function<void(const std::string&)> log;
   std::function<int64_t()> now_ns;  // steady clock, for the endpoints' failure wait
+  // Connects to https client URLs (--cert-file/--key-file/--trusted-ca-file as a client, or
+  // the peer ones when those are not set, as etcd's proxy); null: https endpoints fail.
+  boost::asio::ssl::context* upstream_tls = nullptr;
 };
 
+// A client connection on an http listener.
 boost::asio::awaitable<void> run_proxy_session(boost::asio::ip::tcp::socket socket,
                                                ProxyContext& ctx);
+// The same on an https listener (`tls`: the client listener's context).
+boost::asio::awaitable<void> run_tls_proxy_session(boost::asio::ip::tcp::socket socket,
+                                                   boost::asio::ssl::context& tls,
+                                                   ProxyContext& ctx);
 
 }  // namespace larch::proxy

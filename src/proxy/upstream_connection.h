@@ -1,33 +1,55 @@
 #pragma once
-// One keep-alive HTTP connection from the proxy to a member's client URL, with the read
-// buffer that belongs to it (bytes of the next response may follow a response's end). Plain
-// http only: an https endpoint fails to connect with a reason saying so.
+// One keep-alive HTTP connection from the proxy to a member's client URL — plain, or TLS for
+// an https URL — with the read buffer that belongs to it (bytes of the next response may
+// follow a response's end).
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
 #include <chrono>
 #include <string>
+#include <variant>
 
 #include "config/url.h"
+#include "tls/tls_stream.h"
 
 namespace larch::proxy {
 
+using UpstreamRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using ResponseParser = boost::beast::http::response_parser<boost::beast::http::buffer_body>;
+
 class UpstreamConnection {
  public:
-  UpstreamConnection(boost::asio::any_io_executor ex, config::Url url);
+  // `tls`: the client context for an https URL (null: https URLs fail to connect).
+  UpstreamConnection(boost::asio::any_io_executor ex, config::Url url,
+                     boost::asio::ssl::context* tls);
 
-  // Resolves and connects within `timeout` (zero: no bound). Empty on success, else why not.
+  // Resolves, connects and (https) shakes hands, within `timeout` (zero: no bound). Empty on
+  // success, else why not, in Go's words where they differ ("dial tcp ...: connect: ...").
   boost::asio::awaitable<std::string> connect(std::chrono::milliseconds timeout);
 
+  // The request, the next response's header, the next piece of its body (Beast's semantics;
+  // need_buffer when the parser's body buffer is full).
+  boost::asio::awaitable<boost::system::error_code> write(UpstreamRequest& req);
+  boost::asio::awaitable<boost::system::error_code> read_header(ResponseParser& p);
+  boost::asio::awaitable<boost::system::error_code> read_some(ResponseParser& p);
+
+  // Bytes read past the last parsed piece (the rest of a response that came with its header).
+  size_t buffered() const { return buffer_.size(); }
   const config::Url& url() const { return url_; }
-  boost::beast::tcp_stream& stream() { return stream_; }
-  boost::beast::flat_buffer& buffer() { return buffer_; }
+  // The TCP layer: timeouts (expires_after/never) and cancel() apply to both kinds.
+  boost::beast::tcp_stream& tcp();
   void close();
 
  private:
+  template <typename Op>
+  boost::asio::awaitable<boost::system::error_code> on_stream(Op op);
+
   config::Url url_;
-  boost::beast::tcp_stream stream_;
+  boost::asio::ssl::context* tls_context_;
+  std::variant<boost::beast::tcp_stream, tls::TlsStream> stream_;
   boost::beast::flat_buffer buffer_;
 };
 

@@ -114,15 +114,15 @@ std::vector<std::string> initial_peer_urls(const config::Config& cfg) {
   return out;
 }
 
-int run_proxy(const config::Config& cfg, std::vector<std::string> peers,
-              asio::ssl::context* peer_tls) {
+int run_proxy(const config::Config& cfg, std::vector<std::string> peers, const TlsSetup& tls) {
   log_line("proxy: this proxy supports v2 API only!");
-  for (const auto& u : cfg.listen_client_urls) {
-    if (u.tls()) {
-      log_line("error: larch's proxy serves http only (" + u.text + ")");
-      return 1;
-    }
+  std::string tls_error;
+  auto upstream_tls = make_proxy_upstream_tls(cfg, tls.peer_client, &tls_error);
+  if (!upstream_tls) {
+    log_line("error: " + tls_error);
+    return 1;
   }
+  asio::ssl::context* peer_tls = tls.peer_client.get();
   std::string proxy_dir = cfg.data_dir + "/proxy";
   std::error_code ec;
   std::filesystem::create_directories(proxy_dir, ec);
@@ -146,8 +146,9 @@ int run_proxy(const config::Config& cfg, std::vector<std::string> peers,
   proxy::ClusterRefresher refresher(std::move(peers), proxy_dir, endpoints, fetch, log_line);
   refresher.refresh_once();
   proxy::ProxyMetrics metrics;
-  proxy::ProxyContext ctx{proxy_options(cfg), &endpoints, &metrics, log_line,
-                          [] { return util::steady_now_ns(); }};
+  proxy::ProxyContext ctx{
+      proxy_options(cfg), &endpoints, &metrics, log_line, [] { return util::steady_now_ns(); },
+      upstream_tls.get()};
 
   IoThreads io(2);
   asio::io_context& main_ioc = io.main();
@@ -162,6 +163,11 @@ int run_proxy(const config::Config& cfg, std::vector<std::string> peers,
     http::SessionRunner run = [&ctx](asio::ip::tcp::socket s) {
       return proxy::run_proxy_session(std::move(s), ctx);
     };
+    if (url.tls()) {
+      run = [&ctx, listener = tls.client_listener.get()](asio::ip::tcp::socket s) {
+        return proxy::run_tls_proxy_session(std::move(s), *listener, ctx);
+      };
+    }
     asio::co_spawn(main_ioc, http::accept_loop(acc, io.contexts(), std::move(run)), asio::detached);
   }
   RefreshThread refreshing(refresher, std::chrono::milliseconds(cfg.proxy_refresh_interval_ms));

@@ -11,13 +11,15 @@
 #include <vector>
 
 #include "config/config.h"
+#include "server/tls_setup.h"
 
 namespace larch::server {
 
-// Until SIGINT/SIGTERM; returns the process exit code (1 after a one-line error).
-// `peer_tls`: the client context for https peer URLs (may be null).
+// Until SIGINT/SIGTERM; returns the process exit code (1 after a one-line error). `tls`: the
+// contexts built from cfg (https listeners use its client listener context; https peer URLs
+// its peer client context).
 int run_proxy(const config::Config& cfg, std::vector<std::string> initial_peer_urls,
-              boost::asio::ssl::context* peer_tls);
+              const TlsSetup& tls);
 
 // --initial-cluster's peer URLs, sorted (etcd's URLsMap.URLs()).
 std::vector<std::string> initial_peer_urls(const config::Config& cfg);

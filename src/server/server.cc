@@ -251,7 +251,7 @@ asio::awaitable<void> serve_clients_when_ready(
 // A data dir initialised as a proxy, or a new one with --proxy on|readonly, runs the v2 proxy
 // (its exit code); nullopt when this process is a member.
 std::optional<int> maybe_run_proxy(const config::Config& cfg, const DataDir& dir,
-                                   asio::ssl::context* peer_tls) {
+                                   const TlsSetup& tls) {
   DataDirClass kind = classify_data_dir(dir);
   if (!kind.error.empty()) {
     log_line("error: " + kind.error);
@@ -259,7 +259,7 @@ std::optional<int> maybe_run_proxy(const config::Config& cfg, const DataDir& dir
   }
   if (kind.kind == DataDirKind::kProxy) {
     log_line("the server is already initialized as proxy before, starting as etcd proxy...");
-    return run_proxy(cfg, initial_peer_urls(cfg), peer_tls);
+    return run_proxy(cfg, initial_peer_urls(cfg), tls);
   }
   if (kind.kind == DataDirKind::kMember || cfg.proxy == "off") return std::nullopt;
   std::vector<std::string> peers = initial_peer_urls(cfg);
@@ -269,7 +269,7 @@ std::optional<int> maybe_run_proxy(const config::Config& cfg, const DataDir& dir
       return 1;
     }
   }
-  return run_proxy(cfg, std::move(peers), peer_tls);
+  return run_proxy(cfg, std::move(peers), tls);
 }
 
 }  // namespace
@@ -294,14 +294,14 @@ int run_server(const config::Config& cfg) {
   }
   for (const auto& note : tls_setup.notes) log_line(note);
   DataDir dir{cfg.data_dir, cfg.wal_dir};
-  if (auto proxy_exit = maybe_run_proxy(cfg, dir, tls_setup.peer_client.get())) {
+  if (auto proxy_exit = maybe_run_proxy(cfg, dir, tls_setup)) {
     return *proxy_exit;
   }
   OpenedDataDir opened = open_data_dir(dir, cfg, tls_setup.peer_client.get());
   if (!opened.error.empty() && !opened.full_cluster_peer_urls.empty() &&
       cfg.discovery_fallback == "proxy") {
     log_line("discovery cluster full, falling back to proxy");
-    return run_proxy(cfg, opened.full_cluster_peer_urls, tls_setup.peer_client.get());
+    return run_proxy(cfg, opened.full_cluster_peer_urls, tls_setup);
   }
   if (!opened.error.empty()) {
     log_line("error: " + opened.error);

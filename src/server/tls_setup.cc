@@ -100,4 +100,21 @@ TlsSetup make_tls_setup(const config::Config& cfg) {
   return out;
 }
 
+std::shared_ptr<boost::asio::ssl::context> make_proxy_upstream_tls(
+    const config::Config& cfg, std::shared_ptr<boost::asio::ssl::context> peer_client,
+    std::string* error) {
+  if (cfg.cert_file.empty() && cfg.key_file.empty() && cfg.trusted_ca_file.empty()) {
+    return peer_client;
+  }
+  tls::TlsFiles files;
+  files.cert_file = cfg.cert_file;
+  files.key_file = cfg.key_file;
+  files.trusted_ca_file = cfg.trusted_ca_file;
+  files.cipher_suites = cfg.cipher_suites;
+  files.skip_verify = cfg.auto_tls;
+  auto made = tls::make_client_context(files);
+  if (!made.context) *error = "client TLS: " + made.error;
+  return made.context;
+}
+
 }  // namespace larch::server

@@ -41,4 +41,11 @@ struct TlsSetup {
 
 TlsSetup make_tls_setup(const config::Config& cfg);
 
+// The v2 proxy's client context for members' https client URLs, as etcd's proxy builds it:
+// from --cert-file, --key-file and --trusted-ca-file (not verifying the member with
+// --auto-tls), or `peer_client` when none of the three is set. Null with *error on a bad file.
+std::shared_ptr<boost::asio::ssl::context> make_proxy_upstream_tls(
+    const config::Config& cfg, std::shared_ptr<boost::asio::ssl::context> peer_client,
+    std::string* error);
+
 }  // namespace larch::server

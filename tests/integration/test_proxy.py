@@ -14,6 +14,9 @@ it learns from the member's peer URL (--initial-cluster).
    arrive before any event, and each event of a stream arrives on its own.
 5. A restarted proxy uses the peer URLs of its cluster file, not --initial-cluster; a data
    dir holding both a member's data and a proxy directory is refused.
+6. TLS both ways: an https proxy (its --trusted-ca-file makes it require client
+   certificates, as etcd's listener does) in front of a member with an https client URL,
+   which the proxy verifies with that CA.
 
 Every test starts its own processes (loopback, free ports) and stops exactly those.
 """
@@ -28,6 +31,7 @@ import pytest
 
 import harness
 from harness import Client, wait_for
+from tls_helpers import certs, server_tls_args, tls_server  # noqa: F401 (fixture)
 
 
 class Proxy(harness.Server):
@@ -247,3 +251,24 @@ def test_a_data_dir_of_a_member_and_a_proxy_is_refused(target, tmp_path_factory)
     assert rc == 1, lines
     assert any("invalid datadir. Both member and proxy directories exist." in ln
                for ln in lines), lines
+
+
+@pytest.mark.timeout(90)
+def test_a_proxy_over_tls(target, tmp_path_factory, certs):
+    member = tls_server(target, str(tmp_path_factory.mktemp(f"{target}-tm")), certs)
+    member.start()
+    p = Proxy(target, str(tmp_path_factory.mktemp(f"{target}-tp")), member,
+              extra=server_tls_args(certs) + ["--trusted-ca-file", certs.ca.crt])
+    p.client_scheme = "https"
+    p.ssl_context = certs.context(certs.alice)
+    try:
+        p.start(30)
+        r = _request(p, "PUT", "/v2/keys/tls/a", "value=1", {"Content-Type": Client.FORM})
+        assert r.status == 201, r
+        assert _request(member, "GET", "/v2/keys/tls/a").json()["node"]["value"] == "1"
+        r = _request(p, "GET", "/v2/config/local/proxy")
+        assert r.json() == {"endpoints": [member.client_url]}, r
+        assert member.client_url.startswith("https://")
+    finally:
+        p.stop()
+        member.stop()
