@@ -1,5 +1,7 @@
 #include "proxy/proxy_metrics.h"
 
+#include <utility>
+
 #include "http/metrics_text.h"
 
 namespace larch::proxy {
@@ -9,9 +11,17 @@ void ProxyMetrics::request(std::string_view method) {
   ++requests_[std::string(method)];
 }
 
-void ProxyMetrics::handled(std::string_view method, int code) {
+void ProxyMetrics::handled(std::string_view method, int code, std::chrono::nanoseconds took) {
   std::lock_guard lock(mu_);
   ++handled_[{std::string(method), code}];
+  auto it = durations_.find(std::string(method));
+  if (it == durations_.end()) {
+    it = durations_
+             .emplace(std::piecewise_construct, std::forward_as_tuple(method),
+                      std::forward_as_tuple(std::chrono::microseconds(500), 13))
+             .first;
+  }
+  it->second.observe(took);
 }
 
 void ProxyMetrics::dropped(std::string_view method, std::string_view error) {
@@ -41,6 +51,15 @@ std::string ProxyMetrics::render() const {
       out.append("etcd_proxy_handled_total{code=\"").append(std::to_string(std::get<1>(k)));
       out.append("\",method=\"").append(std::get<0>(k)).append("\"} ");
       out.append(std::to_string(n)).append("\n");
+    }
+  }
+  if (!durations_.empty()) {
+    out.append(
+        "# HELP etcd_proxy_handling_duration_seconds Bucketed histogram of handling time of "
+        "successful events (non-watches), by method (GET/PUT etc.).\n"
+        "# TYPE etcd_proxy_handling_duration_seconds histogram\n");
+    for (const auto& [m, h] : durations_) {
+      h.render_samples(out, "etcd_proxy_handling_duration_seconds", "method=\"" + m + "\"");
     }
   }
   if (!requests_.empty()) {

@@ -99,6 +99,7 @@ class ProxySession {
   std::unique_ptr<UpstreamConnection> up_;  // the last member connection, kept alive
   std::string client_ip_;
   std::string client_addr_;
+  int64_t request_start_ns_ = 0;  // when the request being forwarded arrived
 };
 
 template <typename Stream>
@@ -207,6 +208,7 @@ awaitable<bool> ProxySession<Stream>::write_out() {
 template <typename Stream>
 awaitable<bool> ProxySession<Stream>::forward(ClientRequest& req, bool keep_alive) {
   std::string_view method = view(req.method_string());
+  request_start_ns_ = ctx_.now_ns();
   ctx_.metrics->request(method);
   std::vector<config::Url> endpoints = ctx_.endpoints->available(ctx_.now_ns());
   if (endpoints.empty()) {
@@ -322,7 +324,8 @@ awaitable<std::string> ProxySession<Stream>::send_and_read_header(UpstreamReques
 template <typename Stream>
 awaitable<bool> ProxySession<Stream>::relay(ResponseParser& p, const ClientRequest& req,
                                             bool keep_alive) {
-  ctx_.metrics->handled(view(req.method_string()), p.get().result_int());
+  ctx_.metrics->handled(view(req.method_string()), p.get().result_int(),
+                        std::chrono::nanoseconds(ctx_.now_ns() - request_start_ns_));
   bool head = req.method() == bhttp::verb::head;
   bool until_eof = !p.is_done() && !p.get().chunked() && !p.content_length();
   bool chunked = !head && (p.get().chunked() || until_eof);

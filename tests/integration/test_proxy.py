@@ -14,7 +14,10 @@ it learns from the member's peer URL (--initial-cluster).
    arrive before any event, and each event of a stream arrives on its own.
 5. A restarted proxy uses the peer URLs of its cluster file, not --initial-cluster; a data
    dir holding both a member's data and a proxy directory is refused.
-6. TLS both ways: an https proxy (its --trusted-ca-file makes it require client
+6. In front of a three-member cluster: the proxy learns every member's client URL from one
+   peer URL; with the member it used killed, requests go on through the others; etcdctl
+   (--no-sync) works through it.
+7. TLS both ways: an https proxy (its --trusted-ca-file makes it require client
    certificates, as etcd's listener does) in front of a member with an https client URL,
    which the proxy verifies with that CA.
 
@@ -25,11 +28,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
+import subprocess
 
 import pytest
 
 import harness
+from cluster import Cluster, cleanup_clusters
 from harness import Client, wait_for
 from tls_helpers import certs, server_tls_args, tls_server  # noqa: F401 (fixture)
 
@@ -117,6 +123,8 @@ def test_requests_go_through_and_the_proxy_reports_itself(target, proxied):
     assert 'etcd_proxy_requests_total{method="PUT"} 1' in metrics, metrics
     assert 'etcd_proxy_handled_total{code="201",method="PUT"} 1' in metrics, metrics
     assert 'etcd_proxy_handled_total{code="404",method="GET"} 1' in metrics, metrics
+    assert 'etcd_proxy_handling_duration_seconds_count{method="PUT"} 1' in metrics, metrics
+    assert 'etcd_proxy_handling_duration_seconds_bucket{method="PUT",le="+Inf"} 1' in metrics
 
     with open(os.path.join(proxy.data_dir, "proxy", "cluster")) as f:
         assert json.load(f) == {"PeerURLs": [member.peer_url]}
@@ -272,3 +280,42 @@ def test_a_proxy_over_tls(target, tmp_path_factory, certs):
     finally:
         p.stop()
         member.stop()
+
+
+@pytest.mark.timeout(120)
+def test_a_proxy_in_front_of_a_cluster_fails_over(target, tmp_path_factory, request):
+    cl = Cluster(str(tmp_path_factory.mktemp(f"{target}-pc")), 3, kind=target)
+    cl.start()
+    cl.wait_leader()
+    p = Proxy(target, str(tmp_path_factory.mktemp(f"{target}-pcp")), cl.members[0])
+    try:
+        p.start(30)   # knows only member 0's peer URL
+        r = _request(p, "GET", "/v2/config/local/proxy")
+        assert sorted(r.json()["endpoints"]) == sorted(m.client_url for m in cl.members), r
+        assert _request(p, "PUT", "/v2/keys/pc/a", "value=1",
+                        {"Content-Type": Client.FORM}).status == 201
+        # Kill the member the proxy forwards to first (its endpoints' current order).
+        first = r.json()["endpoints"][0]
+        victim = next(m for m in cl.members if m.client_url == first)
+        victim.kill9()
+        cl.wait_leader(members=cl.others(victim))
+        for i in range(5):
+            r = _request(p, "PUT", f"/v2/keys/pc/b{i}", "value=2", {"Content-Type": Client.FORM})
+            assert r.status == 201, r
+        r = _request(p, "GET", "/v2/keys/pc/b4?quorum=true")
+        assert r.status == 200 and r.json()["node"]["value"] == "2", r
+        assert f"marked endpoint {victim.client_url} unavailable" in p.log_text()
+        etcdctl = shutil.which("etcdctl")
+        if etcdctl:
+            env = dict(os.environ, ETCDCTL_API="2")
+            out = subprocess.run([etcdctl, "--no-sync", "--endpoints", p.client_url, "set",
+                                  "/pc/ctl", "hello"], env=env, capture_output=True, text=True,
+                                 timeout=20)
+            assert out.returncode == 0 and out.stdout.strip() == "hello", out
+            out = subprocess.run([etcdctl, "--no-sync", "--endpoints", p.client_url, "get",
+                                  "/pc/ctl"], env=env, capture_output=True, text=True,
+                                 timeout=20)
+            assert out.returncode == 0 and out.stdout.strip() == "hello", out
+    finally:
+        p.stop()
+        cleanup_clusters([cl], request)

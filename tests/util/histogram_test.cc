@@ -32,3 +32,18 @@ TEST_CASE("histogram: an empty one renders zeros") {
   CHECK(out.find("y_bucket{le=\"+Inf\"} 0\n") != std::string::npos);
   CHECK(out.find("y_sum 0\ny_count 0\n") != std::string::npos);
 }
+
+TEST_CASE("histogram: other doubling bounds, and labelled samples") {
+  Histogram h(microseconds(500), 13);  // etcd proxy's 0.5 ms to 2.048 s
+  h.observe(microseconds(400));
+  h.observe(milliseconds(3000));
+  std::string out;
+  h.render_samples(out, "p_seconds", "method=\"GET\"");
+  CHECK(out.rfind("p_seconds_bucket{method=\"GET\",le=\"0.0005\"} 1\n", 0) == 0);
+  CHECK(out.find("p_seconds_bucket{method=\"GET\",le=\"2.048\"} 1\n") != std::string::npos);
+  CHECK(out.find("le=\"4.096\"") == std::string::npos);
+  CHECK(out.find("p_seconds_bucket{method=\"GET\",le=\"+Inf\"} 2\n") != std::string::npos);
+  CHECK(out.find("p_seconds_sum{method=\"GET\"} 3.0004\n") != std::string::npos);
+  CHECK(out.find("p_seconds_count{method=\"GET\"} 2\n") != std::string::npos);
+  CHECK(out.find("# HELP") == std::string::npos);
+}
