@@ -194,8 +194,9 @@ awaitable<bool> ProxySession<Stream>::answer(http::Response r, const ClientReque
                                              bool keep_alive) {
   http::CorsDecision c = cors_for ? cors(*cors_for) : http::CorsDecision{};
   http::serialize_into(out_, r, c, keep_alive, dates_.now());
-  bool ok = co_await write_out();
-  co_return ok&& keep_alive;
+  bool written = co_await write_out();
+  bool go_on = written && keep_alive;
+  co_return go_on;
 }
 
 template <typename Stream>

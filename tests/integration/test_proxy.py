@@ -72,6 +72,19 @@ def _status(s: harness.Server, method: str, path: str) -> int:
         c.close()
 
 
+def _keep_alive_puts(s: harness.Server, n: int, prefix: str) -> None:
+    """n PUTs on one kept-alive connection (each must be answered while the proxy also
+    watches the connection for the client leaving)."""
+    c = s.client(timeout=5)
+    try:
+        for i in range(n):
+            r = c.request("PUT", f"{prefix}{i}", f"value={i}", {"Content-Type": Client.FORM},
+                          retry=False)
+            assert r.status == 201, r
+    finally:
+        c.close()
+
+
 def _request(s: harness.Server, method: str, path: str, body=None, headers=None):
     c = s.client()
     try:
@@ -103,6 +116,7 @@ def test_requests_go_through_and_the_proxy_reports_itself(target, proxied):
     assert g.json()["node"]["value"] == "1"
     r = _request(proxy, "GET", "/v2/keys/px/a?quorum=true")
     assert r.status == 200 and r.json()["node"]["value"] == "1", r
+    _keep_alive_puts(proxy, 20, "/v2/keys/px/ka")
     r = _request(proxy, "GET", "/v2/keys/px/missing")
     assert r.status == 404 and r.json()["errorCode"] == 100, r
     r = _request(proxy, "GET", "/version")
@@ -120,11 +134,11 @@ def test_requests_go_through_and_the_proxy_reports_itself(target, proxied):
     assert r.header("Access-Control-Allow-Methods") == "POST, GET, OPTIONS, PUT, DELETE"
 
     metrics = _request(proxy, "GET", "/metrics").text
-    assert 'etcd_proxy_requests_total{method="PUT"} 1' in metrics, metrics
-    assert 'etcd_proxy_handled_total{code="201",method="PUT"} 1' in metrics, metrics
+    assert 'etcd_proxy_requests_total{method="PUT"} 21' in metrics, metrics
+    assert 'etcd_proxy_handled_total{code="201",method="PUT"} 21' in metrics, metrics
     assert 'etcd_proxy_handled_total{code="404",method="GET"} 1' in metrics, metrics
-    assert 'etcd_proxy_handling_duration_seconds_count{method="PUT"} 1' in metrics, metrics
-    assert 'etcd_proxy_handling_duration_seconds_bucket{method="PUT",le="+Inf"} 1' in metrics
+    assert 'etcd_proxy_handling_duration_seconds_count{method="PUT"} 21' in metrics, metrics
+    assert 'etcd_proxy_handling_duration_seconds_bucket{method="PUT",le="+Inf"} 21' in metrics
 
     with open(os.path.join(proxy.data_dir, "proxy", "cluster")) as f:
         assert json.load(f) == {"PeerURLs": [member.peer_url]}
@@ -273,6 +287,7 @@ def test_a_proxy_over_tls(target, tmp_path_factory, certs):
         p.start(30)
         r = _request(p, "PUT", "/v2/keys/tls/a", "value=1", {"Content-Type": Client.FORM})
         assert r.status == 201, r
+        _keep_alive_puts(p, 20, "/v2/keys/tls/ka")
         assert _request(member, "GET", "/v2/keys/tls/a").json()["node"]["value"] == "1"
         r = _request(p, "GET", "/v2/config/local/proxy")
         assert r.json() == {"endpoints": [member.client_url]}, r
