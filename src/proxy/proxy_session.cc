@@ -414,7 +414,12 @@ UpstreamRequest ProxySession<Stream>::upstream_request(ClientRequest& req) const
   std::vector<std::string_view> prior;
   for (const auto& f : req) {
     std::string_view name = view(f.name_string());
-    if (is_hop_by_hop(name) || beast::iequals(name, "Content-Length")) continue;
+    // The body is read whole before it is forwarded: no "Expect: 100-continue" upstream (a
+    // member would answer 100 first, which is not this request's response).
+    if (is_hop_by_hop(name) || beast::iequals(name, "Content-Length") ||
+        beast::iequals(name, "Expect")) {
+      continue;
+    }
     if (beast::iequals(name, "X-Forwarded-For")) {
       prior.push_back(view(f.value()));
       continue;
