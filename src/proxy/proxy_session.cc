@@ -78,6 +78,8 @@ class ProxySession {
   awaitable<bool> serve(ClientRequest& req);
   awaitable<bool> answer(http::Response r, const ClientRequest* cors_for, bool keep_alive);
   awaitable<bool> forward(ClientRequest& req, bool keep_alive);
+  awaitable<bool> guarded_forward(ClientRequest& req, bool keep_alive,
+                                  const std::vector<config::Url>& endpoints);
   awaitable<bool> forward_to_members(ClientRequest& req, bool keep_alive,
                                      const std::vector<config::Url>& endpoints);
   awaitable<std::string> exchange(const config::Url& ep, UpstreamRequest& up,
@@ -134,7 +136,13 @@ awaitable<void> ProxySession<Stream>::run() {
     }
     if (rec) break;
     ClientRequest req = parser.release();
-    bool go_on = co_await serve(req);
+    bool go_on = false;
+    try {
+      go_on = co_await serve(req);
+    } catch (const std::exception& e) {  // a request this code did not foresee: drop it
+      ctx_.log(std::string("proxy: closing the connection of ") + client_addr_ + " (" + e.what() +
+               ")");
+    }
     if (!go_on) break;
   }
   if (up_) up_->close();
@@ -219,9 +227,27 @@ awaitable<bool> ProxySession<Stream>::forward(ClientRequest& req, bool keep_aliv
                               keep_alive);
   }
   using namespace asio::experimental::awaitable_operators;
-  auto done = co_await (forward_to_members(req, keep_alive, endpoints) || watch_client());
+  auto done = co_await (guarded_forward(req, keep_alive, endpoints) || watch_client());
   if (done.index() == 0) co_return std::get<0>(done);
   ctx_.log("proxy/httpproxy: client " + client_addr_ + " closed request prematurely");
+  if (up_) {
+    up_->close();
+    up_.reset();
+  }
+  co_return false;
+}
+
+// forward_to_members, with an exception (a request this code did not foresee) turned into
+// the end of the connection: `||` waits for its other side unless this one succeeds.
+template <typename Stream>
+awaitable<bool> ProxySession<Stream>::guarded_forward(ClientRequest& req, bool keep_alive,
+                                                      const std::vector<config::Url>& endpoints) {
+  try {
+    co_return co_await forward_to_members(req, keep_alive, endpoints);
+  } catch (const std::exception& e) {
+    ctx_.log(std::string("proxy: closing the connection of ") + client_addr_ + " (" + e.what() +
+             ")");
+  }
   if (up_) {
     up_->close();
     up_.reset();
@@ -407,8 +433,7 @@ std::string ProxySession<Stream>::response_head(const ResponseParser& p, const C
 template <typename Stream>
 UpstreamRequest ProxySession<Stream>::upstream_request(ClientRequest& req) const {
   UpstreamRequest up;
-  up.method(req.method());
-  if (req.method() == bhttp::verb::unknown) up.method_string(req.method_string());
+  up.method_string(req.method_string());  // as sent: method(verb::unknown) would throw
   up.target(req.target());
   up.version(11);
   std::vector<std::string_view> prior;
@@ -428,7 +453,13 @@ UpstreamRequest ProxySession<Stream>::upstream_request(ClientRequest& req) const
   }
   if (!client_ip_.empty()) up.set("X-Forwarded-For", forwarded_for(prior, client_ip_));
   up.body() = std::move(req.body());
-  up.prepare_payload();
+  // As Go's transport: a length when there is a body, and for POST, PUT and PATCH always.
+  // (Not prepare_payload: it throws for a TRACE with a body.)
+  bhttp::verb v = req.method();
+  if (!up.body().empty() || v == bhttp::verb::post || v == bhttp::verb::put ||
+      v == bhttp::verb::patch) {
+    up.content_length(up.body().size());
+  }
   up.keep_alive(true);
   return up;
 }

@@ -9,6 +9,9 @@ message batches. Every answer must be well-formed HTTP/1.1 with no 5xx, the memb
 stay up and healthy throughout, and it must stop cleanly afterwards (under the sanitizer
 binary, any report fails the test by aborting the process).
 
+The client-side mix also goes through a v2 proxy (--proxy on) in front of a member: the
+proxy relays every answer as well-formed HTTP/1.1, never a 5xx of its own, and both stay up.
+
 Knobs: LARCH_FUZZ_SEED (default 1), LARCH_FUZZ_REQUESTS (default 1500).
 """
 
@@ -124,3 +127,31 @@ def test_random_requests_never_break_the_member(make_server):
     assert statuses.get(200, 0) > 50 and statuses.get(400, 0) > 50, statuses
     assert statuses.get(401, 0) > 0 or statuses.get(201, 0) > 0, statuses
     assert srv.stop() == 0, srv.log_tail()
+
+
+@pytest.mark.timeout(300)
+def test_random_requests_never_break_a_proxy(make_server, tmp_path_factory):
+    from test_proxy import Proxy
+    srv = make_server()
+    p = Proxy("larch", str(tmp_path_factory.mktemp("fuzz-proxy")), srv)
+    p.start(30)
+    rng = random.Random(SEED + 1)
+    statuses: dict[int, int] = {}
+    try:
+        for i in range(REQUESTS // 3):
+            req = request(rng, False)
+            res = harness.raw_request(p.host, p.client_port, req, timeout=0.5)
+            if res.data:
+                line = res.data.split(b"\r\n", 1)[0]
+                assert line.startswith(b"HTTP/1.1 ") and line[9:12].isdigit(), \
+                    (req[:300], res.data[:300])
+                code = int(line[9:12])
+                statuses[code] = statuses.get(code, 0) + 1
+                assert code < 500, (req[:300], res.data[-300:])
+            assert p.running(), f"proxy died after {req[:300]!r}\n{p.log_tail()}"
+            assert srv.running(), f"member died after {req[:300]!r}\n{srv.log_tail()}"
+        assert statuses.get(200, 0) > 20 and statuses.get(400, 0) > 20, statuses
+        assert healthy(p), p.log_tail()
+    finally:
+        rc = p.stop()
+    assert rc == 0, p.log_tail()
