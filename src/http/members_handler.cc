@@ -45,6 +45,22 @@ std::string member_json(const MemberInfo& m) {
   return out;
 }
 
+std::string peer_member_json(const MemberInfo& m) {
+  std::string out = "{\"id\":" + std::to_string(m.id);
+  out += ",\"peerURLs\":";
+  append_string_array(out, m.peer_urls);
+  if (!m.name.empty()) {
+    out += ",\"name\":";
+    util::append_json_string(out, m.name);
+  }
+  if (!m.client_urls.empty()) {
+    out += ",\"clientURLs\":";
+    append_string_array(out, m.client_urls);
+  }
+  out += '}';
+  return out;
+}
+
 Response MembersHandler::with_cluster(Response r) const {
   r.add("X-Etcd-Cluster-Id", util::id_hex(service_.cluster_id()));
   return r;

@@ -43,4 +43,9 @@ class MembersHandler {
 // JSON of one member object: {"id":..,"name":..,"peerURLs":[..],"clientURLs":[..]}.
 std::string member_json(const MemberInfo& m);
 
+// One member as etcd's peer API (GET /members on a peer URL) sends it, which etcd's proxy and
+// joining members parse: {"id":<decimal uint64>,"peerURLs":[...],"name":"..",
+// "clientURLs":[...]}, name and clientURLs left out when empty (a member not started yet).
+std::string peer_member_json(const MemberInfo& m);
+
 }  // namespace larch::http

@@ -156,7 +156,7 @@ transport::MembersSnapshot members_snapshot(const MemberDirectory& directory) {
   out.members_json = "[";
   for (size_t i = 0; i < members.size(); ++i) {
     if (i) out.members_json += ',';
-    out.members_json += http::member_json(members[i]);
+    out.members_json += http::peer_member_json(members[i]);
   }
   out.members_json += ']';
   return out;

@@ -7,8 +7,8 @@
 namespace larch::transport {
 
 struct MembersSnapshot {
-  // The JSON array of member objects, served verbatim:
-  //   [{"id":"<hex>","name":"n","peerURLs":["http://.."],"clientURLs":["http://.."]}]
+  // The JSON array of member objects, served verbatim, as etcd's peer API has them:
+  //   [{"id":<decimal>,"peerURLs":["http://.."],"name":"n","clientURLs":["http://.."]}]
   std::string members_json;
   // Index of the last applied configuration change (X-Larch-Conf-Index).
   uint64_t conf_index = 0;

@@ -17,7 +17,9 @@ it learns from the member's peer URL (--initial-cluster).
 6. In front of a three-member cluster: the proxy learns every member's client URL from one
    peer URL; with the member it used killed, requests go on through the others; etcdctl
    (--no-sync) works through it.
-7. TLS both ways: an https proxy (its --trusted-ca-file makes it require client
+7. Across kinds: etcd's own proxy in front of a Larch member (it reads Larch's peer
+   GET /members, which must be etcd's format) and Larch's proxy in front of an etcd member.
+8. TLS both ways: an https proxy (its --trusted-ca-file makes it require client
    certificates, as etcd's listener does) in front of a member with an https client URL,
    which the proxy verifies with that CA.
 
@@ -339,3 +341,24 @@ def test_a_proxy_in_front_of_a_cluster_fails_over(target, tmp_path_factory, requ
     finally:
         p.stop()
         cleanup_clusters([cl], request)
+
+
+@pytest.mark.timeout(60)
+def test_proxies_across_kinds(request, tmp_path_factory):
+    import conftest
+    if set(conftest.selected_targets(request.config)) != {"larch", "etcd"}:
+        pytest.skip("needs both targets")
+    for member_kind, proxy_kind in (("larch", "etcd"), ("etcd", "larch")):
+        member = harness.Server(member_kind, str(tmp_path_factory.mktemp(f"x-{member_kind}")))
+        member.start()
+        p = Proxy(proxy_kind, str(tmp_path_factory.mktemp(f"x-{proxy_kind}-proxy")), member)
+        try:
+            p.start(30)
+            r = _request(p, "GET", "/v2/config/local/proxy")
+            assert r.json() == {"endpoints": [member.client_url]}, (proxy_kind, r)
+            r = _request(p, "PUT", "/v2/keys/x/a", "value=1", {"Content-Type": Client.FORM})
+            assert r.status == 201, (proxy_kind, r)
+            assert _request(member, "GET", "/v2/keys/x/a").json()["node"]["value"] == "1"
+        finally:
+            p.stop()
+            member.stop()
