@@ -27,7 +27,8 @@ std::string error_body(std::string_view what);
 // {"endpoints":["http://...",...]}\n: the body of GET /v2/config/local/proxy.
 std::string endpoints_body(const std::vector<std::string>& urls);
 
-// The path of a request target (up to '?').
+// The path of a request target (up to '?'), and its query (after '?'; empty when none).
 std::string_view target_path(std::string_view target);
+std::string_view target_query(std::string_view target);
 
 }  // namespace larch::proxy

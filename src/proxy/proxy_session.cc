@@ -16,6 +16,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <span>
 #include <type_traits>
 
 #include "http/response.h"
@@ -101,7 +102,8 @@ class ProxySession {
   std::unique_ptr<UpstreamConnection> up_;  // the last member connection, kept alive
   std::string client_ip_;
   std::string client_addr_;
-  int64_t request_start_ns_ = 0;  // when the request being forwarded arrived
+  int64_t request_start_ns_ = 0;       // when the request being forwarded arrived
+  std::unique_ptr<char[]> relay_buf_;  // a member response's body passes through here
 };
 
 template <typename Stream>
@@ -225,6 +227,11 @@ awaitable<bool> ProxySession<Stream>::forward(ClientRequest& req, bool keep_aliv
     ctx_.metrics->dropped(method, "zero_endpoints");
     co_return co_await answer(error_response(503, "zero endpoints currently available"), &req,
                               keep_alive);
+  }
+  // Only a request that may wait (a watch) watches its client meanwhile: the others end soon
+  // anyway, and the watch costs two coroutine frames and a cancelled read per request.
+  if (target_query(view(req.target())).find("wait=") == std::string_view::npos) {
+    co_return co_await guarded_forward(req, keep_alive, endpoints);
   }
   using namespace asio::experimental::awaitable_operators;
   auto done = co_await (guarded_forward(req, keep_alive, endpoints) || watch_client());
@@ -357,7 +364,8 @@ awaitable<bool> ProxySession<Stream>::relay(ResponseParser& p, const ClientReque
   bool until_eof = !p.is_done() && !p.get().chunked() && !p.content_length();
   bool chunked = !head && (p.get().chunked() || until_eof);
   out_ = response_head(p, req, chunked, keep_alive);
-  std::vector<char> buf(kRelayChunk);
+  if (!relay_buf_) relay_buf_ = std::make_unique<char[]>(kRelayChunk);  // once per session
+  std::span<char> buf(relay_buf_.get(), kRelayChunk);
   beast::tcp_stream& s = up_->tcp();
   bool first = true;
   while (!head && !p.is_done()) {

@@ -37,4 +37,7 @@ TEST_CASE("the proxy's own bodies are etcd's", "[proxy]") {
   CHECK(endpoints_body({}) == "{\"endpoints\":[]}\n");
   CHECK(target_path("/v2/keys/a?wait=true") == "/v2/keys/a");
   CHECK(target_path("/metrics") == "/metrics");
+  CHECK(target_query("/v2/keys/a?wait=true&x=1") == "wait=true&x=1");
+  CHECK(target_query("/v2/keys/a") == "");
+  CHECK(target_query("/v2/keys/a?") == "");
 }
