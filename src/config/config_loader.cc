@@ -103,7 +103,9 @@ void build_config(const Settings& settings, ConfigResult& r) {
   bool may_be_proxy = c.proxy != "off" || (!c.discovery.empty() && c.discovery_fallback == "proxy");
   bool advertise_missing = is_explicit(settings, "listen-client-urls") &&
                            !is_explicit(settings, "advertise-client-urls") && !may_be_proxy;
-  if (!c.discovery.empty() && settings.count("initial-cluster")) {
+  int sources = (settings.count("initial-cluster") ? 1 : 0) + (c.discovery.empty() ? 0 : 1) +
+                (c.discovery_srv.empty() ? 0 : 1);
+  if (sources > 1) {
     return void(fail(r,
                      "multiple discovery or bootstrap flags are set. Choose one of "
                      "\"initial-cluster\", \"discovery\" or \"discovery-srv\""));

@@ -108,8 +108,11 @@ std::vector<FlagSpec> clustering_flags() {
           "discovery-fallback", K::kChoice, "proxy",
           "Expected behavior ('exit' or 'proxy') when discovery services fails.", "exit|proxy"),
       unsupported("discovery-proxy", K::kString, ""),
-      unsupported("discovery-srv", K::kString, ""),
-      unsupported("discovery-srv-name", K::kString, ""),
+      applied<&C::discovery_srv>("discovery-srv", K::kString, "",
+                                 "DNS domain used to bootstrap initial cluster."),
+      applied<&C::discovery_srv_name>(
+          "discovery-srv-name", K::kString, "",
+          "Suffix to the dns srv name queried when bootstrapping using DNS."),
       applied<&C::strict_reconfig_check>("strict-reconfig-check", K::kBool, "true",
                                          "Reject reconfiguration requests that would cause quorum "
                                          "loss."),

@@ -12,8 +12,10 @@
 #include <thread>
 
 #include "config/config_validator.h"
+#include "config/value_parsers.h"
 #include "server/cluster_join.h"
 #include "server/discovery.h"
+#include "server/srv_discovery.h"
 #include "transport/http_exchange.h"
 #include "util/durable_file.h"
 #include "util/log_line.h"
@@ -196,6 +198,18 @@ std::string discover_peer_urls(const config::Config& cfg, std::vector<std::strin
   return {};
 }
 
+std::string srv_initial_cluster(config::Config& cfg, bool member) {
+  SrvCluster found = srv_cluster(cfg, system_srv_lookup(), member);
+  for (const auto& line : found.log) util::log_line(line);
+  if (!found.error.empty()) return "error setting up initial cluster: " + found.error;
+  std::string joined;
+  for (const auto& e : found.entries) joined += (joined.empty() ? "" : ",") + e;
+  auto parsed = config::parse_initial_cluster(joined);
+  if (!parsed.ok()) return "error setting up initial cluster: " + parsed.error;
+  cfg.initial_cluster = std::move(*parsed.value);
+  return {};
+}
+
 DataDirClass classify_data_dir(const DataDir& dir) {
   DataDirClass out;
   std::error_code ec;
@@ -272,6 +286,10 @@ OpenedDataDir open_data_dir(const DataDir& dir, const config::Config& cfg,
       config::Config discovered = cfg;
       out.error = discover_cluster(discovered, &out.full_cluster_peer_urls);
       if (!out.error.empty()) return out;
+      out.identity = identity_from_config(discovered);
+    } else if (!cfg.discovery_srv.empty()) {
+      config::Config discovered = cfg;
+      if (out.error = srv_initial_cluster(discovered, true); !out.error.empty()) return out;
       out.identity = identity_from_config(discovered);
     } else {
       out.identity = identity_from_config(cfg);

@@ -51,6 +51,10 @@ struct DataDirClass {
 };
 DataDirClass classify_data_dir(const DataDir& dir);
 
+// --discovery-srv (server/srv_discovery.h): cfg's initial cluster becomes the one the SRV
+// records describe (a `member` must be among them). Empty, or etcd's error line.
+std::string srv_initial_cluster(config::Config& cfg, bool member);
+
 // A new proxy with --discovery: waits until the discovery service lists its cluster's `size`
 // members (without registering) and sets `peers` to their peer URLs, sorted. Empty, or etcd's
 // error line.

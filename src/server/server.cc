@@ -263,6 +263,14 @@ std::optional<int> maybe_run_proxy(const config::Config& cfg, const DataDir& dir
   }
   if (kind.kind == DataDirKind::kMember || cfg.proxy == "off") return std::nullopt;
   std::vector<std::string> peers = initial_peer_urls(cfg);
+  if (!cfg.discovery_srv.empty()) {
+    config::Config found = cfg;
+    if (auto err = srv_initial_cluster(found, false); !err.empty()) {
+      log_line("error: " + err);
+      return 1;
+    }
+    peers = initial_peer_urls(found);
+  }
   if (!cfg.discovery.empty()) {
     if (auto err = discover_peer_urls(cfg, peers); !err.empty()) {
       log_line("error: " + err);

@@ -353,8 +353,17 @@ TEST_CASE("loader: TLS and unsupported flags are clear errors", "[loader]") {
   CHECK(checks.config.client_cert_allowed_hostname == "client.example");
   CHECK(checks.config.peer_cert_allowed_hostname == "peer.example");
   CHECK(checks.config.cipher_suites == std::vector<std::string>{"TLS_A", "TLS_B"});
-  CHECK(fail_message({"--discovery-srv", "example.com"}) ==
-        "--discovery-srv is not supported by larch");
+  auto by_srv = load_config({"--discovery-srv", "example.com", "--discovery-srv-name", "a"}, {});
+  REQUIRE(by_srv.action == LoadAction::kRun);
+  CHECK(by_srv.config.discovery_srv == "example.com");
+  CHECK(by_srv.config.discovery_srv_name == "a");
+  const std::string conflict =
+      "multiple discovery or bootstrap flags are set. Choose one of \"initial-cluster\", "
+      "\"discovery\" or \"discovery-srv\"";
+  CHECK(fail_message({"--discovery-srv", "example.com", "--initial-cluster",
+                      "default=http://localhost:2380"}) == conflict);
+  CHECK(fail_message({"--discovery-srv", "example.com", "--discovery", "http://d/v2/keys/t"}) ==
+        conflict);
   auto discovering = load_config({"--discovery", "https://discovery.etcd.io/x"}, {});
   REQUIRE(discovering.action == LoadAction::kRun);
   CHECK(discovering.config.discovery == "https://discovery.etcd.io/x");
