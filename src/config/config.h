@@ -48,6 +48,7 @@ struct Config {
   bool strict_reconfig_check = true;
   std::string discovery;  // --discovery URL: bootstrap through it (server/discovery.h)
   std::string discovery_fallback = "proxy";  // "exit" | "proxy": when discovery finds it full
+  std::string discovery_proxy;               // --discovery-proxy: an HTTP proxy for --discovery
   std::string discovery_srv;                 // --discovery-srv domain (server/srv_discovery.h)
   std::string discovery_srv_name;            // suffix of the SRV service names
   bool force_new_cluster = false;  // restart as the only voter (server/force_new_cluster.h)

@@ -107,7 +107,8 @@ std::vector<FlagSpec> clustering_flags() {
       applied<&C::discovery_fallback>(
           "discovery-fallback", K::kChoice, "proxy",
           "Expected behavior ('exit' or 'proxy') when discovery services fails.", "exit|proxy"),
-      unsupported("discovery-proxy", K::kString, ""),
+      applied<&C::discovery_proxy>("discovery-proxy", K::kString, "",
+                                   "HTTP proxy to use for traffic to discovery service."),
       applied<&C::discovery_srv>("discovery-srv", K::kString, "",
                                  "DNS domain used to bootstrap initial cluster."),
       applied<&C::discovery_srv_name>(

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "config/config_validator.h"
+#include "config/url.h"
 #include "config/value_parsers.h"
 #include "server/cluster_join.h"
 #include "server/discovery.h"
@@ -55,10 +56,29 @@ Identity identity_from_config(const config::Config& cfg) {
   return id;
 }
 
-// Runs `use` with a Discovery for cfg's --discovery URL, as this member (`self_id`, `entry`).
+// --discovery-proxy as host and port (etcd: a URL; "host:port" alone means http://host:port).
+// Empty host when not set; nullopt when it does not parse.
+std::optional<std::pair<std::string, uint16_t>> discovery_proxy(const config::Config& cfg) {
+  if (cfg.discovery_proxy.empty()) return std::pair<std::string, uint16_t>{};
+  std::string text = cfg.discovery_proxy;
+  if (text.find("://") == std::string::npos) text = "http://" + text;
+  while (!text.empty() && text.back() == '/') text.pop_back();
+  auto url = config::parse_url(text, config::UrlRole::kAdvertise);
+  if (!url.ok() || url.value->tls()) return std::nullopt;
+  return std::pair<std::string, uint16_t>{url.value->host, url.value->port};
+}
+
+// Runs `use` with a Discovery for cfg's --discovery URL, as this member (`self_id`, `entry`);
+// an unusable --discovery-proxy gives an Outcome with an error instead.
 template <typename Use>
-auto with_discovery(const config::Config& cfg, uint64_t self_id, const std::string& entry,
-                    Use use) {
+Discovery::Outcome with_discovery(const config::Config& cfg, uint64_t self_id,
+                                  const std::string& entry, Use use) {
+  auto proxy = discovery_proxy(cfg);
+  if (!proxy) {
+    Discovery::Outcome bad;
+    bad.error = "discovery: invalid proxy URL \"" + cfg.discovery_proxy + "\" (an http URL)";
+    return bad;
+  }
   // An https service is checked against the system's CA certificates.
   boost::asio::ssl::context tls(boost::asio::ssl::context::tls_client);
   tls.set_default_verify_paths();
@@ -66,8 +86,12 @@ auto with_discovery(const config::Config& cfg, uint64_t self_id, const std::stri
   bool https = cfg.discovery.rfind("https://", 0) == 0;
   Discovery discovery(
       cfg.discovery, self_id, entry,
-      [&tls, https](const transport::HttpRequest& r, std::chrono::milliseconds timeout) {
-        return transport::http_exchange(r, timeout, https ? &tls : nullptr);
+      [&tls, https, proxy = *proxy](const transport::HttpRequest& r,
+                                    std::chrono::milliseconds timeout) {
+        transport::HttpRequest via = r;
+        via.proxy_host = proxy.first;
+        via.proxy_port = proxy.second;
+        return transport::http_exchange(via, timeout, https ? &tls : nullptr);
       },
       [](std::chrono::milliseconds pause) { std::this_thread::sleep_for(pause); },
       [](const std::string& line) { util::log_line(line); });

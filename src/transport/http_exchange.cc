@@ -35,10 +35,16 @@ std::string io_error(const char* step, const boost::system::error_code& ec) {
   return std::string(step) + ": " + ec.message();
 }
 
-bhttp::request<bhttp::string_body> make_request(const HttpRequest& r) {
-  bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(r.method), r.target, 11};
-  bool ipv6 = r.host.find(':') != std::string::npos;  // a literal: [::1]:2379
-  req.set(bhttp::field::host, (ipv6 ? "[" + r.host + "]" : r.host) + ":" + std::to_string(r.port));
+std::string authority(const std::string& host, uint16_t port) {
+  bool ipv6 = host.find(':') != std::string::npos;  // a literal: [::1]:2379
+  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+// `absolute`: the target as a full URL (a request to an HTTP proxy).
+bhttp::request<bhttp::string_body> make_request(const HttpRequest& r, bool absolute) {
+  std::string target = absolute ? "http://" + authority(r.host, r.port) + r.target : r.target;
+  bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(r.method), target, 11};
+  req.set(bhttp::field::host, authority(r.host, r.port));
   if (!r.accept.empty()) req.set(bhttp::field::accept, r.accept);
   if (!r.body.empty()) {
     req.set(bhttp::field::content_type, r.content_type);
@@ -49,15 +55,38 @@ bhttp::request<bhttp::string_body> make_request(const HttpRequest& r) {
   return req;
 }
 
+// CONNECT host:port through the proxy `stream` is connected to; empty once the tunnel is
+// open (the TLS handshake with the real server follows on the same socket).
+asio::awaitable<std::string> open_tunnel(PeerStream& stream, const HttpRequest& r) {
+  std::string target = authority(r.host, r.port);
+  bhttp::request<bhttp::empty_body> req{bhttp::verb::connect, target, 11};
+  req.set(bhttp::field::host, target);
+  auto [wec, wn] = co_await bhttp::async_write(stream.tcp(), req, kTuple);
+  if (wec) co_return io_error("proxy CONNECT", wec);
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::empty_body> parser;
+  parser.skip(true);  // a CONNECT answer has no body: the tunnel follows
+  auto [rec, rn] = co_await bhttp::async_read_header(stream.tcp(), buffer, parser, kTuple);
+  if (rec) co_return io_error("proxy CONNECT", rec);
+  if (parser.get().result_int() != 200) {
+    co_return "proxy CONNECT: " + std::to_string(parser.get().result_int()) + " " +
+        std::string(parser.get().reason());
+  }
+  if (buffer.size() != 0) co_return "proxy CONNECT: unexpected bytes after the answer";
+  co_return std::string();
+}
+
 // Fills out.answer and sets out.done (unless the io_context is torn down first); every step
 // ends by `deadline`.
 asio::awaitable<void> exchange(HttpRequest request, asio::ssl::context* tls_context,
                                Clock::time_point deadline, Exchange& out) {
   HttpAnswer& a = out.answer;
   auto executor = co_await asio::this_coro::executor;
+  bool proxied = request.proxy_port != 0;
   asio::ip::tcp::resolver resolver(executor);
-  auto [rec, endpoints] =
-      co_await resolver.async_resolve(request.host, std::to_string(request.port), kTuple);
+  auto [rec, endpoints] = co_await resolver.async_resolve(
+      proxied ? request.proxy_host : request.host,
+      std::to_string(proxied ? request.proxy_port : request.port), kTuple);
   if (rec) {
     a.error = io_error("resolve", rec);
     out.done = true;
@@ -67,12 +96,13 @@ asio::awaitable<void> exchange(HttpRequest request, asio::ssl::context* tls_cont
   stream.tcp().expires_at(deadline);
   auto [cec, ep] = co_await stream.tcp().async_connect(endpoints, kTuple);
   if (cec) a.error = io_error("connect", cec);
-  if (!cec && stream.tls()) a.error = co_await stream.client_handshake(request.host);
+  if (!cec && proxied && stream.tls()) a.error = co_await open_tunnel(stream, request);
+  if (a.error.empty() && stream.tls()) a.error = co_await stream.client_handshake(request.host);
   if (!a.error.empty()) {
     out.done = true;
     co_return;
   }
-  auto req = make_request(request);
+  auto req = make_request(request, proxied && !stream.tls());
   auto [wec, wn] =
       co_await stream.with([&](auto& s) { return bhttp::async_write(s, req, kTuple); });
   if (wec) {

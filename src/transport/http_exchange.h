@@ -20,6 +20,11 @@ struct HttpRequest {
   std::string body;          // sent with content_type when non-empty
   std::string content_type;  // e.g. "application/x-www-form-urlencoded"
   std::string accept;        // Accept header, when non-empty
+  // An HTTP proxy to go through (etcd's --discovery-proxy), when proxy_port is not 0: an
+  // http request is sent to it with the absolute URL as its target; an https one through a
+  // CONNECT tunnel.
+  std::string proxy_host;
+  uint16_t proxy_port = 0;
 };
 
 struct HttpAnswer {

@@ -62,11 +62,9 @@ TEST_CASE("apply_settings words errors by origin like etcd", "[apply]") {
 }
 
 TEST_CASE("apply_settings rejects unsupported flags unless at their default", "[apply]") {
-  CHECK(apply_one("discovery-proxy", "http://p:1", SettingSource::kEnv) ==
-        "--discovery-proxy is not supported by larch");
   CHECK(apply_one("experimental-enable-v2v3", "/v2", SettingSource::kFlag) ==
         "--experimental-enable-v2v3 is not supported by larch");
   CHECK(apply_one("proxy", "on", SettingSource::kFlag).empty());
   CHECK(apply_one("experimental-enable-v2v3", "", SettingSource::kFlag).empty());
-  CHECK(apply_one("discovery-proxy", "", SettingSource::kFlag).empty());
+  CHECK(apply_one("discovery-proxy", "http://p:1", SettingSource::kEnv).empty());
 }

@@ -10,7 +10,9 @@ The discovery service is a single member of the same target: a directory
    (with --discovery-fallback=exit), a token without a size key.
 3. With the default --discovery-fallback=proxy, a member that finds the cluster full becomes
    a v2 proxy to it instead (test_proxy.py covers the proxy itself).
-4. --discovery together with --initial-cluster is refused, as etcd refuses it.
+4. With --discovery-proxy, every exchange with the discovery service goes through that HTTP
+   proxy (forward_proxy.py), and the members bootstrap as without it.
+5. --discovery together with --initial-cluster is refused, as etcd refuses it.
 
 Every test starts its own processes (loopback, free ports) and stops exactly those.
 """
@@ -23,6 +25,7 @@ import os
 import pytest
 
 import harness
+from forward_proxy import ForwardProxy
 from harness import Client, wait_for
 
 _tokens = itertools.count()
@@ -96,18 +99,25 @@ def members_of(m: harness.Server) -> dict:
         c.close()
 
 
+def start_together(ms: list, service: harness.Server, url: str) -> dict:
+    """Starts the members at once, waits until each serves, checks that each registered its
+    name=peerURL under ``url``; returns the registrations."""
+    for m in ms:
+        m.spawn()
+    for m in ms:
+        m.wait_ready(30)
+    regs = registered(service, url)
+    assert sorted(regs.values()) == sorted(f"{m.name}={m.peer_url}" for m in ms)
+    return regs
+
+
 @pytest.mark.timeout(120)
 def test_three_members_bootstrap_through_discovery(target, service, tmp_path_factory):
     url = new_token(service, 3)
     ms = [DiscoveryMember(target, str(tmp_path_factory.mktemp(f"{target}-d{i}")), f"d{i}", url)
           for i in range(3)]
     try:
-        for m in ms:
-            m.spawn()
-        for m in ms:
-            m.wait_ready(30)
-        regs = registered(service, url)
-        assert sorted(regs.values()) == sorted(f"{m.name}={m.peer_url}" for m in ms)
+        regs = start_together(ms, service, url)
         for m in ms:
             listed = wait_for(lambda: (lambda x: x if all(v["name"] for v in x.values())
                                        else None)(members_of(m)), 15, what="member names")
@@ -167,6 +177,24 @@ def test_a_full_cluster_turns_a_late_member_into_a_proxy(target, service, tmp_pa
     finally:
         late.stop()
         first.stop()
+
+
+@pytest.mark.timeout(120)
+def test_discovery_through_an_http_proxy(target, service, tmp_path_factory):
+    url = new_token(service, 2)
+    fp = ForwardProxy()
+    ms = [DiscoveryMember(target, str(tmp_path_factory.mktemp(f"{target}-dp{i}")), f"p{i}", url,
+                          ["--discovery-proxy", f"http://127.0.0.1:{fp.port}"])
+          for i in range(2)]
+    try:
+        start_together(ms, service, url)
+        # Every member asked the service through the proxy, with absolute URLs.
+        assert any(u.startswith(url + "/_config/size") for u in fp.urls), fp.urls
+        assert sum(1 for u in fp.urls if "prevExist=false" in u) == 2, fp.urls
+    finally:
+        for m in ms:
+            m.stop()
+        fp.close()
 
 
 @pytest.mark.timeout(30)
