@@ -58,7 +58,7 @@ bool ClusterRefresher::refresh_once() {
   }
   std::sort(client_urls.begin(), client_urls.end());
   std::sort(peer_urls.begin(), peer_urls.end());
-  store_peer_urls(peer_urls);
+  if (!peer_urls.empty()) store_peer_urls(peer_urls);  // never a cluster file that leads nowhere
   for (const auto& line : endpoints_.replace(client_urls)) log_("proxy/httpproxy: " + line);
   if (!announced_ && !client_urls.empty()) {
     announced_ = true;
@@ -80,7 +80,7 @@ void ClusterRefresher::store_peer_urls(const std::vector<std::string>& urls) {
     log_("proxy: updated peer urls in cluster file from " + go_list(peer_urls_) + " to " +
          go_list(urls));
   }
-  if (!urls.empty()) peer_urls_ = urls;
+  peer_urls_ = urls;
 }
 
 std::chrono::milliseconds ClusterRefresher::next_pause(std::chrono::milliseconds interval) const {

@@ -94,6 +94,14 @@ TEST_CASE("ClusterRefresher learns the members' client URLs and stores the peer 
   CHECK(r.refresh_once());
   CHECK(endpoints.all().size() == 2);
   CHECK(r.next_pause(std::chrono::milliseconds(30000)) == std::chrono::milliseconds(30000));
+
+  // An answer without members leaves no endpoint, but keeps the peer URLs and the file.
+  cluster.members.clear();
+  CHECK(r.refresh_once());
+  CHECK(endpoints.all().empty());
+  CHECK(r.peer_urls() == std::vector<std::string>{"http://127.0.0.1:2", "http://127.0.0.1:4"});
+  CHECK(slurp(dir.path().string() + "/cluster") ==
+        R"({"PeerURLs":["http://127.0.0.1:2","http://127.0.0.1:4"]})");
 }
 
 TEST_CASE("ClusterRefresher::read_cluster_file", "[proxy]") {
