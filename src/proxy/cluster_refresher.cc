@@ -85,7 +85,8 @@ void ClusterRefresher::store_peer_urls(const std::vector<std::string>& urls) {
 
 std::chrono::milliseconds ClusterRefresher::next_pause(std::chrono::milliseconds interval) const {
   if (interval >= kDefaultRefresh && endpoints_.all().empty()) return std::chrono::seconds(1);
-  return interval;
+  // Not more often than 10 times a second: etcd's 0 asks the members without a pause.
+  return std::max(interval, std::chrono::milliseconds(100));
 }
 
 std::optional<std::vector<std::string>> ClusterRefresher::read_cluster_file(

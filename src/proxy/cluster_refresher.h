@@ -29,8 +29,9 @@ class ClusterRefresher {
   // One refresh; true when a member answered.
   bool refresh_once();
 
-  // The pause before the next refresh: `interval`, but 1 s while there is no endpoint and the
-  // interval is etcd's default or longer (so a proxy started before its cluster finds it soon).
+  // The pause before the next refresh: `interval` (at least 100 ms), but 1 s while there is
+  // no endpoint and the interval is etcd's default or longer (so a proxy started before its
+  // cluster finds it soon).
   std::chrono::milliseconds next_pause(std::chrono::milliseconds interval) const;
 
   const std::vector<std::string>& peer_urls() const { return peer_urls_; }

@@ -1,7 +1,8 @@
 """A tiny HTTP forward proxy on loopback (what --discovery-proxy points at): takes
 absolute-form requests ("GET http://host:port/path HTTP/1.1"), sends each to its server on a
-new connection and relays the answer until that server closes; records the URLs it was asked
-for. One thread per client connection, so long polls do not block the others."""
+new connection and relays the answer until that server closes; opens CONNECT tunnels (for
+https); records the URLs (and CONNECT targets) it was asked for. One thread per client
+connection, so long polls do not block the others."""
 
 from __future__ import annotations
 
@@ -50,6 +51,9 @@ class ForwardProxy:
             while len(body) < length:
                 body += conn.recv(65536)
             self.urls.append(url)
+            if method == "CONNECT":
+                self._tunnel(conn, url, body)
+                return
             u = urlsplit(url)
             upstream = socket.create_connection((u.hostname, u.port or 80), timeout=60)
             path = u.path + ("?" + u.query if u.query else "")
@@ -66,6 +70,35 @@ class ForwardProxy:
             pass
         finally:
             conn.close()
+
+    def _tunnel(self, conn: socket.socket, target: str, early: bytes) -> None:
+        host, _, port = target.rpartition(":")
+        upstream = socket.create_connection((host.strip("[]"), int(port)), timeout=60)
+        conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        if early:
+            upstream.sendall(early)
+
+        def pipe(src: socket.socket, dst: socket.socket) -> None:
+            try:
+                while True:
+                    chunk = src.recv(65536)
+                    if not chunk:
+                        break
+                    dst.sendall(chunk)
+            except OSError:
+                pass
+            finally:
+                for s in (src, dst):
+                    try:
+                        s.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+
+        back = threading.Thread(target=pipe, args=(upstream, conn), daemon=True)
+        back.start()
+        pipe(conn, upstream)
+        back.join(60)
+        upstream.close()
 
     def close(self) -> None:
         self.sock.close()

@@ -11,7 +11,8 @@ The discovery service is a single member of the same target: a directory
 3. With the default --discovery-fallback=proxy, a member that finds the cluster full becomes
    a v2 proxy to it instead (test_proxy.py covers the proxy itself).
 4. With --discovery-proxy, every exchange with the discovery service goes through that HTTP
-   proxy (forward_proxy.py), and the members bootstrap as without it.
+   proxy (forward_proxy.py), and the members bootstrap as without it; an https service is
+   reached through a CONNECT tunnel (the members trust the test CA via SSL_CERT_FILE).
 5. --discovery together with --initial-cluster is refused, as etcd refuses it.
 
 Every test starts its own processes (loopback, free ports) and stops exactly those.
@@ -27,6 +28,7 @@ import pytest
 import harness
 from forward_proxy import ForwardProxy
 from harness import Client, wait_for
+from tls_helpers import certs, tls_server  # noqa: F401 (fixture)
 
 _tokens = itertools.count()
 
@@ -195,6 +197,30 @@ def test_discovery_through_an_http_proxy(target, service, tmp_path_factory):
         for m in ms:
             m.stop()
         fp.close()
+
+
+@pytest.mark.timeout(120)
+def test_https_discovery_through_a_connect_tunnel(target, tmp_path_factory, certs,
+                                                  monkeypatch):
+    svc = tls_server(target, str(tmp_path_factory.mktemp(f"{target}-tlsdisco")), certs)
+    svc.start()
+    fp = ForwardProxy()
+    monkeypatch.setenv("SSL_CERT_FILE", certs.ca.crt)  # for the members: the service's CA
+    ms = []
+    try:
+        url = new_token(svc, 2)
+        assert url.startswith("https://")
+        ms = [DiscoveryMember(target, str(tmp_path_factory.mktemp(f"{target}-dt{i}")), f"t{i}",
+                              url, ["--discovery-proxy", f"127.0.0.1:{fp.port}"])
+              for i in range(2)]
+        start_together(ms, svc, url)
+        assert f"127.0.0.1:{svc.client_port}" in fp.urls, fp.urls   # CONNECT targets
+        assert not any(u.startswith("http") for u in fp.urls), fp.urls
+    finally:
+        for m in ms:
+            m.stop()
+        fp.close()
+        svc.stop()
 
 
 @pytest.mark.timeout(30)

@@ -89,6 +89,7 @@ TEST_CASE("ClusterRefresher learns the members' client URLs and stores the peer 
   CHECK(log.back() == "proxy: could not retrieve cluster information from the given URLs");
   CHECK(r.next_pause(std::chrono::milliseconds(30000)) == std::chrono::seconds(1));
   CHECK(r.next_pause(std::chrono::milliseconds(500)) == std::chrono::milliseconds(500));
+  CHECK(r.next_pause(std::chrono::milliseconds(0)) == std::chrono::milliseconds(100));
   CHECK(r.peer_urls().size() == 2);
   cluster.up = {{"http://127.0.0.1:4", true}};
   CHECK(r.refresh_once());
