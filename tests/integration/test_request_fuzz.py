@@ -138,7 +138,7 @@ def test_random_requests_never_break_a_proxy(make_server, tmp_path_factory):
     rng = random.Random(SEED + 1)
     statuses: dict[int, int] = {}
     try:
-        for i in range(REQUESTS // 3):
+        for i in range(REQUESTS // 5):
             req = request(rng, False)
             res = harness.raw_request(p.host, p.client_port, req, timeout=0.5)
             if res.data:
@@ -150,7 +150,7 @@ def test_random_requests_never_break_a_proxy(make_server, tmp_path_factory):
                 assert code < 500, (req[:300], res.data[-300:])
             assert p.running(), f"proxy died after {req[:300]!r}\n{p.log_tail()}"
             assert srv.running(), f"member died after {req[:300]!r}\n{srv.log_tail()}"
-        assert statuses.get(200, 0) > 20 and statuses.get(400, 0) > 20, statuses
+        assert statuses.get(200, 0) > 10 and statuses.get(400, 0) > 10, statuses
         assert healthy(p), p.log_tail()
     finally:
         rc = p.stop()
