@@ -5,8 +5,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <cctype>
 
-#include "tls/client_setup.h"
-
 namespace larch::proxy {
 
 namespace asio = boost::asio;
@@ -27,69 +25,43 @@ std::string go_reason(const boost::system::error_code& ec) {
 
 UpstreamConnection::UpstreamConnection(asio::any_io_executor ex, config::Url url,
                                        asio::ssl::context* tls)
-    : url_(std::move(url)), tls_context_(tls), stream_(std::in_place_index<0>, ex) {
-  if (url_.tls() && tls_context_) {
-    stream_.emplace<1>(beast::tcp_stream(std::move(ex)), *tls_context_);
-  }
-}
-
-beast::tcp_stream& UpstreamConnection::tcp() {
-  return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); },
-                    stream_);
-}
+    : url_(std::move(url)),
+      missing_tls_(url_.tls() && !tls),
+      stream_(ex, url_.tls() ? tls : nullptr) {}
 
 asio::awaitable<std::string> UpstreamConnection::connect(std::chrono::milliseconds timeout) {
-  if (url_.tls() && !tls_context_) co_return "no TLS client context for " + url_.text;
+  if (missing_tls_) co_return "no TLS client context for " + url_.text;
   tcp::resolver resolver(tcp().get_executor());
   auto [rec, results] =
       co_await resolver.async_resolve(url_.host, std::to_string(url_.port), kTuple);
   if (rec) co_return "dial tcp " + url_.authority() + ": " + go_reason(rec);
   if (timeout.count() > 0) tcp().expires_after(timeout);
   auto [ec, ep] = co_await tcp().async_connect(results, kTuple);
-  if (ec) {
-    tcp().expires_never();
-    co_return "dial tcp " + url_.authority() + ": connect: " + go_reason(ec);
-  }
+  std::string err;
+  if (ec) err = "dial tcp " + url_.authority() + ": connect: " + go_reason(ec);
   boost::system::error_code ignored;
-  tcp().socket().set_option(tcp::no_delay(true), ignored);
-  if (auto* s = std::get_if<tls::TlsStream>(&stream_)) {
-    if (!tls::prepare_client(*s, url_.host)) {
-      tcp().expires_never();
-      co_return "tls: cannot set up the connection to " + url_.host;
-    }
-    auto [hec] = co_await s->async_handshake(asio::ssl::stream_base::client, kTuple);
-    if (hec) {
-      tcp().expires_never();
-      co_return "tls: " + go_reason(hec);
-    }
-  }
+  if (!ec) tcp().socket().set_option(tcp::no_delay(true), ignored);
+  if (!ec && stream_.tls()) err = co_await stream_.client_handshake(url_.host);
   tcp().expires_never();
-  co_return std::string();
-}
-
-// Runs `op` (an awaitable Beast operation taking the stream) on whichever stream this is.
-template <typename Op>
-asio::awaitable<boost::system::error_code> UpstreamConnection::on_stream(Op op) {
-  if (auto* s = std::get_if<tls::TlsStream>(&stream_)) {
-    auto [ec, n] = co_await op(*s);
-    co_return ec;
-  }
-  auto [ec, n] = co_await op(std::get<0>(stream_));
-  co_return ec;
+  co_return err;
 }
 
 asio::awaitable<boost::system::error_code> UpstreamConnection::write(UpstreamRequest& req) {
-  co_return co_await on_stream([&req](auto& s) { return bhttp::async_write(s, req, kTuple); });
+  auto [ec, n] =
+      co_await stream_.with([&req](auto& s) { return bhttp::async_write(s, req, kTuple); });
+  co_return ec;
 }
 
 asio::awaitable<boost::system::error_code> UpstreamConnection::read_header(ResponseParser& p) {
-  co_return co_await on_stream(
+  auto [ec, n] = co_await stream_.with(
       [this, &p](auto& s) { return bhttp::async_read_header(s, buffer_, p, kTuple); });
+  co_return ec;
 }
 
 asio::awaitable<boost::system::error_code> UpstreamConnection::read_some(ResponseParser& p) {
-  co_return co_await on_stream(
+  auto [ec, n] = co_await stream_.with(
       [this, &p](auto& s) { return bhttp::async_read_some(s, buffer_, p, kTuple); });
+  co_return ec;
 }
 
 void UpstreamConnection::close() {

@@ -10,10 +10,9 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <string>
-#include <variant>
 
 #include "config/url.h"
-#include "tls/tls_stream.h"
+#include "transport/peer_stream.h"
 
 namespace larch::proxy {
 
@@ -40,16 +39,13 @@ class UpstreamConnection {
   size_t buffered() const { return buffer_.size(); }
   const config::Url& url() const { return url_; }
   // The TCP layer: timeouts (expires_after/never) and cancel() apply to both kinds.
-  boost::beast::tcp_stream& tcp();
+  boost::beast::tcp_stream& tcp() { return stream_.tcp(); }
   void close();
 
  private:
-  template <typename Op>
-  boost::asio::awaitable<boost::system::error_code> on_stream(Op op);
-
   config::Url url_;
-  boost::asio::ssl::context* tls_context_;
-  std::variant<boost::beast::tcp_stream, tls::TlsStream> stream_;
+  bool missing_tls_;              // an https URL without a TLS client context
+  transport::PeerStream stream_;  // plain, or TLS for an https URL
   boost::beast::flat_buffer buffer_;
 };
 
