@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "util/host_port.h"
+
 namespace larch::config {
 namespace {
 
@@ -61,8 +63,7 @@ bool is_ip_literal(const std::string& s) {
 }
 
 std::string Url::authority() const {
-  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
-  return host + ":" + std::to_string(port);
+  return util::host_port(host, port);
 }
 
 ParseResult<Url> parse_url(std::string_view raw, UrlRole role) {

@@ -24,6 +24,7 @@
 #include "proxy/upstream_connection.h"
 #include "tls/handshake_failure.h"
 #include "tls/tls_stream.h"
+#include "util/host_port.h"
 
 namespace larch::proxy {
 namespace {
@@ -112,8 +113,7 @@ awaitable<void> ProxySession<Stream>::run() {
   auto remote = lowest().socket().remote_endpoint(ec);
   if (!ec) {
     client_ip_ = remote.address().to_string();
-    client_addr_ = (remote.address().is_v6() ? "[" + client_ip_ + "]" : client_ip_) + ":" +
-                   std::to_string(remote.port());
+    client_addr_ = util::host_port(client_ip_, remote.port());
   }
   if constexpr (kTls) {
     bool ok = co_await handshake();  // not in the if's condition: GCC 12 (see client_session)

@@ -11,14 +11,10 @@
 
 #include "config/url.h"
 #include "transport/dns_resolver.h"
+#include "util/host_port.h"
 
 namespace larch::server {
 namespace {
-
-std::string join_host_port(const std::string& host, uint16_t port) {
-  bool v6 = host.find(':') != std::string::npos;
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
 
 struct ServiceResult {
   std::string error;  // empty when it added entries
@@ -46,10 +42,10 @@ ServiceResult add_service(const std::string& service, const std::string& scheme,
     const std::string* own_scheme = nullptr;
     for (const auto& [addr, s] : own) {
       for (const auto& ip : ips) {
-        if (addr == join_host_port(ip, r.port)) own_scheme = &s;
+        if (addr == util::host_port(ip, r.port)) own_scheme = &s;
       }
     }
-    std::string url_host = join_host_port(host, r.port);
+    std::string url_host = util::host_port(host, r.port);
     if (own_scheme && *own_scheme != scheme) {
       err = "bootstrap at " + scheme + "://" + url_host + " from DNS for " + service +
             " has scheme mismatch with expected peer " + *own_scheme + "://" + url_host;
@@ -70,7 +66,7 @@ SrvCluster srv_cluster(const config::Config& cfg, const SrvLookup& lookup, bool 
   std::vector<std::pair<std::string, std::string>> own;
   for (const auto& u : cfg.initial_advertise_peer_urls) {
     for (const auto& ip : lookup.resolve(u.host))
-      own.emplace_back(join_host_port(ip, u.port), u.scheme);
+      own.emplace_back(util::host_port(ip, u.port), u.scheme);
   }
   std::string suffix = cfg.discovery_srv_name.empty() ? "" : "-" + cfg.discovery_srv_name;
   ServiceResult https = add_service("etcd-server-ssl" + suffix, "https", cfg.discovery_srv,
@@ -95,8 +91,7 @@ SrvCluster srv_cluster(const config::Config& cfg, const SrvLookup& lookup, bool 
 SrvLookup system_srv_lookup() {
   const char* env = std::getenv("LARCH_DNS_SERVER");
   auto [host, port] = transport::DnsResolver::system_server(env ? env : "", "/etc/resolv.conf");
-  std::string label =
-      (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  std::string label = util::host_port(host, port);
   auto resolver = std::make_shared<transport::DnsResolver>(
       transport::DnsResolver::udp(host, port, std::chrono::milliseconds(1000)), label);
   SrvLookup out;

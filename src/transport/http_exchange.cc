@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 
 #include "transport/peer_stream.h"
+#include "util/host_port.h"
 
 namespace larch::transport {
 
@@ -35,16 +36,11 @@ std::string io_error(const char* step, const boost::system::error_code& ec) {
   return std::string(step) + ": " + ec.message();
 }
 
-std::string authority(const std::string& host, uint16_t port) {
-  bool ipv6 = host.find(':') != std::string::npos;  // a literal: [::1]:2379
-  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
-
 // `absolute`: the target as a full URL (a request to an HTTP proxy).
 bhttp::request<bhttp::string_body> make_request(const HttpRequest& r, bool absolute) {
-  std::string target = absolute ? "http://" + authority(r.host, r.port) + r.target : r.target;
+  std::string target = absolute ? "http://" + util::host_port(r.host, r.port) + r.target : r.target;
   bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(r.method), target, 11};
-  req.set(bhttp::field::host, authority(r.host, r.port));
+  req.set(bhttp::field::host, util::host_port(r.host, r.port));
   if (!r.accept.empty()) req.set(bhttp::field::accept, r.accept);
   if (!r.body.empty()) {
     req.set(bhttp::field::content_type, r.content_type);
@@ -58,7 +54,7 @@ bhttp::request<bhttp::string_body> make_request(const HttpRequest& r, bool absol
 // CONNECT host:port through the proxy `stream` is connected to; empty once the tunnel is
 // open (the TLS handshake with the real server follows on the same socket).
 asio::awaitable<std::string> open_tunnel(PeerStream& stream, const HttpRequest& r) {
-  std::string target = authority(r.host, r.port);
+  std::string target = util::host_port(r.host, r.port);
   bhttp::request<bhttp::empty_body> req{bhttp::verb::connect, target, 11};
   req.set(bhttp::field::host, target);
   auto [wec, wn] = co_await bhttp::async_write(stream.tcp(), req, kTuple);
