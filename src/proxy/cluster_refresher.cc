@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "util/durable_file.h"
+#include "util/go_list.h"
 
 namespace larch::proxy {
 
@@ -14,18 +15,6 @@ namespace json = boost::json;
 namespace {
 
 constexpr auto kDefaultRefresh = std::chrono::milliseconds(30000);
-
-std::string quoted_list(const std::vector<std::string>& xs) {
-  std::string out = "[";
-  for (size_t i = 0; i < xs.size(); ++i) out += (i ? " \"" : "\"") + xs[i] + "\"";
-  return out + "]";
-}
-
-std::string go_list(const std::vector<std::string>& xs) {  // Go's %v of a []string
-  std::string out = "[";
-  for (size_t i = 0; i < xs.size(); ++i) out += (i ? " " : "") + xs[i];
-  return out + "]";
-}
 
 }  // namespace
 
@@ -62,7 +51,7 @@ bool ClusterRefresher::refresh_once() {
   for (const auto& line : endpoints_.replace(client_urls)) log_("proxy/httpproxy: " + line);
   if (!announced_ && !client_urls.empty()) {
     announced_ = true;
-    log_("proxy/httpproxy: endpoints found " + quoted_list(endpoints_.all()));
+    log_("proxy/httpproxy: endpoints found " + util::go_quoted_list(endpoints_.all()));
   }
   return true;
 }
@@ -77,8 +66,8 @@ void ClusterRefresher::store_peer_urls(const std::vector<std::string>& urls) {
     return;
   }
   if (urls != peer_urls_) {
-    log_("proxy: updated peer urls in cluster file from " + go_list(peer_urls_) + " to " +
-         go_list(urls));
+    log_("proxy: updated peer urls in cluster file from " + util::go_list(peer_urls_) + " to " +
+         util::go_list(urls));
   }
   peer_urls_ = urls;
 }

@@ -1,7 +1,5 @@
 #include "proxy/proxy_session.h"
 
-#include <strings.h>
-
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -53,11 +51,6 @@ http::Response error_response(int status, const std::string& what) {
 
 std::string_view view(beast::string_view s) {
   return {s.data(), s.size()};
-}
-
-bool less_nocase(std::string_view a, std::string_view b) {
-  int c = ::strncasecmp(a.data(), b.data(), std::min(a.size(), b.size()));
-  return c < 0 || (c == 0 && a.size() < b.size());
 }
 
 // Stream: beast::tcp_stream (an http listener) or tls::TlsStream (https).
@@ -426,7 +419,7 @@ std::string ProxySession<Stream>::response_head(const ResponseParser& p, const C
   }
   // Go writes a response's headers sorted by name; so does this proxy.
   std::stable_sort(fields.begin(), fields.end(),
-                   [](const auto& a, const auto& b) { return less_nocase(a.first, b.first); });
+                   [](const auto& a, const auto& b) { return beast::iless{}(a.first, b.first); });
   std::string head = "HTTP/1.1 " + std::to_string(res.result_int()) + " ";
   head.append(res.reason().empty() ? http::reason_phrase(res.result_int()) : view(res.reason()));
   head.append("\r\n");

@@ -18,6 +18,7 @@
 #include "proxy/cluster_refresher.h"
 #include "proxy/proxy_session.h"
 #include "server/io_threads.h"
+#include "util/go_list.h"
 #include "util/log_line.h"
 #include "util/steady_now.h"
 
@@ -27,12 +28,6 @@ namespace asio = boost::asio;
 using util::log_line;
 
 namespace {
-
-std::string go_list(const std::vector<std::string>& xs) {
-  std::string out = "[";
-  for (size_t i = 0; i < xs.size(); ++i) out += (i ? " " : "") + xs[i];
-  return out + "]";
-}
 
 // The peer URLs to ask: the cluster file's when there is one (etcd's messages).
 bool choose_peer_urls(const config::Config& cfg, const std::string& proxy_dir,
@@ -44,7 +39,7 @@ bool choose_peer_urls(const config::Config& cfg, const std::string& proxy_dir,
     return false;
   }
   if (!stored) {
-    log_line("proxy: using peer urls " + go_list(peers) + " ");
+    log_line("proxy: using peer urls " + util::go_list(peers) + " ");
     return true;
   }
   if (!cfg.discovery.empty()) {
@@ -54,7 +49,7 @@ bool choose_peer_urls(const config::Config& cfg, const std::string& proxy_dir,
         proxy_dir + "/cluster\"");
   }
   peers = std::move(*stored);
-  log_line("proxy: using peer urls " + go_list(peers) + " from cluster file \"" + proxy_dir +
+  log_line("proxy: using peer urls " + util::go_list(peers) + " from cluster file \"" + proxy_dir +
            "/cluster\"");
   return true;
 }
