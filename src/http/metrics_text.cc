@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "util/member_id.h"
+#include "util/metric_header.h"
 #include "util/process_stats.h"
 
 namespace larch::http {
@@ -15,8 +16,8 @@ class MetricsWriter {
 
   void sample(const char* type, const char* name, const char* help, double value,
               const std::string& labels = {}) {
-    out_.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ");
-    out_.append(name).append(" ").append(type).append("\n").append(name);
+    util::append_metric_header(out_, name, help, type);
+    out_.append(name);
     if (!labels.empty()) out_.append("{").append(labels).append("}");
     char buf[32];
     int n = std::snprintf(buf, sizeof buf, " %.17g\n", value);

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "http/metrics_text.h"
+#include "util/metric_header.h"
 
 namespace larch::proxy {
 
@@ -31,13 +32,10 @@ void ProxyMetrics::dropped(std::string_view method, std::string_view error) {
 
 std::string ProxyMetrics::render() const {
   std::string out;
-  auto family = [&out](const char* name, const char* help) {
-    out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ");
-    out.append(name).append(" counter\n");
-  };
   std::lock_guard lock(mu_);
   if (!dropped_.empty()) {
-    family("etcd_proxy_dropped_total", "Counter of requests dropped on the proxy.");
+    util::append_metric_header(out, "etcd_proxy_dropped_total",
+                               "Counter of requests dropped on the proxy.", "counter");
     for (const auto& [k, n] : dropped_) {
       out.append("etcd_proxy_dropped_total{method=\"").append(std::get<0>(k));
       out.append("\",proxying_error=\"").append(std::get<1>(k)).append("\"} ");
@@ -45,8 +43,9 @@ std::string ProxyMetrics::render() const {
     }
   }
   if (!handled_.empty()) {
-    family("etcd_proxy_handled_total",
-           "Counter of requests fully handled (by authoratitave servers)");
+    util::append_metric_header(out, "etcd_proxy_handled_total",
+                               "Counter of requests fully handled (by authoratitave servers)",
+                               "counter");
     for (const auto& [k, n] : handled_) {
       out.append("etcd_proxy_handled_total{code=\"").append(std::to_string(std::get<1>(k)));
       out.append("\",method=\"").append(std::get<0>(k)).append("\"} ");
@@ -54,16 +53,17 @@ std::string ProxyMetrics::render() const {
     }
   }
   if (!durations_.empty()) {
-    out.append(
-        "# HELP etcd_proxy_handling_duration_seconds Bucketed histogram of handling time of "
-        "successful events (non-watches), by method (GET/PUT etc.).\n"
-        "# TYPE etcd_proxy_handling_duration_seconds histogram\n");
+    util::append_metric_header(out, "etcd_proxy_handling_duration_seconds",
+                               "Bucketed histogram of handling time of successful events "
+                               "(non-watches), by method (GET/PUT etc.).",
+                               "histogram");
     for (const auto& [m, h] : durations_) {
       h.render_samples(out, "etcd_proxy_handling_duration_seconds", "method=\"" + m + "\"");
     }
   }
   if (!requests_.empty()) {
-    family("etcd_proxy_requests_total", "Counter requests incoming by method.");
+    util::append_metric_header(out, "etcd_proxy_requests_total",
+                               "Counter requests incoming by method.", "counter");
     for (const auto& [m, n] : requests_) {
       out.append("etcd_proxy_requests_total{method=\"").append(m).append("\"} ");
       out.append(std::to_string(n)).append("\n");

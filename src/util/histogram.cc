@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "util/metric_header.h"
+
 namespace larch::util {
 namespace {
 
@@ -26,8 +28,7 @@ void Histogram::observe(std::chrono::nanoseconds d) {
 }
 
 void Histogram::render(std::string& out, std::string_view name, std::string_view help) const {
-  out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ");
-  out.append(name).append(" histogram\n");
+  append_metric_header(out, name, help, "histogram");
   render_samples(out, name, {});
 }
 
