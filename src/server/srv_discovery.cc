@@ -1,10 +1,8 @@
 #include "server/srv_discovery.h"
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <sys/socket.h>
-
 #include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <cstdlib>
 #include <memory>
 #include <set>
@@ -103,20 +101,13 @@ SrvLookup system_srv_lookup() {
     std::string ignored;
     std::vector<std::string> ips = resolver->ipv4(h, &ignored);
     if (!ips.empty()) return ips;
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* res = nullptr;
-    if (::getaddrinfo(h.c_str(), nullptr, &hints, &res) != 0) return {};
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::resolver system(ioc);
+    boost::system::error_code ec;
     std::set<std::string> found;
-    for (addrinfo* a = res; a; a = a->ai_next) {
-      char buf[INET6_ADDRSTRLEN] = {};
-      const void* src =
-          a->ai_family == AF_INET
-              ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr)
-              : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr);
-      if (inet_ntop(a->ai_family, src, buf, sizeof buf)) found.insert(buf);
+    for (const auto& entry : system.resolve(h, "", ec)) {
+      found.insert(entry.endpoint().address().to_string());
     }
-    ::freeaddrinfo(res);
     return {found.begin(), found.end()};
   };
   return out;
