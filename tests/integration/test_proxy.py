@@ -87,6 +87,15 @@ def _keep_alive_puts(s: harness.Server, n: int, prefix: str) -> None:
         c.close()
 
 
+def _watchers(member: harness.Server) -> int:
+    """The member's current watcher count (/v2/stats/store), on a connection closed after."""
+    c = member.client()
+    try:
+        return c.store_stats()["watchers"]
+    finally:
+        c.close()
+
+
 def _request(s: harness.Server, method: str, path: str, body=None, headers=None):
     c = s.client()
     try:
@@ -214,12 +223,9 @@ def test_watches_through_the_proxy(target, proxied):
         t = threading.Thread(target=lambda: box.setdefault("w", harness.Watch(
             proxy.host, proxy.client_port, "/v2/keys/pw/k?wait=true", timeout=10)))
         t.start()
-        wait_for(lambda: member.client().store_stats()["watchers"] >= 1, 10,
-                 what="the member has the watcher")
     else:
         assert w.status == 200 and w.header("X-Etcd-Index")
-        wait_for(lambda: member.client().store_stats()["watchers"] >= 1, 10,
-                 what="the member has the watcher")
+    wait_for(lambda: _watchers(member) >= 1, 10, what="the member has the watcher")
     assert _request(member, "PUT", "/v2/keys/pw/k", "value=v",
                     {"Content-Type": Client.FORM}).status == 201
     if w is None:
@@ -232,10 +238,10 @@ def test_watches_through_the_proxy(target, proxied):
     # A client that goes away ends its watcher on the member.
     s = socket.create_connection((proxy.host, proxy.client_port), timeout=5)
     s.sendall(b"GET /v2/keys/pw/gone?wait=true HTTP/1.1\r\nHost: x\r\n\r\n")
-    wait_for(lambda: member.client().store_stats()["watchers"] == 1, 10,
+    wait_for(lambda: _watchers(member) == 1, 10,
              what="the member has the watcher")
     s.close()
-    wait_for(lambda: member.client().store_stats()["watchers"] == 0, 10,
+    wait_for(lambda: _watchers(member) == 0, 10,
              what="the member's watcher ended")
 
 
@@ -303,7 +309,7 @@ def test_a_proxy_over_tls(target, tmp_path_factory, certs):
             return
         # A long-poll watch through the https proxy (read and write on one TLS stream at once).
         w = harness.open_watch(p, "/tls/w")
-        wait_for(lambda: member.client().store_stats()["watchers"] == 1, 10,
+        wait_for(lambda: _watchers(member) == 1, 10,
                  what="the member has the watcher")
         assert _request(member, "PUT", "/v2/keys/tls/w", "value=w",
                         {"Content-Type": Client.FORM}).status == 201
@@ -311,10 +317,10 @@ def test_a_proxy_over_tls(target, tmp_path_factory, certs):
         assert ev["action"] == "set" and ev["node"]["value"] == "w", ev
         w.close()
         w = harness.open_watch(p, "/tls/gone")   # a client that leaves ends its watcher
-        wait_for(lambda: member.client().store_stats()["watchers"] == 1, 10,
+        wait_for(lambda: _watchers(member) == 1, 10,
                  what="the member has the watcher")
         w.close()
-        wait_for(lambda: member.client().store_stats()["watchers"] == 0, 10,
+        wait_for(lambda: _watchers(member) == 0, 10,
                  what="the member's watcher ended")
     finally:
         p.stop()
