@@ -214,7 +214,7 @@ awaitable<bool> ProxySession<Stream>::forward(ClientRequest& req, bool keep_aliv
   std::string_view method = view(req.method_string());
   request_start_ns_ = ctx_.now_ns();
   ctx_.metrics->request(method);
-  std::vector<config::Url> endpoints = ctx_.endpoints->available(ctx_.now_ns());
+  std::vector<config::Url> endpoints = ctx_.endpoints->available(request_start_ns_);
   if (endpoints.empty()) {
     ctx_.log("proxy/httpproxy: zero endpoints currently available");
     ctx_.metrics->dropped(method, "zero_endpoints");

@@ -153,6 +153,12 @@ std::string Discovery::register_self() {
   return service_error(a);
 }
 
+void Discovery::wait_for_more(const ClusterView& v) {
+  log_("discovery: found " + std::to_string(v.members.size()) + " peer(s), waiting for " +
+       std::to_string(v.size - v.members.size()) + " more");
+  wait_for_change(v.index);
+}
+
 void Discovery::wait_for_change(uint64_t index) {
   std::string target = path_ + "?wait=true&recursive=true&waitIndex=" + std::to_string(index + 1);
   // Whatever comes back — an event, an error, nothing before the timeout, no connection —
@@ -188,9 +194,7 @@ Discovery::Outcome Discovery::join() {
            " in the cluster");
     }
     if (v.members.size() >= v.size) break;
-    log_("discovery: found " + std::to_string(v.members.size()) + " peer(s), waiting for " +
-         std::to_string(v.size - v.members.size()) + " more");
-    wait_for_change(v.index);
+    wait_for_more(v);
   }
   log_("discovery: found " + std::to_string(v.size) + " needed peer(s)");
   return take_registrations(v, out);
@@ -209,9 +213,7 @@ Discovery::Outcome Discovery::cluster() {
       return out;
     }
     if (v.members.size() >= v.size) return take_registrations(v, out);
-    log_("discovery: found " + std::to_string(v.members.size()) + " peer(s), waiting for " +
-         std::to_string(v.size - v.members.size()) + " more");
-    wait_for_change(v.index);
+    wait_for_more(v);
   }
 }
 

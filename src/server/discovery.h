@@ -72,6 +72,8 @@ class Discovery {
   Outcome& take_registrations(const ClusterView& v, Outcome& out);
   std::string register_self();
   void wait_for_change(uint64_t index);
+  // Logs how many registrations are still missing from `v`, then waits for a change.
+  void wait_for_more(const ClusterView& v);
   // The answer to `req`, asking again after a pause while the service cannot be reached.
   transport::HttpAnswer call_until_answered(const transport::HttpRequest& req,
                                             std::chrono::milliseconds timeout);
