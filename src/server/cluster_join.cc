@@ -51,6 +51,17 @@ JoinResult identity_from(const config::Config& cfg, const transport::FetchedClus
 
 }  // namespace
 
+std::optional<transport::FetchedCluster> fetch_members(const config::Url& peer,
+                                                       boost::asio::ssl::context* peer_tls,
+                                                       std::string* error) {
+  if (peer.tls() && !peer_tls) {
+    *error = "no TLS client context for an https peer URL";
+    return std::nullopt;
+  }
+  return transport::fetch_cluster(peer.host, peer.port, std::chrono::milliseconds(2000), error,
+                                  peer.tls() ? peer_tls : nullptr);
+}
+
 JoinResult join_cluster(const config::Config& cfg, boost::asio::ssl::context* peer_tls,
                         int timeout_ms) {
   auto peers = other_peers(cfg);
@@ -62,13 +73,8 @@ JoinResult join_cluster(const config::Config& cfg, boost::asio::ssl::context* pe
   std::string last_error;
   while (true) {
     for (const auto& p : peers) {
-      if (p.tls() && !peer_tls) {
-        last_error = p.text + ": no TLS client context for an https peer URL";
-        continue;
-      }
       std::string error;
-      auto fc = transport::fetch_cluster(p.host, p.port, std::chrono::milliseconds(2000), &error,
-                                         p.tls() ? peer_tls : nullptr);
+      auto fc = fetch_members(p, peer_tls, &error);
       if (fc) return identity_from(cfg, *fc);
       last_error = p.text + ": " + error;
     }

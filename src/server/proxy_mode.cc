@@ -17,6 +17,7 @@
 #include "http/listener.h"
 #include "proxy/cluster_refresher.h"
 #include "proxy/proxy_session.h"
+#include "server/cluster_join.h"
 #include "server/io_threads.h"
 #include "util/go_list.h"
 #include "util/log_line.h"
@@ -131,12 +132,7 @@ int run_proxy(const config::Config& cfg, std::vector<std::string> peers, const T
   proxy::EndpointSet endpoints(std::chrono::milliseconds(cfg.proxy_failure_wait_ms),
                                std::random_device{}());
   auto fetch = [peer_tls](const config::Url& peer, std::string* error) {
-    if (peer.tls() && !peer_tls) {
-      *error = "no TLS client context for an https peer URL";
-      return std::optional<transport::FetchedCluster>();
-    }
-    return transport::fetch_cluster(peer.host, peer.port, std::chrono::milliseconds(2000), error,
-                                    peer.tls() ? peer_tls : nullptr);
+    return fetch_members(peer, peer_tls, error);
   };
   proxy::ClusterRefresher refresher(std::move(peers), proxy_dir, endpoints, fetch, log_line);
   refresher.refresh_once();
