@@ -17,6 +17,7 @@
 #include <span>
 #include <type_traits>
 
+#include "http/request_parse.h"
 #include "http/response.h"
 #include "proxy/proxy_rules.h"
 #include "proxy/upstream_connection.h"
@@ -118,18 +119,10 @@ awaitable<void> ProxySession<Stream>::run() {
     lowest().expires_after(ctx_.options.idle_timeout);
     auto [rec, n] = co_await bhttp::async_read(client_, in_, parser, kTuple);
     lowest().expires_never();
-    if (rec == bhttp::error::body_limit) {
-      http::Response r = http::text_response(413, "request body too large\n");
-      co_await answer(std::move(r), nullptr, false);
+    if (rec) {  // as a member's session: quietly closed, or answered (400, 431) and closed
+      if (!http::is_quiet_end(rec)) co_await answer(http::parse_failure(rec), nullptr, false);
       break;
     }
-    if (rec && rec != bhttp::error::end_of_stream && rec != beast::error::timeout &&
-        rec != asio::error::connection_reset && rec != asio::error::eof) {
-      http::Response r = http::text_response(400, "400 Bad Request");
-      co_await answer(std::move(r), nullptr, false);
-      break;
-    }
-    if (rec) break;
     ClientRequest req = parser.release();
     bool go_on = false;
     try {
