@@ -114,10 +114,9 @@ awaitable<void> ProxySession<Stream>::run() {
     if (!ok) co_return;
   }
   for (;;) {
-    bhttp::request_parser<bhttp::string_body> parser;
-    parser.body_limit(ctx_.options.max_body_bytes);
-    lowest().expires_after(ctx_.options.idle_timeout);
-    auto [rec, n] = co_await bhttp::async_read(client_, in_, parser, kTuple);
+    http::RequestParser parser;
+    boost::system::error_code rec =
+        co_await http::read_request(client_, in_, parser, ctx_.options.limits);
     lowest().expires_never();
     if (rec) {  // as a member's session: quietly closed, or answered (400, 431) and closed
       if (!http::is_quiet_end(rec)) co_await answer(http::parse_failure(rec), nullptr, false);
@@ -142,7 +141,7 @@ awaitable<void> ProxySession<Stream>::run() {
 // connection without an answer, logged as etcd logs it.
 template <typename Stream>
 awaitable<bool> ProxySession<Stream>::handshake() {
-  lowest().expires_after(ctx_.options.idle_timeout);
+  lowest().expires_after(ctx_.options.limits.idle_timeout);
   auto [ec] = co_await client_.async_handshake(asio::ssl::stream_base::server, kTuple);
   lowest().expires_never();
   if (ec) ctx_.log(tls::handshake_failure(client_, ec));

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "http/client_session.h"
 #include "proxy/endpoint_set.h"
 #include "proxy/proxy_metrics.h"
 
@@ -26,8 +27,7 @@ struct ProxyOptions {
   std::chrono::milliseconds dial_timeout{1000};   // zero: none
   std::chrono::milliseconds write_timeout{5000};  // sending a request upstream; zero: none
   std::chrono::milliseconds read_timeout{0};      // each read of a response; zero: none
-  uint64_t max_body_bytes = 1572864;      // a larger body: 400 "http: POST too large", as a member
-  std::chrono::seconds idle_timeout{60};  // waiting for a client's next request
+  http::SessionLimits limits;  // a client connection's, as a member's (body, header, idle)
 };
 
 // Shared by every session of the proxy; outlives them.

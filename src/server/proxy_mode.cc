@@ -19,6 +19,7 @@
 #include "proxy/proxy_session.h"
 #include "server/cluster_join.h"
 #include "server/io_threads.h"
+#include "server/server.h"
 #include "util/go_list.h"
 #include "util/log_line.h"
 #include "util/steady_now.h"
@@ -62,8 +63,7 @@ proxy::ProxyOptions proxy_options(const config::Config& cfg) {
   o.dial_timeout = std::chrono::milliseconds(cfg.proxy_dial_timeout_ms);
   o.write_timeout = std::chrono::milliseconds(cfg.proxy_write_timeout_ms);
   o.read_timeout = std::chrono::milliseconds(cfg.proxy_read_timeout_ms);
-  o.max_body_bytes = cfg.max_request_bytes;
-  o.idle_timeout = std::chrono::seconds(cfg.client_idle_timeout_s);
+  o.limits = client_limits(cfg);
   return o;
 }
 

@@ -282,6 +282,13 @@ std::optional<int> maybe_run_proxy(const config::Config& cfg, const DataDir& dir
 
 }  // namespace
 
+http::SessionLimits client_limits(const config::Config& cfg) {
+  http::SessionLimits limits;
+  limits.max_body_bytes = cfg.max_request_bytes;
+  limits.idle_timeout = std::chrono::seconds(cfg.client_idle_timeout_s);
+  return limits;
+}
+
 int run_server(const config::Config& cfg) {
   int64_t start_ns = unix_now_ns();
   // SQLite's allocation statistics take a process-wide mutex on every allocation; Larch never
@@ -430,9 +437,7 @@ int run_server(const config::Config& cfg) {
   http::ApiOptions options = api_options(cfg);
   http::ApiHandler api(service, options);
   http::MetricsHandler metrics(api, service, options);
-  http::SessionLimits limits;
-  limits.max_body_bytes = cfg.max_request_bytes;
-  limits.idle_timeout = std::chrono::seconds(cfg.client_idle_timeout_s);
+  http::SessionLimits limits = client_limits(cfg);
 
   std::list<Listener> acceptors, peer_acceptors, metrics_acceptors;
   if (!open_listeners(main_ioc, cfg.listen_client_urls, "client requests", acceptors) ||

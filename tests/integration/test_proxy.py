@@ -128,6 +128,10 @@ def test_requests_go_through_and_the_proxy_reports_itself(target, proxied):
     r = _request(proxy, "GET", "/v2/keys/px/a?quorum=true")
     assert r.status == 200 and r.json()["node"]["value"] == "1", r
     _keep_alive_puts(proxy, 20, "/v2/keys/px/ka")
+    # A request line longer than Beast's 8 KiB default: the member's header limit applies.
+    long_key = "/v2/keys/px/" + "k" * 20000
+    r = _request(proxy, "PUT", long_key, "value=l", {"Content-Type": Client.FORM})
+    assert r.status == 201, r
     # A client that sends "Expect: 100-continue" with its body gets the member's answer
     # (not the 100 a member may send first).
     r = _request(proxy, "PUT", "/v2/keys/px/e", "value=e",
@@ -150,11 +154,11 @@ def test_requests_go_through_and_the_proxy_reports_itself(target, proxied):
     assert r.header("Access-Control-Allow-Methods") == "POST, GET, OPTIONS, PUT, DELETE"
 
     metrics = _request(proxy, "GET", "/metrics").text
-    assert 'etcd_proxy_requests_total{method="PUT"} 22' in metrics, metrics
-    assert 'etcd_proxy_handled_total{code="201",method="PUT"} 22' in metrics, metrics
+    assert 'etcd_proxy_requests_total{method="PUT"} 23' in metrics, metrics
+    assert 'etcd_proxy_handled_total{code="201",method="PUT"} 23' in metrics, metrics
     assert 'etcd_proxy_handled_total{code="404",method="GET"} 1' in metrics, metrics
-    assert 'etcd_proxy_handling_duration_seconds_count{method="PUT"} 22' in metrics, metrics
-    assert 'etcd_proxy_handling_duration_seconds_bucket{method="PUT",le="+Inf"} 22' in metrics
+    assert 'etcd_proxy_handling_duration_seconds_count{method="PUT"} 23' in metrics, metrics
+    assert 'etcd_proxy_handling_duration_seconds_bucket{method="PUT",le="+Inf"} 23' in metrics
 
     with open(os.path.join(proxy.data_dir, "proxy", "cluster")) as f:
         assert json.load(f) == {"PeerURLs": [member.peer_url]}
