@@ -34,9 +34,6 @@ constexpr const char* kWatchHead =
 constexpr const char* kEventJson =
     "{\"action\":\"set\",\"node\":{\"key\":\"/watchbench/k\",\"value\":\"x\",\"modifiedIndex\":5,"
     "\"createdIndex\":5}}\n";
-constexpr const char* kPutJson =
-    "{\"action\":\"set\",\"node\":{\"key\":\"/watchbench/k\",\"value\":\"x\",\"modifiedIndex\":5,"
-    "\"createdIndex\":5}}\n";
 
 // One connection's unparsed input.
 struct Conn {
@@ -44,8 +41,9 @@ struct Conn {
   bool parked = false;  // a watch waiting for the next PUT
 };
 
-// Sends all of `data` on a blocking-enough loopback socket; a short write is retried, a
-// failure ends the attempt (the client's close is noticed by the read side).
+// Sends all of `data` on a non-blocking socket: the answers are small enough for a loopback
+// socket's buffer; a send that fails (EAGAIN included) ends the attempt, and the client's
+// close is noticed by the read side.
 void send_all(int fd, const std::string& data) {
   size_t off = 0;
   while (off < data.size()) {
@@ -63,7 +61,7 @@ std::string chunked_event() {
 }
 
 std::string put_response() {
-  std::string body = kPutJson;
+  std::string body = kEventJson;  // a PUT's answer is its event
   return "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nX-Etcd-Index: 5\r\n"
          "Content-Length: " +
          std::to_string(body.size()) + "\r\n\r\n" + body;
