@@ -13,8 +13,16 @@ class Reader {
  public:
   explicit Reader(std::string_view p) : p_(p) {}
 
-  uint16_t u16() { return static_cast<uint16_t>((u8() << 8) | u8()); }
-  uint32_t u32() { return (static_cast<uint32_t>(u16()) << 16) | u16(); }
+  // Big-endian. Each byte is read in its own statement: the operands of `|` may be
+  // evaluated in either order.
+  uint16_t u16() {
+    uint16_t high = u8();
+    return static_cast<uint16_t>((high << 8) | u8());
+  }
+  uint32_t u32() {
+    uint32_t high = u16();
+    return (high << 16) | u16();
+  }
   uint8_t u8() {
     if (pos_ >= p_.size()) {
       bad = true;
