@@ -357,6 +357,7 @@ TEST_CASE("loader: TLS and unsupported flags are clear errors", "[loader]") {
   REQUIRE(by_srv.action == LoadAction::kRun);
   CHECK(by_srv.config.discovery_srv == "example.com");
   CHECK(by_srv.config.discovery_srv_name == "a");
+  // etcd: one bootstrap source only; any two of them together are an error.
   const std::string conflict =
       "multiple discovery or bootstrap flags are set. Choose one of \"initial-cluster\", "
       "\"discovery\" or \"discovery-srv\"";
@@ -367,14 +368,10 @@ TEST_CASE("loader: TLS and unsupported flags are clear errors", "[loader]") {
   auto discovering = load_config({"--discovery", "https://discovery.etcd.io/x"}, {});
   REQUIRE(discovering.action == LoadAction::kRun);
   CHECK(discovering.config.discovery == "https://discovery.etcd.io/x");
-  // etcd: one bootstrap source only; an --initial-cluster given with it is an error.
-  const std::string both =
-      "multiple discovery or bootstrap flags are set. Choose one of \"initial-cluster\", "
-      "\"discovery\" or \"discovery-srv\"";
   CHECK(fail_message({"--discovery", "http://d/v2/keys/t", "--initial-cluster",
-                      "default=http://localhost:2380"}) == both);
+                      "default=http://localhost:2380"}) == conflict);
   CHECK(fail_message({"--discovery", "http://d/v2/keys/t"},
-                     {{"ETCD_INITIAL_CLUSTER", "default=http://localhost:2380"}}) == both);
+                     {{"ETCD_INITIAL_CLUSTER", "default=http://localhost:2380"}}) == conflict);
   auto proxying = load_config({"--proxy", "readonly", "--proxy-failure-wait", "250",
                                "--proxy-refresh-interval=1000", "--discovery-fallback", "exit"},
                               {{"ETCD_PROXY_READ_TIMEOUT", "7"}});
