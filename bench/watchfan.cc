@@ -35,6 +35,8 @@
 #include <thread>
 #include <vector>
 
+#include "fd_limit.h"
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -49,14 +51,6 @@ struct Watcher {
 [[noreturn]] void die(const char* what) {
   std::perror(what);
   std::exit(2);
-}
-
-void raise_fd_limit() {
-  rlimit lim{};
-  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
-    lim.rlim_cur = lim.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &lim);
-  }
 }
 
 int connect_to(const sockaddr_in& addr) {

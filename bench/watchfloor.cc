@@ -14,7 +14,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -25,6 +24,8 @@
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+#include "fd_limit.h"
 
 namespace {
 
@@ -178,10 +179,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: larch-watchfloor PORT\n");
     return 2;
   }
-  rlimit files{};  // one descriptor per watcher: lift the soft limit to the hard one
-  if (::getrlimit(RLIMIT_NOFILE, &files) == 0) {
-    files.rlim_cur = files.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &files);
-  }
+  raise_fd_limit();
   FloorServer(std::atoi(argv[1])).run();
 }
