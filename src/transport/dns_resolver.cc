@@ -95,15 +95,29 @@ DnsResolver::Exchange DnsResolver::udp(std::string host, uint16_t port,
   };
 }
 
+std::pair<std::string, uint16_t> DnsResolver::parse_server(const std::string& server) {
+  // "host", "host:port", "[v6]" or "[v6]:port"; an unbracketed IPv6 literal ("::1", two or
+  // more colons) is a host without a port, as in resolv.conf.
+  std::string host = server;
+  int port = 53;
+  size_t colon = server.rfind(':');
+  bool bracketed = !server.empty() && server.front() == '[';
+  size_t close = bracketed ? server.find(']') : std::string::npos;
+  if (bracketed && close != std::string::npos) {
+    host = server.substr(1, close - 1);
+    if (close + 1 < server.size() && server[close + 1] == ':') {
+      port = std::atoi(server.c_str() + close + 2);
+    }
+  } else if (colon != std::string::npos && server.find(':') == colon) {
+    host = server.substr(0, colon);
+    port = std::atoi(server.c_str() + colon + 1);
+  }
+  return {host, static_cast<uint16_t>(port > 0 && port < 65536 ? port : 53)};
+}
+
 std::pair<std::string, uint16_t> DnsResolver::system_server(const std::string& env_server,
                                                             const std::string& resolv_conf_path) {
-  if (!env_server.empty()) {
-    size_t colon = env_server.rfind(':');
-    std::string host = env_server.substr(0, colon);
-    if (host.size() > 1 && host.front() == '[') host = host.substr(1, host.size() - 2);
-    int port = colon == std::string::npos ? 53 : std::atoi(env_server.c_str() + colon + 1);
-    return {host, static_cast<uint16_t>(port > 0 && port < 65536 ? port : 53)};
-  }
+  if (!env_server.empty()) return parse_server(env_server);
   std::ifstream in(resolv_conf_path);
   std::string line;
   while (std::getline(in, line)) {

@@ -33,6 +33,9 @@ class DnsResolver {
   // The server described above; `env_server` is LARCH_DNS_SERVER's value (may be empty).
   static std::pair<std::string, uint16_t> system_server(const std::string& env_server,
                                                         const std::string& resolv_conf_path);
+  // LARCH_DNS_SERVER's forms: "host[:port]", "[v6][:port]", or a bare IPv6 literal; port 53
+  // when absent or not in 1..65535.
+  static std::pair<std::string, uint16_t> parse_server(const std::string& server);
 
  private:
   std::optional<DnsReply> ask(const std::string& name, uint16_t qtype, std::string* error);

@@ -134,3 +134,15 @@ TEST_CASE("dns resolver: lookups through an exchange, and the server it asks") {
         std::pair<std::string, uint16_t>{"::1", 5353});
   CHECK(DnsResolver::system_server("", conf + ".missing").first == "127.0.0.1");
 }
+
+TEST_CASE("dns resolver: parse_server reads LARCH_DNS_SERVER's forms") {
+  using P = std::pair<std::string, uint16_t>;
+  CHECK(DnsResolver::parse_server("10.0.0.53") == P{"10.0.0.53", 53});
+  CHECK(DnsResolver::parse_server("10.0.0.53:5300") == P{"10.0.0.53", 5300});
+  CHECK(DnsResolver::parse_server("[::1]:5353") == P{"::1", 5353});
+  CHECK(DnsResolver::parse_server("[fe80::1]") == P{"fe80::1", 53});
+  CHECK(DnsResolver::parse_server("::1") == P{"::1", 53});  // unbracketed: all host
+  CHECK(DnsResolver::parse_server("2001:db8::53") == P{"2001:db8::53", 53});
+  CHECK(DnsResolver::parse_server("10.0.0.53:0") == P{"10.0.0.53", 53});
+  CHECK(DnsResolver::parse_server("10.0.0.53:70000") == P{"10.0.0.53", 53});
+}
