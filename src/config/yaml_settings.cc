@@ -3,8 +3,10 @@
 #include <yaml-cpp/yaml.h>
 
 #include <optional>
+#include <vector>
 
 #include "config/flag_table.h"
+#include "util/join.h"
 
 namespace larch::config {
 namespace {
@@ -36,10 +38,12 @@ std::optional<std::string> add(Settings& out, const std::string& key, const YAML
   }
   std::string value;
   if (node.IsSequence()) {
+    std::vector<std::string> items;
     for (const auto& item : node) {
       if (!item.IsScalar()) return "\"" + key + "\" in config file must be a list of strings";
-      value += (value.empty() ? "" : ",") + item.Scalar();
+      items.push_back(item.Scalar());
     }
+    value = util::join(items, ",");
   } else if (node.IsScalar()) {
     value = *scalar_text(node, spec->kind);
   } else {

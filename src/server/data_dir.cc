@@ -19,6 +19,7 @@
 #include "server/srv_discovery.h"
 #include "transport/http_exchange.h"
 #include "util/durable_file.h"
+#include "util/join.h"
 #include "util/log_line.h"
 #include "util/member_id.h"
 
@@ -111,8 +112,7 @@ std::string discover_cluster(config::Config& cfg, std::vector<std::string>* full
   std::vector<std::string> pairs;
   for (const auto& u : self_peer_urls) pairs.push_back(cfg.name + "=" + u);
   std::sort(pairs.begin(), pairs.end());
-  std::string entry;
-  for (const auto& p : pairs) entry += (entry.empty() ? "" : ",") + p;
+  std::string entry = util::join(pairs, ",");
   uint64_t self_id = util::member_id(self_peer_urls, cfg.discovery);
   Discovery::Outcome found =
       with_discovery(cfg, self_id, entry, [](Discovery& d) { return d.join(); });
@@ -226,9 +226,7 @@ std::string srv_initial_cluster(config::Config& cfg, bool member) {
   SrvCluster found = srv_cluster(cfg, system_srv_lookup(), member);
   for (const auto& line : found.log) util::log_line(line);
   if (!found.error.empty()) return "error setting up initial cluster: " + found.error;
-  std::string joined;
-  for (const auto& e : found.entries) joined += (joined.empty() ? "" : ",") + e;
-  auto parsed = config::parse_initial_cluster(joined);
+  auto parsed = config::parse_initial_cluster(util::join(found.entries, ","));
   if (!parsed.ok()) return "error setting up initial cluster: " + parsed.error;
   cfg.initial_cluster = std::move(*parsed.value);
   return {};

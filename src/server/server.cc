@@ -37,6 +37,7 @@
 #include "transport/peer_handler.h"
 #include "transport/peer_session.h"
 #include "transport/transport.h"
+#include "util/join.h"
 #include "util/log_line.h"
 #include "util/member_id.h"
 
@@ -128,11 +129,12 @@ bool force_standalone(store::SqliteLogStorage& log, store::KeyStore& keys,
     log_line("error: " + f.error);
     return false;
   }
-  std::string removed;
-  for (uint64_t m : f.removed) removed += (removed.empty() ? "" : ", ") + util::id_hex(m);
+  std::vector<std::string> removed;
+  for (uint64_t m : f.removed) removed.push_back(util::id_hex(m));
   log_line("forcing restart of member " + util::id_hex(self) + " at commit index " +
            std::to_string(f.commit) +
-           (removed.empty() ? " (already the only voter)" : "; removing members " + removed));
+           (removed.empty() ? " (already the only voter)"
+                            : "; removing members " + util::join(removed, ", ")));
   return true;
 }
 
