@@ -37,22 +37,10 @@ ParseResult<uint16_t> parse_port(std::string_view p, const std::string& text) {
   return ParseResult<uint16_t>::success(static_cast<uint16_t>(v));
 }
 
-// Splits "host:port" / "[v6]:port" into host (brackets removed) and port text.
-bool split_host_port(std::string_view hp, std::string& host, std::string_view& port) {
-  if (!hp.empty() && hp.front() == '[') {
-    auto close = hp.find(']');
-    if (close == std::string_view::npos || close + 1 >= hp.size() || hp[close + 1] != ':') {
-      return false;
-    }
-    host = std::string(hp.substr(1, close - 1));
-    port = hp.substr(close + 2);
-    return is_ip_literal(host) && host.find(':') != std::string::npos;
-  }
-  auto colon = hp.rfind(':');
-  if (colon == std::string_view::npos || hp.find(':') != colon) return false;
-  host = std::string(hp.substr(0, colon));
-  port = hp.substr(colon + 1);
-  return true;
+// util::split_host_port, where brackets may only hold an IPv6 literal.
+bool split_url_host_port(std::string_view hp, std::string& host, std::string_view& port) {
+  if (!util::split_host_port(hp, host, port)) return false;
+  return hp.front() != '[' || (is_ip_literal(host) && host.find(':') != std::string::npos);
 }
 
 }  // namespace
@@ -90,7 +78,7 @@ ParseResult<Url> parse_url(std::string_view raw, UrlRole role) {
     return R::failure("URL must not contain user information: " + url.text);
   }
   std::string_view port;
-  if (!split_host_port(rest, url.host, port)) {
+  if (!split_url_host_port(rest, url.host, port)) {
     return R::failure("URL address does not have the form \"host:port\": " + url.text);
   }
   auto p = parse_port(port, url.text);

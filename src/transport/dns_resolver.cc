@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "util/host_port.h"
+
 namespace larch::transport {
 
 std::string DnsResolver::failure(const std::string& name, const std::string& why) const {
@@ -96,21 +98,17 @@ DnsResolver::Exchange DnsResolver::udp(std::string host, uint16_t port,
 }
 
 std::pair<std::string, uint16_t> DnsResolver::parse_server(const std::string& server) {
-  // "host", "host:port", "[v6]" or "[v6]:port"; an unbracketed IPv6 literal ("::1", two or
-  // more colons) is a host without a port, as in resolv.conf.
-  std::string host = server;
+  // Without a port: "host", "[v6]", or an unbracketed IPv6 literal ("::1"), as in resolv.conf.
+  std::string host;
+  std::string_view port_text;
   int port = 53;
-  size_t colon = server.rfind(':');
-  bool bracketed = !server.empty() && server.front() == '[';
-  size_t close = bracketed ? server.find(']') : std::string::npos;
-  if (bracketed && close != std::string::npos) {
+  if (util::split_host_port(server, host, port_text)) {
+    port = std::atoi(std::string(port_text).c_str());
+  } else if (size_t close = server.find(']');
+             !server.empty() && server.front() == '[' && close != std::string::npos) {
     host = server.substr(1, close - 1);
-    if (close + 1 < server.size() && server[close + 1] == ':') {
-      port = std::atoi(server.c_str() + close + 2);
-    }
-  } else if (colon != std::string::npos && server.find(':') == colon) {
-    host = server.substr(0, colon);
-    port = std::atoi(server.c_str() + colon + 1);
+  } else {
+    host = server;
   }
   return {host, static_cast<uint16_t>(port > 0 && port < 65536 ? port : 53)};
 }

@@ -8,5 +8,8 @@
 namespace larch::util {
 
 std::string host_port(std::string_view host, uint16_t port);
+// Go's net.SplitHostPort: "host:port" or "[host]:port" into host (brackets removed) and the
+// port's text (not checked). False without a port, or for an unbracketed host with a colon.
+bool split_host_port(std::string_view hp, std::string& host, std::string_view& port);
 
 }  // namespace larch::util
