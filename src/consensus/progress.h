@@ -27,6 +27,12 @@ class Progress {
   ProgressState state() const { return state_; }
   bool recent_active() const { return recent_active_; }
   const Inflights& inflights() const { return inflights_; }
+  // The highest commit index an append to this follower carried (heartbeats, whose commit
+  // is capped at match, do not count).
+  uint64_t commit_sent() const { return commit_sent_; }
+  void note_commit_sent(uint64_t commit) {
+    if (commit > commit_sent_) commit_sent_ = commit;
+  }
 
   void set_recent_active(bool active) { recent_active_ = active; }
   void become_probe();
@@ -57,6 +63,7 @@ class Progress {
   bool probe_sent_ = false;  // kProbe: an append is outstanding
   bool recent_active_ = false;
   int snapshot_ticks_ = 0;
+  uint64_t commit_sent_ = 0;
   Inflights inflights_;
 };
 

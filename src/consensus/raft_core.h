@@ -164,6 +164,8 @@ class RaftCore {
   bool send_append(NodeId to, bool send_if_empty);
   bool send_snapshot(NodeId to);
   void bcast_append();
+  void bcast_commit();
+  bool awaits_ack(const Progress& pr) const;
   void send_heartbeat(NodeId to, const std::string& context);
   void bcast_heartbeat();
   bool maybe_commit();

@@ -219,12 +219,15 @@ void RaftCore::handle_append_resp(const Message& m, Progress& pr) {
   if (pr.state() != ProgressState::kReplicate) pr.become_replicate();
   if (maybe_commit()) {
     on_commit_advanced();
-    bcast_append();
+    bcast_commit();
   } else if (was_paused) {
     send_append(m.from, true);
   }
   while (send_append(m.from, false)) {
   }
+  // The last answer this follower owed: the commit index it was spared meanwhile (see
+  // bcast_commit) goes now, unless an append carried it.
+  if (!awaits_ack(pr) && pr.commit_sent() < log_.committed()) send_append(m.from, true);
   if (m.from == lead_transferee_ && pr.match() == log_.last_index()) send_timeout_now(m.from);
 }
 
@@ -262,6 +265,7 @@ bool RaftCore::send_append(NodeId to, bool send_if_empty) {
   m.entries = log_.slice(pr.next(), log_.last_index() + 1, config_.max_size_per_msg);
   if (m.entries.empty() && !send_if_empty) return false;
   m.commit = log_.committed();
+  pr.note_commit_sent(m.commit);
   uint64_t bytes = 0;
   for (const Entry& e : m.entries) bytes += e.data.size();
   pr.sent_append(m.entries.empty() ? 0 : m.entries.back().index, bytes);
@@ -293,6 +297,23 @@ void RaftCore::bcast_append() {
   for (NodeId v : config_.voters) {
     if (v != config_.id) send_append(v, true);
   }
+}
+
+// A new commit index reaches a follower with the next append it is sent anyway. One that
+// only carries the commit index goes at once to followers that owe no answer; one that does
+// owe an answer gets it with that answer (handle_append_resp) unless new entries carried it
+// first. Under a steady write load that spares an append per follower per commit (each a
+// peer POST and a raft-thread wake-up on both sides): the next batch's append, sent as its
+// proposals arrive, carries the commit. A follower learns a commit at the latest one
+// round trip after it was made.
+void RaftCore::bcast_commit() {
+  for (NodeId v : config_.voters) {
+    if (v != config_.id && !awaits_ack(progress_.at(v))) send_append(v, true);
+  }
+}
+
+bool RaftCore::awaits_ack(const Progress& pr) const {
+  return pr.state() == ProgressState::kReplicate && pr.inflights().count() > 0;
 }
 
 void RaftCore::send_heartbeat(NodeId to, const std::string& context) {
@@ -335,7 +356,7 @@ void RaftCore::on_self_persisted() {
   if (self == progress_.end() || !self->second.maybe_update(log_.persisted_index())) return;
   if (maybe_commit()) {
     on_commit_advanced();
-    bcast_append();  // tell followers the new commit index
+    bcast_commit();  // tell followers the new commit index
   }
 }
 
