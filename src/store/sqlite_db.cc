@@ -7,11 +7,11 @@
 
 namespace larch::store {
 
-SqliteDb::SqliteDb(const std::string& path, Mode mode) : path_(path) {
+SqliteDb::SqliteDb(const std::string& path, Mode mode, const char* vfs) : path_(path) {
   int flags =
       SQLITE_OPEN_NOMUTEX |
       (mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-  int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db_, flags, vfs);
   if (rc != SQLITE_OK) {
     std::string msg =
         "cannot open " + path + ": " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));

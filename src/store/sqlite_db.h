@@ -14,8 +14,9 @@ class SqliteDb {
   enum class Mode { kReadWriteCreate, kReadOnly };
 
   // Opens path; throws std::runtime_error naming the path on failure. A read-only open of a
-  // missing file fails (SQLite does not create it).
-  SqliteDb(const std::string& path, Mode mode);
+  // missing file fails (SQLite does not create it). vfs: a registered VFS's name, or null
+  // for the default one.
+  SqliteDb(const std::string& path, Mode mode, const char* vfs = nullptr);
   SqliteDb(const SqliteDb&) = delete;
   SqliteDb& operator=(const SqliteDb&) = delete;
   ~SqliteDb();
