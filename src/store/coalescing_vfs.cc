@@ -73,6 +73,10 @@ int x_write(sqlite3_file* p, const void* data, int amount, sqlite3_int64 offset)
   File* f = as_file(p);
   if (!f->pending) return f->real->pMethods->xWrite(f->real, data, amount, offset);
   Pending& pend = *f->pending;
+  if (static_cast<size_t>(amount) > kMaxBuffered) {  // never with pages of at most 64 KiB
+    int rc = write_out(f);
+    return rc != SQLITE_OK ? rc : f->real->pMethods->xWrite(f->real, data, amount, offset);
+  }
   auto size = static_cast<sqlite3_int64>(pend.bytes.size());
   bool follows = offset == pend.start + size;
   if (!pend.bytes.empty() &&
