@@ -287,6 +287,9 @@ TEST_CASE("a new commit index rides on the next append a follower is sent anyway
   auto to = [&](NodeId id) {
     return [id](const Message& m) { return is_append(m) && m.to == id; };
   };
+  auto ack_from = [&](NodeId id) {
+    return [id](const Message& m) { return m.type == MessageType::kAppendResp && m.from == id; };
+  };
   auto commit_only_to = [&](NodeId id, uint64_t commit) {
     size_t n = 0;
     for (const Message& m : net.pool()) {
@@ -296,8 +299,7 @@ TEST_CASE("a new commit index rides on the next append a follower is sent anyway
   };
   // Follower 2 acknowledges "a": with the leader's own copy that is a quorum.
   REQUIRE(net.deliver_first(to(2)));
-  REQUIRE(net.deliver_first(
-      [](const Message& m) { return m.type == MessageType::kAppendResp && m.from == 2; }));
+  REQUIRE(net.deliver_first(ack_from(2)));
   REQUIRE(net.core(1).commit_index() == a);
   // 2 owes no answer: it is told at once. 3 still owes the answer to the append of "a".
   REQUIRE(commit_only_to(2, a) == 1);
@@ -315,16 +317,14 @@ TEST_CASE("a new commit index rides on the next append a follower is sent anyway
     // Once 3 has answered everything, nothing more needs to be sent for the commit.
     while (net.deliver_first(to(3))) {
     }
-    while (net.deliver_first(
-        [](const Message& m) { return m.type == MessageType::kAppendResp && m.from == 3; })) {
+    while (net.deliver_first(ack_from(3))) {
     }
     REQUIRE(commit_only_to(3, a) == 0);
   }
   SECTION("otherwise its answer brings it") {
     REQUIRE(net.deliver_first(to(3)));
     REQUIRE(commit_only_to(3, a) == 0);
-    REQUIRE(net.deliver_first(
-        [](const Message& m) { return m.type == MessageType::kAppendResp && m.from == 3; }));
+    REQUIRE(net.deliver_first(ack_from(3)));
     REQUIRE(commit_only_to(3, a) == 1);
   }
   net.stabilize();
