@@ -190,8 +190,11 @@ Discovery::Outcome Discovery::join() {
     if (v.full) return full(v);
     for (; seen < v.members.size() && seen < v.size; ++seen) {
       bool self = v.members[seen].id_hex == self_hex_;
-      log_(std::string("discovery: found ") + (self ? "self " : "peer ") + v.members[seen].id_hex +
-           " in the cluster");
+      std::string line = "discovery: found ";  // appended: see store/node_table.cc
+      line += self ? "self " : "peer ";
+      line += v.members[seen].id_hex;
+      line += " in the cluster";
+      log_(line);
     }
     if (v.members.size() >= v.size) break;
     wait_for_more(v);

@@ -26,7 +26,13 @@ void bind_expiration(Statement::Use& q, int i, std::optional<int64_t> expiration
 }
 
 std::string select_sql(std::string_view where) {
-  return std::string("SELECT ") + kColumns + " FROM nodes " + std::string(where);
+  // Appended, not `std::string(..) + ..`: GCC misreports that form's inlined copies as
+  // out-of-bounds writes once libstdc++ comes from a precompiled header (CMakeLists.txt).
+  std::string sql = "SELECT ";
+  sql += kColumns;
+  sql += " FROM nodes ";
+  sql += where;
+  return sql;
 }
 
 }  // namespace
