@@ -19,6 +19,7 @@
 #include "store/schema.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_transaction.h"
+#include "store/wrapper_vfs.h"
 
 namespace larch::store {
 namespace {
@@ -61,7 +62,9 @@ void add_missing_meta(SqliteDb& db) {
 // also searches until the file holds them.
 struct KeyStore::Impl {
   Impl(const std::string& path, uint64_t limit)
-      : db(path, SqliteDb::Mode::kReadWriteCreate), live(limit), history_limit(limit) {
+      : db(path, SqliteDb::Mode::kReadWriteCreate, paced_vfs_name()),
+        live(limit),
+        history_limit(limit) {
     ensure_format(db, kKeySpaceFormat, true);
     remove_scratch(scratch_path(path));
     // Files created before applied_term / conf_index existed gain their rows (0: term

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "store/coalescing_vfs.h"
 #include "store/schema.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_transaction.h"
+#include "store/wrapper_vfs.h"
 
 namespace larch::store {
 
@@ -30,7 +30,7 @@ constexpr uint64_t kTrimRowsExtra = 32;
 
 struct SqliteLogStorage::Impl {
   // The coalescing VFS: one write per transaction's WAL frames instead of two per frame
-  // (it needs the exclusive lock below; see coalescing_vfs.h).
+  // (it needs the exclusive lock below; see wrapper_vfs.h).
   explicit Impl(const std::string& path)
       : db(path, SqliteDb::Mode::kReadWriteCreate, coalescing_vfs_name()) {
     // Only the raft thread ever opens the log: an exclusive lock, held from the first access

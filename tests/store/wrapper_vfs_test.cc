@@ -1,8 +1,11 @@
-#include "store/coalescing_vfs.h"
+#include "store/wrapper_vfs.h"
+
+#include <sqlite3.h>
 
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <string>
+#include <utility>
 
 #include "store/sqlite_db.h"
 #include "store_test_util.h"
@@ -81,4 +84,71 @@ TEST_CASE("coalescing VFS: what it writes reads back, within a transaction and a
   REQUIRE(plain.query_int("SELECT count(*) FROM t") == 24000);
   REQUIRE(plain.query_int("SELECT sum(CAST(v AS INTEGER)) FROM t") == sum_to(24000));
   REQUIRE(plain.query_int("SELECT min(length(v)) FROM t") == 300);
+}
+
+namespace {
+
+// Writeback steps of the database's main file and of its WAL (kFcntlPaceSteps).
+std::pair<sqlite3_int64, sqlite3_int64> pace_steps(SqliteDb& db) {
+  sqlite3_int64 main_steps = -1, wal_steps = -1;
+  REQUIRE(sqlite3_file_control(db.handle(), "main", kFcntlPaceSteps, &main_steps) == SQLITE_OK);
+  sqlite3_file* wal = nullptr;
+  REQUIRE(sqlite3_file_control(db.handle(), "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) ==
+          SQLITE_OK);
+  REQUIRE(wal != nullptr);
+  REQUIRE(wal->pMethods->xFileControl(wal, kFcntlPaceSteps, &wal_steps) == SQLITE_OK);
+  return {main_steps, wal_steps};
+}
+
+void open_like_the_key_space(SqliteDb& db) {
+  db.exec("PRAGMA journal_mode=WAL");
+  db.exec("PRAGMA synchronous=NORMAL");
+  db.exec("PRAGMA wal_autocheckpoint=0");  // the test checkpoints by hand
+}
+
+}  // namespace
+
+TEST_CASE("paced VFS: the WAL and then the main file are written back in 512 KiB steps",
+          "[sqlite][vfs]") {
+  test::TempDir dir;
+  REQUIRE(paced_vfs_name() != nullptr);
+  SqliteDb db(dir.file("keys.db"), SqliteDb::Mode::kReadWriteCreate, paced_vfs_name());
+  open_like_the_key_space(db);
+  db.exec("CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB)");
+  REQUIRE(pace_steps(db) == std::pair<sqlite3_int64, sqlite3_int64>{0, 0});
+  db.exec(insert_rows(1, 8000));  // ~2.6 MB of rows: ~2.7 MB of WAL frames
+  auto [main_before, wal_steps] = pace_steps(db);
+  INFO("WAL steps " << wal_steps);
+  REQUIRE(main_before == 0);  // nothing reaches the main file before a checkpoint
+  REQUIRE(wal_steps >= 4);
+  REQUIRE(wal_steps <= 6);
+  db.exec("PRAGMA wal_checkpoint(TRUNCATE)");  // ~2.6 MB copied into the main file
+  auto [main_steps, wal_after] = pace_steps(db);
+  INFO("main steps " << main_steps);
+  REQUIRE(main_steps >= 4);
+  REQUIRE(main_steps <= 6);
+  REQUIRE(wal_after == wal_steps);  // a checkpoint reads the WAL; it writes only its header
+}
+
+TEST_CASE("paced VFS: what it writes reads back after reopening; the raft log's VFS does not pace",
+          "[sqlite][vfs]") {
+  test::TempDir dir;
+  const std::string path = dir.file("keys.db");
+  {
+    SqliteDb db(path, SqliteDb::Mode::kReadWriteCreate, paced_vfs_name());
+    open_like_the_key_space(db);
+    db.exec("CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB)");
+    db.exec(insert_rows(1, 8000));
+    db.exec("PRAGMA wal_checkpoint(PASSIVE)");
+    db.exec(insert_rows(4001, 9000));  // overwrites 4,000 rows in the WAL, adds 1,000
+  }
+  SqliteDb plain(path, SqliteDb::Mode::kReadWriteCreate);  // the default VFS, from the files
+  REQUIRE(plain.query_int("SELECT count(*) FROM t") == 9000);
+  REQUIRE(plain.query_int("SELECT sum(CAST(v AS INTEGER)) FROM t") == 9000LL * 9001 / 2);
+
+  SqliteDb log(dir.file("log.db"), SqliteDb::Mode::kReadWriteCreate, coalescing_vfs_name());
+  open_like_the_raft_log(log);
+  log.exec("CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB)");
+  log.exec(insert_rows(1, 8000));
+  REQUIRE(pace_steps(log) == std::pair<sqlite3_int64, sqlite3_int64>{0, 0});
 }

@@ -1,8 +1,11 @@
-#include "store/coalescing_vfs.h"
+#include "store/wrapper_vfs.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <new>
 #include <string>
 
@@ -25,8 +28,22 @@ struct Pending {
 struct File {
   sqlite3_file base;
   sqlite3_file* real;
-  Pending* pending;  // null: a file passed through
+  Pending* pending;  // null: writes not coalesced
+  int pace_fd;       // -1: not paced; else the real file's descriptor (borrowed)
+  size_t unpaced;    // bytes written since the last writeback step
+  int64_t steps;     // writeback steps taken (kFcntlPaceSteps)
 };
+
+// What each registration of the wrapper does (its pAppData).
+struct Config {
+  sqlite3_vfs* base;
+  bool coalesce;  // buffer a WAL file's consecutive writes
+  bool pace;      // write the main file's and WAL's data back every kPaceStep bytes
+};
+
+// A paced file's dirty pages go to the disk (and the writer waits for them) once this many
+// bytes have been written since the last step.
+constexpr size_t kPaceStep = 512u << 10;
 
 constexpr size_t kRealOffset = (sizeof(File) + alignof(std::max_align_t) - 1) /
                                alignof(std::max_align_t) * alignof(std::max_align_t);
@@ -39,8 +56,42 @@ sqlite3_file* real_of(sqlite3_file* p) {
   return as_file(p)->real;
 }
 
+const Config& config_of(sqlite3_vfs* vfs) {
+  return *static_cast<const Config*>(vfs->pAppData);
+}
+
 sqlite3_vfs* under(sqlite3_vfs* vfs) {
-  return static_cast<sqlite3_vfs*>(vfs->pAppData);
+  return config_of(vfs).base;
+}
+
+// The descriptor of a file the default (unix) VFS opened, or -1. Its sqlite3_file begins
+// {methods, vfs, inode info, int fd}: not a public API, so the fd is used only if fstat
+// shows it is the very file just opened. Borrowed, never closed here: closing another
+// descriptor of a database would drop the process's POSIX locks on it.
+int unix_fd(sqlite3_file* real, const char* name) {
+  struct UnixFileHead {
+    const sqlite3_io_methods* methods;
+    sqlite3_vfs* vfs;
+    void* inode;
+    int fd;
+  };
+  int fd = reinterpret_cast<const UnixFileHead*>(real)->fd;
+  struct stat opened {};
+  struct stat named {};
+  if (fd < 0 || fstat(fd, &opened) != 0 || stat(name, &named) != 0) return -1;
+  return opened.st_dev == named.st_dev && opened.st_ino == named.st_ino ? fd : -1;
+}
+
+// Starts writeback of every dirty page of the file and waits for it; no durability promise
+// (no cache flush, no metadata): only moves the data to the disk before the fsync would.
+void pace(File* f, int amount) {
+  if (f->pace_fd < 0) return;
+  f->unpaced += static_cast<size_t>(amount);
+  if (f->unpaced < kPaceStep) return;
+  f->unpaced = 0;
+  ++f->steps;
+  sync_file_range(f->pace_fd, 0, 0,
+                  SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
 }
 
 int write_out(File* f) {
@@ -52,7 +103,7 @@ int write_out(File* f) {
   return rc;
 }
 
-// ----- io methods: every one but x_write writes the buffer out before it forwards.
+// ----- io methods: every one but x_write writes a coalesced buffer out before it forwards.
 
 int x_close(sqlite3_file* p) {
   File* f = as_file(p);
@@ -60,6 +111,7 @@ int x_close(sqlite3_file* p) {
   int closed = f->real->pMethods->xClose(f->real);
   delete f->pending;
   f->pending = nullptr;
+  f->pace_fd = -1;
   return rc != SQLITE_OK ? rc : closed;
 }
 
@@ -71,7 +123,11 @@ int x_read(sqlite3_file* p, void* out, int amount, sqlite3_int64 offset) {
 
 int x_write(sqlite3_file* p, const void* data, int amount, sqlite3_int64 offset) {
   File* f = as_file(p);
-  if (!f->pending) return f->real->pMethods->xWrite(f->real, data, amount, offset);
+  if (!f->pending) {
+    int rc = f->real->pMethods->xWrite(f->real, data, amount, offset);
+    if (rc == SQLITE_OK) pace(f, amount);
+    return rc;
+  }
   Pending& pend = *f->pending;
   if (static_cast<size_t>(amount) > kMaxBuffered) {  // never with pages of at most 64 KiB
     int rc = write_out(f);
@@ -118,6 +174,10 @@ int x_check_reserved_lock(sqlite3_file* p, int* out) {
 }
 
 int x_file_control(sqlite3_file* p, int op, void* arg) {
+  if (op == kFcntlPaceSteps) {
+    *static_cast<sqlite3_int64*>(arg) = as_file(p)->steps;
+    return SQLITE_OK;
+  }
   int rc = write_out(as_file(p));
   return rc != SQLITE_OK ? rc : real_of(p)->pMethods->xFileControl(real_of(p), op, arg);
 }
@@ -182,6 +242,9 @@ int x_open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* p, int flags, 
   File* f = as_file(p);
   f->base.pMethods = nullptr;
   f->pending = nullptr;
+  f->pace_fd = -1;
+  f->unpaced = 0;
+  f->steps = 0;
   f->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(p) + kRealOffset);
   int rc = under(vfs)->xOpen(under(vfs), name, f->real, flags, out_flags);
   // A real file with methods must be closed through ours, even after a failure.
@@ -190,7 +253,13 @@ int x_open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* p, int flags, 
     f->real->pMethods->xClose(f->real);
     return SQLITE_CANTOPEN;
   }
-  if (rc == SQLITE_OK && (flags & SQLITE_OPEN_WAL)) f->pending = new (std::nothrow) Pending;
+  const Config& cfg = config_of(vfs);
+  if (rc == SQLITE_OK && cfg.coalesce && (flags & SQLITE_OPEN_WAL)) {
+    f->pending = new (std::nothrow) Pending;
+  }
+  if (rc == SQLITE_OK && cfg.pace && name && (flags & (SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_WAL))) {
+    f->pace_fd = unix_fd(f->real, name);  // -1: the file is simply not paced
+  }
   f->base.pMethods = &kMethods;
   return rc;
 }
@@ -243,13 +312,14 @@ int x_current_time_int64(sqlite3_vfs* vfs, sqlite3_int64* out) {
   return under(vfs)->xCurrentTimeInt64(under(vfs), out);
 }
 
-sqlite3_vfs make_vfs(sqlite3_vfs* base) {
+sqlite3_vfs make_vfs(const Config* cfg, const char* name) {
+  sqlite3_vfs* base = cfg->base;
   sqlite3_vfs v{};
   v.iVersion = 2;
   v.szOsFile = static_cast<int>(kRealOffset) + base->szOsFile;
   v.mxPathname = base->mxPathname;
-  v.zName = "larch-coalescing";
-  v.pAppData = base;
+  v.zName = name;
+  v.pAppData = const_cast<Config*>(cfg);
   v.xOpen = x_open;
   v.xDelete = x_delete;
   v.xAccess = x_access;
@@ -266,18 +336,30 @@ sqlite3_vfs make_vfs(sqlite3_vfs* base) {
   return v;
 }
 
+// Fills cfg and vfs (statics of the caller: SQLite keeps the pointers for the life of the
+// process) and registers the VFS; its name, or null if SQLite refused it.
+const char* register_vfs(Config& cfg, sqlite3_vfs& vfs, const char* name) {
+  sqlite3_initialize();
+  cfg.base = sqlite3_vfs_find(nullptr);
+  vfs = make_vfs(&cfg, name);
+  return sqlite3_vfs_register(&vfs, 0) == SQLITE_OK ? vfs.zName : nullptr;
+}
+
 }  // namespace
 
 const char* coalescing_vfs_name() {
-  // Written once (thread-safe static initialisation), then only read: SQLite keeps the
-  // pointer for the life of the process.
-  static sqlite3_vfs vfs = [] {
-    sqlite3_initialize();
-    sqlite3_vfs v = make_vfs(sqlite3_vfs_find(nullptr));
-    return v;
-  }();
-  static const bool registered = sqlite3_vfs_register(&vfs, 0) == SQLITE_OK;
-  return registered ? vfs.zName : nullptr;
+  // Registered once (thread-safe static initialisation), then only read.
+  static Config cfg{nullptr, true, false};
+  static sqlite3_vfs vfs{};
+  static const char* name = register_vfs(cfg, vfs, "larch-coalescing");
+  return name;
+}
+
+const char* paced_vfs_name() {
+  static Config cfg{nullptr, false, true};
+  static sqlite3_vfs vfs{};
+  static const char* name = register_vfs(cfg, vfs, "larch-paced");
+  return name;
 }
 
 }  // namespace larch::store
