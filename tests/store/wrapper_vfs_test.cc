@@ -127,7 +127,7 @@ TEST_CASE("paced VFS: the WAL and then the main file are written back in 512 KiB
   INFO("main steps " << main_steps);
   REQUIRE(main_steps >= 4);
   REQUIRE(main_steps <= 6);
-  REQUIRE(wal_after == wal_steps);  // a checkpoint reads the WAL; it writes only its header
+  REQUIRE(wal_after == wal_steps);  // a checkpoint reads the WAL, then truncates it
 }
 
 TEST_CASE("paced VFS: what it writes reads back after reopening; the raft log's VFS does not pace",
