@@ -14,6 +14,21 @@ namespace larch::server {
 namespace asio = boost::asio;
 using consensus::RequestOutcome;
 
+namespace {
+
+// Empties v for the next apply batch, keeping its capacity unless a rare large batch (a
+// catch-up after a restart) grew it past `keep` elements: that memory goes back.
+template <typename V>
+void clear_for_next_batch(V& v, size_t keep = 4096) {
+  if (v.capacity() > keep) {
+    V().swap(v);
+  } else {
+    v.clear();
+  }
+}
+
+}  // namespace
+
 RaftLoop::RaftLoop(RaftLoopOptions options, consensus::LogStorage& log, store::KeyStore& keys,
                    store::WatchHub& hub, StoreCounters& counters, ReaderPool& readers, Clock clock)
     : options_(std::move(options)),
@@ -287,12 +302,12 @@ void RaftLoop::hand_to_apply(std::vector<consensus::Entry> entries) {
 void RaftLoop::drain_apply_queue() {
   // Everything committed while the previous batch was being applied goes into one key-space
   // transaction: one commit (and one write of the shared pages) instead of one per batch.
-  std::vector<consensus::Entry> entries;
   {
     std::lock_guard lock(apply_mu_);
-    entries.swap(apply_queue_);
+    applying_.swap(apply_queue_);  // the queue takes over the last batch's emptied capacity
   }
-  apply_entries(entries);
+  apply_entries(applying_);
+  clear_for_next_batch(applying_);
 }
 
 void RaftLoop::send_before_persist(consensus::Ready& rd) {
@@ -326,10 +341,8 @@ bool RaftLoop::needs_persist(const consensus::Ready& rd) const {
 }
 
 void RaftLoop::apply_entries(const std::vector<consensus::Entry>& entries) {
-  std::vector<std::pair<PendingTable::Done, http::WriteReply>> done;
-  std::vector<store::Event> events;
-  done.reserve(entries.size());
-  events.reserve(entries.size());
+  auto& done = apply_done_;  // empty: cleared at the end of the last batch
+  auto& events = apply_events_;
   keys_.begin_batch();
   for (const auto& e : entries) {
     if (e.index <= keys_.applied_index()) continue;
@@ -374,6 +387,8 @@ void RaftLoop::apply_entries(const std::vector<consensus::Entry>& entries) {
   http::CompletionBatch<http::WriteReply> batch;  // one post per I/O thread, not per request
   for (auto& [d, reply] : done) batch.add(d, std::move(reply));
   batch.post_all();
+  clear_for_next_batch(done);
+  clear_for_next_batch(events);
   applied_index_.store(keys_.applied_index());
   if (reads_awaiting_.load()) asio::post(ioc_, [this] { release_reads(); });
   maybe_compact();

@@ -215,7 +215,13 @@ class RaftLoop {
   std::thread apply_thread_;
   std::mutex apply_mu_;
   std::vector<consensus::Entry> apply_queue_;  // committed, not yet applied, in log order
-  boost::asio::io_context snapshot_ioc_;       // makes leader-side images, one at a time
+  // Apply thread only: the batch being applied and what it produces, kept from batch to batch
+  // so that their capacity is reused (each batch allocated and freed several KB here, and
+  // a large allocation makes glibc consolidate its free lists).
+  std::vector<consensus::Entry> applying_;
+  std::vector<std::pair<PendingTable::Done, http::WriteReply>> apply_done_;
+  std::vector<store::Event> apply_events_;
+  boost::asio::io_context snapshot_ioc_;  // makes leader-side images, one at a time
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> snapshot_work_;
   std::thread snapshot_thread_;
   boost::asio::io_context flush_ioc_;  // the keys.db writer
