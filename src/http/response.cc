@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "util/go_json.h"
+#include "util/release_capacity.h"
 #include "util/v2_error.h"
 
 namespace larch::http {
@@ -183,7 +184,7 @@ Response json_message(int status, std::string_view text) {
 
 void trim_output(std::string& out) {
   constexpr size_t kKeptOutputBytes = 64 * 1024;
-  if (out.capacity() > kKeptOutputBytes) std::string().swap(out);
+  util::release_capacity_over(out, kKeptOutputBytes);
 }
 
 }  // namespace larch::http

@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "http/completion_batch.h"
+#include "util/release_capacity.h"
 #include "util/v2_error.h"
 
 namespace larch::server {
@@ -17,14 +18,11 @@ using consensus::RequestOutcome;
 namespace {
 
 // Empties v for the next apply batch, keeping its capacity unless a rare large batch (a
-// catch-up after a restart) grew it past `keep` elements: that memory goes back.
+// catch-up after a restart) grew it past 4,096 elements: that memory goes back.
 template <typename V>
-void clear_for_next_batch(V& v, size_t keep = 4096) {
-  if (v.capacity() > keep) {
-    V().swap(v);
-  } else {
-    v.clear();
-  }
+void clear_for_next_batch(V& v) {
+  v.clear();
+  util::release_capacity_over(v, 4096);
 }
 
 }  // namespace
