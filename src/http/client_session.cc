@@ -7,6 +7,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
+#include "http/as_tuple_awaitable.h"
 #include "http/request_parse.h"
 #include "http/session_watch_sink.h"
 #include "tls/handshake_failure.h"
@@ -21,7 +22,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 using asio::awaitable;
 using asio::use_awaitable;
-constexpr auto kTuple = asio::as_tuple(use_awaitable);
 
 // Each stream watcher buffers up to this many undelivered events (etcd: 100); a consumer
 // further behind is dropped and its response ends.

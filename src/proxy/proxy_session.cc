@@ -17,6 +17,7 @@
 #include <span>
 #include <type_traits>
 
+#include "http/as_tuple_awaitable.h"
 #include "http/request_parse.h"
 #include "http/response.h"
 #include "proxy/proxy_rules.h"
@@ -34,7 +35,7 @@ namespace bhttp = beast::http;
 using asio::awaitable;
 using asio::use_awaitable;
 using asio::ip::tcp;
-constexpr auto kTuple = asio::as_tuple(use_awaitable);
+using http::kTuple;
 
 using ClientRequest = bhttp::request<bhttp::string_body>;
 

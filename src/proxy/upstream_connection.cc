@@ -5,13 +5,15 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <cctype>
 
+#include "http/as_tuple_awaitable.h"
+
 namespace larch::proxy {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using asio::ip::tcp;
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using http::kTuple;
 
 namespace {
 

@@ -12,6 +12,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
+#include "http/as_tuple_awaitable.h"
 #include "transport/peer_stream.h"
 #include "util/host_port.h"
 
@@ -23,7 +24,7 @@ namespace bhttp = boost::beast::http;
 
 namespace {
 
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using http::kTuple;
 using Clock = std::chrono::steady_clock;
 
 struct Exchange {

@@ -10,6 +10,7 @@
 #include <chrono>
 
 #include "consensus/message_codec.h"
+#include "http/as_tuple_awaitable.h"
 #include "http/sized_read.h"
 #include "util/steady_now.h"
 
@@ -22,7 +23,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using http::kTuple;
 constexpr auto kIoTimeout = 5s;
 constexpr uint64_t kMaxReplyBytes = 256u << 20;  // the peer listener's request body limit
 

@@ -14,6 +14,7 @@
 #include <deque>
 #include <type_traits>
 
+#include "http/as_tuple_awaitable.h"
 #include "http/request_parse.h"
 #include "http/response.h"
 #include "tls/handshake_failure.h"
@@ -28,7 +29,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 using asio::awaitable;
 using namespace asio::experimental::awaitable_operators;
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using http::kTuple;
 // Bounds the TLS handshake (and the idle timeout, if shorter).
 constexpr std::chrono::seconds kHandshakeTimeout{10};
 

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "../time_units.h"
 #include "http/form.h"
 
 using namespace larch::http;
@@ -11,7 +12,7 @@ namespace {
 
 constexpr int64_t kNow = 1'700'000'000'123'456'789;
 constexpr const char* kForm = "application/x-www-form-urlencoded";
-constexpr int64_t kSec = 1'000'000'000;
+using larch::test::kSec;
 
 KeyRequest ok(KeyMethod m, std::string_view path, std::string_view query,
               std::string_view content_type = "", std::string_view body = "") {

@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "../time_units.h"
+
 using namespace larch::http;
 
 namespace {
@@ -42,7 +44,7 @@ TEST_CASE("removing a voter needs a started quorum of the others", "[reconfig]")
 
 namespace {
 
-constexpr int64_t kSec = 1'000'000'000;
+using larch::test::kSec;
 
 }  // namespace
 

@@ -10,7 +10,7 @@ using Kind = HistoryResult::Kind;
 
 namespace {
 
-Command del(const std::string& key, bool recursive) {
+Command delete_key(const std::string& key, bool recursive) {
   Command c = cmd(OpType::kDelete, key);
   c.recursive = recursive;
   c.dir = recursive;
@@ -61,9 +61,9 @@ TEST_CASE("replay: hidden keys below a recursive watch are skipped (fixed bug)",
 TEST_CASE("replay: ancestor removal matches by path component (fixed bug)", "[history]") {
   StoreFixture f;
   uint64_t b = f.index();
-  f.set("/pfx/child", "c");  // $1
-  f.set("/pfxother", "o");   // $2
-  f.run(del("/pfx", true));  // $3
+  f.set("/pfx/child", "c");         // $1
+  f.set("/pfxother", "o");          // $2
+  f.run(delete_key("/pfx", true));  // $3
   // /pfxother is not below /pfx: no match for the /pfx delete
   REQUIRE(f.reader->find_event("/pfxother", false, b + 3, f.index()).kind == Kind::kNone);
   // a (non-recursive) watch below the deleted directory receives the directory's event
@@ -74,8 +74,8 @@ TEST_CASE("replay: ancestor removal matches by path component (fixed bug)", "[hi
   // also for keys that never existed below it
   REQUIRE(f.reader->find_event("/pfx/never/there", false, b + 3, f.index()).index == b + 3);
   // deleting a file does not reach watches "below" it
-  f.set("/file", "x");         // $4
-  f.run(del("/file", false));  // $5
+  f.set("/file", "x");                // $4
+  f.run(delete_key("/file", false));  // $5
   REQUIRE(f.reader->find_event("/file/x", false, b + 4, f.index()).kind == Kind::kNone);
   REQUIRE(f.reader->find_event("/file", false, b + 5, f.index()).index == b + 5);
 }

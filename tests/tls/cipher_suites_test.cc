@@ -7,6 +7,7 @@
 
 #include "handshake.h"
 #include "tls/tls_context.h"
+#include "tls_data.h"
 
 namespace asio = boost::asio;
 using namespace larch::tls;
@@ -14,9 +15,7 @@ using larch::tls::testing::handshake;
 
 namespace {
 
-std::string data(const std::string& name) {
-  return std::string(LARCH_TLS_TEST_DATA) + "/" + name;
-}
+using larch::tls::testing::data;
 
 std::shared_ptr<asio::ssl::context> server(std::vector<std::string> suites) {
   TlsFiles f;

@@ -11,6 +11,7 @@
 #include "../temp_dir.h"
 #include "handshake.h"
 #include "tls/tls_context.h"
+#include "tls_data.h"
 
 namespace fs = std::filesystem;
 using namespace larch::tls;
@@ -19,9 +20,7 @@ using larch::tls::testing::handshake;
 
 namespace {
 
-std::string data(const std::string& name) {
-  return std::string(LARCH_TLS_TEST_DATA) + "/" + name;
-}
+using larch::tls::testing::data;
 
 // The certificate in a PEM file; freed at scope exit.
 struct Cert {
@@ -55,7 +54,7 @@ TlsFiles server_requiring_certs() {
   return f;
 }
 
-TlsFiles client(const std::string& who) {
+TlsFiles files_of(const std::string& who) {
   TlsFiles f;
   f.trusted_ca_file = data("ca.crt");
   f.cert_file = data(who + ".crt");
@@ -110,7 +109,7 @@ TEST_CASE("a replaced file applies from the next check; a broken one refuses all
 }
 
 TEST_CASE("a server context with a CRL refuses a revoked client certificate", "[tls][crl]") {
-  auto alice = make_client_context(client("alice")).context;
+  auto alice = make_client_context(files_of("alice")).context;
   REQUIRE(alice);
   TlsFiles files = server_requiring_certs();
   files.crl_file = data("crl-alice.pem");
@@ -128,8 +127,8 @@ TEST_CASE("a server context with a CRL refuses a revoked client certificate", "[
 
 TEST_CASE("allowed_hostname: the client certificate must be valid for it", "[tls]") {
   // server.crt doubles as a client certificate (clientAuth; SAN 127.0.0.1, localhost).
-  auto with_san = make_client_context(client("server")).context;
-  auto alice = make_client_context(client("alice")).context;  // no SAN
+  auto with_san = make_client_context(files_of("server")).context;
+  auto alice = make_client_context(files_of("alice")).context;  // no SAN
   REQUIRE(with_san);
   REQUIRE(alice);
   TlsFiles files = server_requiring_certs();

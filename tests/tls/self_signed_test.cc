@@ -64,7 +64,7 @@ unsigned mode_of(const std::string& path) {
   return st.st_mode & 0777;
 }
 
-std::shared_ptr<boost::asio::ssl::context> build(const TlsContext& c) {
+std::shared_ptr<boost::asio::ssl::context> context_of(const TlsContext& c) {
   INFO(c.error);
   REQUIRE(c.context);
   return c.context;
@@ -177,24 +177,24 @@ TEST_CASE("self-signed: a server context from the files shakes hands", "[self_si
   TlsFiles files;
   files.cert_file = made.cert_file;
   files.key_file = made.key_file;
-  auto server = build(make_server_context(files));
+  auto server = context_of(make_server_context(files));
 
   // A client that skips verification (auto TLS peers; curl -k) gets through.
   TlsFiles skipping;
   skipping.skip_verify = true;
-  auto insecure = build(make_client_context(skipping));
+  auto insecure = context_of(make_client_context(skipping));
   auto o = handshake(*server, *insecure);
   CHECK(o.server_ok);
   CHECK(o.client_ok);
   CHECK(handshake(*server, *insecure, "other.example").client_ok);  // no host check either
 
   // A verifying client does not trust it (the system's CAs) ...
-  auto verifying = build(make_client_context(TlsFiles{}));
+  auto verifying = context_of(make_client_context(TlsFiles{}));
   CHECK_FALSE(handshake(*server, *verifying).client_ok);
   // ... unless given the certificate itself as its CA, and then only for its hosts.
   TlsFiles pinned;
   pinned.trusted_ca_file = made.cert_file;
-  auto pinning = build(make_client_context(pinned));
+  auto pinning = context_of(make_client_context(pinned));
   CHECK(handshake(*server, *pinning, "127.0.0.1").client_ok);
   CHECK_FALSE(handshake(*server, *pinning, "127.0.0.2").client_ok);
 
@@ -203,10 +203,10 @@ TEST_CASE("self-signed: a server context from the files shakes hands", "[self_si
   TlsFiles requiring = files;
   requiring.trusted_ca_file = made.cert_file;
   requiring.client_cert_auth = true;
-  auto strict = build(make_server_context(requiring));
+  auto strict = context_of(make_server_context(requiring));
   TlsFiles presenting = files;
   presenting.skip_verify = true;
-  auto peer = build(make_client_context(presenting));
+  auto peer = context_of(make_client_context(presenting));
   o = handshake(*strict, *peer);
   CHECK(o.server_ok);
   CHECK(o.client_ok);

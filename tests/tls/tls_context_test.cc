@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "handshake.h"
+#include "tls_data.h"
 
 namespace asio = boost::asio;
 using namespace larch::tls;
@@ -13,9 +14,7 @@ using larch::tls::testing::Outcome;
 
 namespace {
 
-std::string data(const std::string& name) {
-  return std::string(LARCH_TLS_TEST_DATA) + "/" + name;
-}
+using larch::tls::testing::data;
 
 // With client_cert_auth, the trusted CA too.
 TlsFiles server_files(bool client_cert_auth = false) {

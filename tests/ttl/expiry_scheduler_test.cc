@@ -6,12 +6,14 @@
 #include <random>
 #include <string>
 
+#include "../time_units.h"
+
 using larch::ttl::ExpiryScheduler;
 
 namespace {
-constexpr int64_t kMs = 1'000'000;
-constexpr int64_t kSec = 1000 * kMs;
-constexpr int64_t kStart = 1'795'263'048LL * kSec;
+using larch::test::kMs;
+using larch::test::kSec;
+using larch::test::kStart;
 constexpr int64_t kRetry = kSec;
 
 ExpiryScheduler leader_at_start() {

@@ -8,13 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "../time_units.h"
+
 using larch::ttl::TimingWheel;
 
 namespace {
-constexpr int64_t kMs = 1'000'000;
-constexpr int64_t kSec = 1000 * kMs;
+using larch::test::kMs;
+using larch::test::kSec;
 constexpr int64_t kYear = 365LL * 24 * 3600 * kSec;
-constexpr int64_t kStart = 1'795'263'048LL * kSec;  // 2026-11-21T12:10:48Z
+using larch::test::kStart;
 
 std::vector<std::string> sorted(std::vector<std::string> v) {
   std::sort(v.begin(), v.end());
