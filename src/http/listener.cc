@@ -1,10 +1,11 @@
 #include "http/listener.h"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+
+#include "http/as_tuple_awaitable.h"
 
 namespace larch::http {
 
@@ -38,12 +39,12 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, std::vector<asio::io_
   asio::steady_timer backoff(acceptor.get_executor());
   for (;;) {
     asio::io_context& target = *contexts[next++ % contexts.size()];
-    auto [ec, socket] = co_await acceptor.async_accept(target, asio::as_tuple(asio::use_awaitable));
+    auto [ec, socket] = co_await acceptor.async_accept(target, kTuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       // e.g. EMFILE: keep serving existing connections, retry shortly.
       backoff.expires_after(std::chrono::milliseconds(50));
-      co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
+      co_await backoff.async_wait(kTuple);
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);

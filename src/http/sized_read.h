@@ -7,7 +7,6 @@
 // never grows, and a 5 KiB body took ~11 recvmsg, each with an epoll_wait and a timer re-arm.
 // Making room for the body first reads it in one or two.
 #include <algorithm>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -15,6 +14,8 @@
 #include <boost/beast/http/read.hpp>
 #include <cstddef>
 #include <cstdint>
+
+#include "http/as_tuple_awaitable.h"
 
 namespace larch::http {
 
@@ -24,14 +25,13 @@ template <typename Stream, bool isRequest, typename Body>
 boost::asio::awaitable<boost::system::error_code> read_sized(
     Stream& stream, boost::beast::flat_buffer& buffer,
     boost::beast::http::parser<isRequest, Body>& parser) {
-  constexpr auto tuple = boost::asio::as_tuple(boost::asio::use_awaitable);
-  auto [ec, n] = co_await boost::beast::http::async_read_header(stream, buffer, parser, tuple);
+  auto [ec, n] = co_await boost::beast::http::async_read_header(stream, buffer, parser, kTuple);
   if (ec || parser.is_done()) co_return ec;
   if (auto len = parser.content_length()) {
     size_t want = buffer.size() + static_cast<size_t>(std::min<uint64_t>(*len, kMaxReadChunk));
     if (buffer.capacity() < want) buffer.reserve(want);
   }
-  auto [body_ec, body_n] = co_await boost::beast::http::async_read(stream, buffer, parser, tuple);
+  auto [body_ec, body_n] = co_await boost::beast::http::async_read(stream, buffer, parser, kTuple);
   co_return body_ec;
 }
 

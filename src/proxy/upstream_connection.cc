@@ -1,6 +1,5 @@
 #include "proxy/upstream_connection.h"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cctype>

@@ -1,8 +1,9 @@
 #include "transport/reply_slot.h"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+
+#include "http/as_tuple_awaitable.h"
 
 namespace larch::transport {
 
@@ -25,7 +26,7 @@ boost::asio::awaitable<void> ReplySlot::wait(std::chrono::milliseconds timeout) 
   if (released_) co_return;
   boost::asio::steady_timer timer(ex_, timeout);
   waiting_ = &timer;
-  co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+  co_await timer.async_wait(http::kTuple);
   waiting_ = nullptr;
 }
 

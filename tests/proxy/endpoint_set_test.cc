@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 
+#include "../time_units.h"
+
 using larch::proxy::EndpointSet;
 
 namespace {
@@ -18,7 +20,7 @@ std::vector<std::string> sorted(std::vector<std::string> v) {
   return v;
 }
 
-constexpr int64_t kMs = 1'000'000;
+using larch::test::kMs;
 
 }  // namespace
 

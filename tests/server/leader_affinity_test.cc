@@ -3,11 +3,13 @@
 
 #include <catch2/catch.hpp>
 
+#include "../time_units.h"
+
 using larch::server::LeaderAffinity;
 
 namespace {
 
-constexpr int64_t kMs = 1'000'000;
+using larch::test::kMs;
 
 // Feeds `windows` windows of 250 ms in which this member forwarded `forwarded` writes and
 // the cluster committed `committed` entries; returns how many times it said "ask".

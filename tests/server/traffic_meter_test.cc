@@ -3,10 +3,12 @@
 
 #include <catch2/catch.hpp>
 
+#include "../time_units.h"
+
 using larch::server::TrafficMeter;
 
 namespace {
-constexpr int64_t kSec = 1'000'000'000;
+using larch::test::kSec;
 constexpr int64_t kT0 = 1'795'000'000 * kSec;
 }  // namespace
 

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "../time_units.h"
 #include "store/command.h"
 #include "store/key_reader.h"
 #include "store/key_store.h"
@@ -18,7 +19,7 @@ namespace larch::store::test {
 
 // 2023-11-14T22:13:20Z
 constexpr int64_t kNow = 1'700'000'000'000'000'000;
-constexpr int64_t kSec = 1'000'000'000;
+using larch::test::kSec;
 
 class TempDir {
  public:

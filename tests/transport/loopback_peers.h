@@ -6,7 +6,6 @@
 // io_context on its own thread; stop() tears it down hard (as a crashed member would: the
 // sockets of its open connections are closed without a response).
 #include <atomic>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -28,6 +27,7 @@
 
 #include "../wait_until.h"
 #include "consensus/message.h"
+#include "http/as_tuple_awaitable.h"
 #include "http/listener.h"
 #include "transport/peer_handler.h"
 #include "transport/peer_session.h"
@@ -212,20 +212,18 @@ class SilentPeer {
 
  private:
   boost::asio::awaitable<void> accept() {
-    constexpr auto tuple = boost::asio::as_tuple(boost::asio::use_awaitable);
     for (;;) {
-      auto [ec, socket] = co_await acceptor_->async_accept(tuple);
+      auto [ec, socket] = co_await acceptor_->async_accept(http::kTuple);
       if (ec) co_return;
       connections_.fetch_add(1);
       boost::asio::co_spawn(*ioc_, drain(std::move(socket)), boost::asio::detached);
     }
   }
   boost::asio::awaitable<void> drain(boost::asio::ip::tcp::socket socket) {
-    constexpr auto tuple = boost::asio::as_tuple(boost::asio::use_awaitable);
     char buf[4096];
     std::string tail;  // the last bytes of the previous read: a "POST " split across reads
     for (;;) {
-      auto [ec, n] = co_await socket.async_read_some(boost::asio::buffer(buf), tuple);
+      auto [ec, n] = co_await socket.async_read_some(boost::asio::buffer(buf), http::kTuple);
       if (ec) co_return;
       std::string seen = tail + std::string(buf, n);
       for (size_t at = seen.find("POST "); at != std::string::npos; at = seen.find("POST ", at + 1))
@@ -274,25 +272,23 @@ class ScriptedPeer {
 
  private:
   boost::asio::awaitable<void> accept() {
-    constexpr auto tuple = boost::asio::as_tuple(boost::asio::use_awaitable);
     for (uint64_t n = 0;; ++n) {
-      auto [ec, socket] = co_await acceptor_->async_accept(tuple);
+      auto [ec, socket] = co_await acceptor_->async_accept(http::kTuple);
       if (ec) co_return;
       boost::asio::co_spawn(*ioc_, serve(std::move(socket), n), boost::asio::detached);
     }
   }
   boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket, uint64_t connection) {
     namespace bhttp = boost::beast::http;
-    constexpr auto tuple = boost::asio::as_tuple(boost::asio::use_awaitable);
     boost::beast::flat_buffer buffer;
     for (;;) {
       bhttp::request<bhttp::string_body> req;
-      auto [rec, rn] = co_await bhttp::async_read(socket, buffer, req, tuple);
+      auto [rec, rn] = co_await bhttp::async_read(socket, buffer, req, http::kTuple);
       if (rec) co_return;
       requests_.fetch_add(1);
       Reply reply = script_(connection);
       auto [wec, wn] =
-          co_await boost::asio::async_write(socket, boost::asio::buffer(reply.bytes), tuple);
+          co_await boost::asio::async_write(socket, boost::asio::buffer(reply.bytes), http::kTuple);
       if (wec || reply.close) co_return;  // the socket closes with the coroutine
     }
   }

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "../time_units.h"
+
 using namespace larch::util;
 
 namespace {
@@ -12,7 +14,7 @@ std::string quoted(std::string_view s) {
   append_json_string(out, s);
   return out;
 }
-constexpr int64_t kSec = 1'000'000'000;
+using larch::test::kSec;
 }  // namespace
 
 TEST_CASE("append_json_string: spec 1.6 example", "[go_json]") {
