@@ -16,7 +16,7 @@
 //   kPropose       follower -> leader, entries = the forwarded proposals (term 0).
 //   kSnapshot      leader -> follower whose next entry is compacted away. The core emits it
 //                  with index/log_term/snapshot empty; the leader's driver fills in the
-//                  image of its key space and the (index, term) it reflects before sending.
+//                  image of its key space (a file) and the (index, term) it reflects.
 //                  The follower answers with a kAppendResp for `index` once installed.
 #include <cstdint>
 #include <string>
@@ -60,7 +60,9 @@ struct Message {
   bool reject = false;
   uint64_t reject_hint = 0;
   std::string context;
-  std::string snapshot;  // kSnapshot: the state-machine image (opaque to the core)
+  // kSnapshot: the state-machine image, opaque to the core. Larch's driver and transport
+  // put the path of an image file here (docs/architecture.md "Snapshots"), never the bytes.
+  std::string snapshot;
   bool operator==(const Message&) const = default;
 };
 

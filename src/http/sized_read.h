@@ -21,16 +21,24 @@ namespace larch::http {
 
 inline constexpr size_t kMaxReadChunk = 64 * 1024;
 
+// Makes room in `buffer` for the body `parser`'s header announced (up to kMaxReadChunk).
+template <bool isRequest, typename Body>
+void reserve_for_body(boost::beast::flat_buffer& buffer,
+                      const boost::beast::http::parser<isRequest, Body>& parser) {
+  if (auto len = parser.content_length()) {
+    size_t want = buffer.size() + static_cast<size_t>(std::min<uint64_t>(*len, kMaxReadChunk));
+    if (buffer.capacity() < want) buffer.reserve(want);
+  }
+}
+
+// One coroutine for header and body (an inner one would cost each request another frame).
 template <typename Stream, bool isRequest, typename Body>
 boost::asio::awaitable<boost::system::error_code> read_sized(
     Stream& stream, boost::beast::flat_buffer& buffer,
     boost::beast::http::parser<isRequest, Body>& parser) {
   auto [ec, n] = co_await boost::beast::http::async_read_header(stream, buffer, parser, kTuple);
   if (ec || parser.is_done()) co_return ec;
-  if (auto len = parser.content_length()) {
-    size_t want = buffer.size() + static_cast<size_t>(std::min<uint64_t>(*len, kMaxReadChunk));
-    if (buffer.capacity() < want) buffer.reserve(want);
-  }
+  reserve_for_body(buffer, parser);
   auto [body_ec, body_n] = co_await boost::beast::http::async_read(stream, buffer, parser, kTuple);
   co_return body_ec;
 }

@@ -180,7 +180,8 @@ std::string parse_identity(const std::string& text, Identity& id) {
 constexpr const char* kFixturesDir = "fixtures";
 
 bool is_larch_file(const std::string& name) {
-  return name == "identity" || name.rfind("raft.db", 0) == 0 || name.rfind("keys.db", 0) == 0;
+  return name == "identity" || name == "snap" || name.rfind("raft.db", 0) == 0 ||
+         name.rfind("keys.db", 0) == 0;
 }
 
 // Creates `path` (0700) if missing; empty on success.
@@ -194,6 +195,18 @@ std::string make_dir(const std::string& what, const std::string& path) {
 
 // A separate --wal-dir holds raft.db and its WAL only; a raft.db there without an identity
 // record in the data dir is a damaged (or another member's) layout. Empty when acceptable.
+// Creates the snapshot images' directory, or empties it; empty on success.
+std::string reset_snap_dir(const std::string& path) {
+  if (auto err = make_dir("snapshot dir", path); !err.empty()) return err;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(path, ec)) {
+    std::error_code rec;
+    fs::remove_all(e.path(), rec);
+    if (rec) return "cannot remove " + e.path().string() + ": " + rec.message();
+  }
+  return ec ? "cannot list " + path + ": " + ec.message() : std::string();
+}
+
 std::string check_wal_dir(const DataDir& dir, bool has_identity) {
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir.wal_path, ec)) {
@@ -324,6 +337,7 @@ OpenedDataDir open_data_dir(const DataDir& dir, const config::Config& cfg,
       return out;
     }
   }
+  if (out.error = reset_snap_dir(dir.snap_dir()); !out.error.empty()) return out;
   out.identity.self.name = cfg.name;
   out.identity.self.client_urls = url_texts(cfg.advertise_client_urls);
   for (auto& m : out.identity.members) {

@@ -7,6 +7,8 @@
 //                         it lives there instead (etcd's place for its WAL: a dedicated
 //                         disk for the fsyncs), and that directory may hold nothing else
 //   <data-dir>/keys.db    key space, event history, applied index (SQLite, WAL)
+//   <data-dir>/snap/      snapshot images being sent to or received from other members;
+//                         emptied at each start (RaftLoopOptions::snapshot_dir)
 //   <data-dir>/proxy/     a v2 proxy's directory (only): its cluster file (proxy/proxy_server.h)
 //   <data-dir>/fixtures/  self-signed certificates of --auto-tls/--peer-auto-tls (etcd's
 //                         place; server/tls_setup.h), possibly alone in a fresh data dir
@@ -29,6 +31,7 @@ struct DataDir {
   std::string log_dir() const { return wal_path.empty() ? path : wal_path; }
   std::string raft_db() const { return log_dir() + "/raft.db"; }
   std::string keys_db() const { return path + "/keys.db"; }
+  std::string snap_dir() const { return path + "/snap"; }
   std::string identity_file() const { return path + "/identity"; }
 };
 
@@ -68,6 +71,8 @@ std::string discover_peer_urls(const config::Config& cfg, std::vector<std::strin
 // running cluster (--initial-cluster-state existing) asks members with https peer URLs over TLS
 // with `peer_tls`. With --discovery, a first start takes its initial cluster from the
 // discovery service (server/discovery.h), which may wait for the other members for long.
+// Finally creates the snap/ directory, or empties it: the images an earlier run was sending
+// or receiving (or half wrote) are never used again.
 OpenedDataDir open_data_dir(const DataDir& dir, const config::Config& cfg,
                             boost::asio::ssl::context* peer_tls = nullptr);
 

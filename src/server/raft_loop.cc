@@ -195,6 +195,7 @@ void RaftLoop::drain_inbox() {
   }
   handle_inbox(proposals, reads);
   release_answers();  // after process_ready: every answer has been sent
+  drop_received_images(messages);
 }
 
 void RaftLoop::release_answers() {

@@ -60,6 +60,11 @@ struct RaftLoopOptions {
   std::function<void(uint64_t, const std::string&)> on_member_attributes;
   // The key-space file the leader images for a member behind the compacted log.
   std::string keys_db_path;
+  // Where the leader writes those images (the data dir's snap/, emptied at each start). A
+  // kSnapshot message's `snapshot` is the path of its image file: sent ones belong to the
+  // transport from then on (it removes them); received ones (the peer handler writes them)
+  // are removed once the round that stepped them has been processed.
+  std::string snapshot_dir;
   uint64_t seed = 1;
   // Log compaction: every compact_every applied entries the key space is made durable and
   // compact_log(index, term) drops the raft log up to index (--snapshot-count).
@@ -187,13 +192,18 @@ class RaftLoop {
   void publish_status();
   void maybe_compact();             // apply thread
   void compact_log(uint64_t upto);  // raft thread
-  // Snapshots. Leader: kSnapshot messages from the core get an image of the key space made
-  // on the snapshot thread, then are sent. Follower: install_snapshot replaces the key space
-  // (on the apply thread, waited for) and then the raft log; false if the image was bad.
+  // Snapshots. Leader: kSnapshot messages from the core get an image file of the key space
+  // written on the snapshot thread, then are sent. Follower: install_snapshot replaces the
+  // key space with the received image file (on the apply thread, waited for) and then the
+  // raft log; false if the image was bad.
   void take_snapshot_messages(std::vector<consensus::Message>& msgs);  // raft thread
   void finish_snapshot(consensus::Message m, std::optional<store::SnapshotImage> image,
                        const std::string& error);                   // raft thread
   bool install_snapshot(const consensus::SnapshotToInstall& snap);  // raft thread
+  // Raft thread, after the round that stepped `stepped`: removes the image files of the
+  // kSnapshot messages among them. Installed by that round's process_ready, or not wanted
+  // (stale, or not from this member's leader): either way they are done with.
+  void drop_received_images(const std::vector<consensus::Message>& stepped);
   // Apply thread: refreshes caches after an install; returns the installed membership.
   std::vector<store::MemberPeers> after_install();
   void install_membership(uint64_t index, const std::vector<store::MemberPeers>& members);
@@ -221,7 +231,8 @@ class RaftLoop {
   std::vector<consensus::Entry> applying_;
   std::vector<std::pair<PendingTable::Done, http::WriteReply>> apply_done_;
   std::vector<store::Event> apply_events_;
-  boost::asio::io_context snapshot_ioc_;  // makes leader-side images, one at a time
+  boost::asio::io_context snapshot_ioc_;  // writes leader-side images, one at a time
+  uint64_t snapshot_files_ = 0;           // raft thread: names the images written
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> snapshot_work_;
   std::thread snapshot_thread_;
   boost::asio::io_context flush_ioc_;  // the keys.db writer

@@ -1,12 +1,16 @@
-// RaftLoop: snapshots. Leader side: kSnapshot messages get an image of the key space (made on
-// the snapshot thread). Follower side: an image from the leader replaces the key space, then
-// the raft log. See docs/architecture.md "Snapshots".
+// RaftLoop: snapshots. Leader side: kSnapshot messages get an image file of the key space
+// (written on the snapshot thread) for the transport to stream. Follower side: a received
+// image file replaces the key space, then the raft log. See docs/architecture.md "Snapshots".
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <filesystem>
 #include <future>
+#include <system_error>
 
 #include "server/raft_loop.h"
 #include "util/log_line.h"
+#include "util/member_id.h"
+#include "util/remove_db_file.h"
 
 namespace larch::server {
 
@@ -25,9 +29,17 @@ void RaftLoop::take_snapshot_messages(std::vector<consensus::Message>& msgs) {
       rest.push_back(std::move(m));
       continue;
     }
-    asio::post(snapshot_ioc_, [this, m = std::move(m)]() mutable {
+    if (options_.snapshot_dir.empty()) {
+      log_line("cannot make a snapshot for member " + util::id_hex(m.to) + ": no snapshot dir");
+      continue;  // dropped: the core resends after its snapshot timeout
+    }
+    // One file per message: the transport removes it once sent (or dropped), while a newer
+    // image for the same member may already be on its way.
+    std::string path = options_.snapshot_dir + "/out-" + util::id_hex(m.to) + "-" +
+                       std::to_string(++snapshot_files_) + ".snap";
+    asio::post(snapshot_ioc_, [this, m = std::move(m), path = std::move(path)]() mutable {
       std::string error;
-      auto image = store::make_snapshot_image(options_.keys_db_path, &error);
+      auto image = store::write_snapshot_image(options_.keys_db_path, path, &error);
       asio::post(ioc_, [this, m = std::move(m), image = std::move(image), error]() mutable {
         finish_snapshot(std::move(m), std::move(image), error);
       });
@@ -38,9 +50,13 @@ void RaftLoop::take_snapshot_messages(std::vector<consensus::Message>& msgs) {
 
 void RaftLoop::finish_snapshot(consensus::Message m, std::optional<store::SnapshotImage> image,
                                const std::string& error) {
-  if (stopped_) return;
+  if (stopped_ || !options_.send) {
+    if (image) util::remove_db_file(image->path);
+    return;
+  }
   if (!image || image->applied_term == 0) {
-    log_line("cannot make a snapshot for member " + std::to_string(m.to) + ": " +
+    if (image) util::remove_db_file(image->path);
+    log_line("cannot make a snapshot for member " + util::id_hex(m.to) + ": " +
              (image ? std::string("applied term unknown") : error));
     core_->report_snapshot_failure(m.to);
     process_ready();
@@ -48,8 +64,8 @@ void RaftLoop::finish_snapshot(consensus::Message m, std::optional<store::Snapsh
   }
   m.index = image->applied_index;
   m.log_term = image->applied_term;
-  m.snapshot = std::move(image->bytes);
-  if (options_.send) options_.send({std::move(m)});
+  m.snapshot = std::move(image->path);
+  options_.send({std::move(m)});
 }
 
 bool RaftLoop::install_snapshot(const consensus::SnapshotToInstall& snap) {
@@ -58,9 +74,11 @@ bool RaftLoop::install_snapshot(const consensus::SnapshotToInstall& snap) {
   std::promise<std::optional<std::string>> done;
   auto result = done.get_future();
   std::vector<store::MemberPeers> members;
+  std::error_code size_error;
+  uint64_t bytes = std::filesystem::file_size(snap.image, size_error);
   asio::post(apply_ioc_, [this, &snap, &done, &members] {
     try {
-      auto err = keys_.install_snapshot(snap.image);
+      auto err = keys_.install_snapshot_file(snap.image);
       if (!err) members = after_install();
       done.set_value(std::move(err));
     } catch (const std::exception& e) {
@@ -75,8 +93,14 @@ bool RaftLoop::install_snapshot(const consensus::SnapshotToInstall& snap) {
   // The image carries the configuration as of its index; later changes come from the log.
   install_membership(snap.index, members);
   log_line("installed a snapshot of the leader's key space at index " + std::to_string(snap.index) +
-           " (" + std::to_string(snap.image.size()) + " bytes)");
+           " (" + std::to_string(size_error ? 0 : bytes) + " bytes)");
   return true;
+}
+
+void RaftLoop::drop_received_images(const std::vector<consensus::Message>& stepped) {
+  for (const auto& m : stepped) {
+    if (m.type == consensus::MessageType::kSnapshot) util::remove_db_file(m.snapshot);
+  }
 }
 
 void RaftLoop::install_membership(uint64_t index, const std::vector<store::MemberPeers>& members) {

@@ -73,6 +73,7 @@ RaftLoopOptions raft_options(const config::Config& cfg, const Identity& id,
   o.compact_every = cfg.snapshot_count;
   o.leader_follows_writes = cfg.leader_follows_writes;
   o.keys_db_path = DataDir{cfg.data_dir}.keys_db();
+  o.snapshot_dir = DataDir{cfg.data_dir}.snap_dir();
   o.compact_log = [&log](uint64_t index, uint64_t term) { log.compact(index, term); };
   return o;
 }
@@ -435,6 +436,7 @@ int run_server(const config::Config& cfg) {
   peer_handler.set_is_removed(
       [&directory](uint64_t member) { return directory.is_removed(member); });
   peer_handler.set_members_provider([&directory] { return members_snapshot(directory); });
+  peer_handler.set_snapshot_dir(dir.snap_dir());
   KvServer service(raft, *keys, readers, hub, counters, id, directory, meters, start_ns);
   http::ApiOptions options = api_options(cfg);
   http::ApiHandler api(service, options);

@@ -17,9 +17,11 @@
 #include "store/node_table.h"
 #include "store/pending_writes.h"
 #include "store/schema.h"
+#include "store/snapshot_image.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_transaction.h"
 #include "store/wrapper_vfs.h"
+#include "util/remove_db_file.h"
 
 namespace larch::store {
 namespace {
@@ -31,11 +33,6 @@ constexpr int64_t kCheckpointBytes = 32 << 20;  // keys.db WAL size that trigger
 // never throws: it runs on error paths, and a leftover copy is only wasted space.
 std::string scratch_path(const std::string& db_path) {
   return db_path + ".pages";
-}
-void remove_scratch(const std::string& path) {
-  std::error_code ignored;
-  std::filesystem::remove(path, ignored);
-  std::filesystem::remove(path + "-journal", ignored);
 }
 
 // Meta rows later builds added; old files (and snapshot images made from them) lack them.
@@ -66,7 +63,7 @@ struct KeyStore::Impl {
         live(limit),
         history_limit(limit) {
     ensure_format(db, kKeySpaceFormat, true);
-    remove_scratch(scratch_path(path));
+    util::remove_db_file(scratch_path(path));
     // Files created before applied_term / conf_index existed gain their rows (0: term
     // unknown; no membership seeded).
     add_missing_meta(db);
@@ -308,40 +305,22 @@ void KeyStore::sync(const std::function<void()>& committed) {
 
 namespace {
 
-// Header offsets 18/19: file format write/read version, 1 = rollback journal, 2 = WAL. An
-// image copied from a WAL-mode file says 2; an in-memory (memdb) database cannot open a
-// WAL-mode image (no shared memory), so the copy is switched to rollback mode. The page
-// content is identical in both modes.
-void force_rollback_mode(unsigned char* header, size_t size) {
-  if (size < 100) return;
-  for (size_t off : {size_t{18}, size_t{19}}) {
-    if (header[off] == 2) header[off] = 1;
-  }
-}
-
-// The image loaded into a private in-memory database and checked, ready to be copied.
+// The image opened and checked, ready to be copied.
 struct CheckedImage {
   std::unique_ptr<SqliteDb> db;
   int64_t page_size = 0;
 };
 
-// Loads image into an in-memory database and checks it is a complete, sound Larch key space
-// this build can use. Normalises the copy the way KeyStore::open normalises a file (rows and
-// tables added by later builds), so the installed file needs no further upgrade. Throws
-// std::runtime_error describing the problem.
-CheckedImage check_image(const std::string& image) {
+// Opens the image file and checks it is a complete, sound Larch key space this build can
+// use. Normalises it the way KeyStore::open normalises a file (rows and tables added by later
+// builds), so the installed file needs no further upgrade; the image file is changed by that
+// (it is the caller's scratch copy). Throws std::runtime_error describing the problem.
+CheckedImage check_image(const std::string& image_path) {
+  if (!std::filesystem::is_regular_file(image_path)) throw std::runtime_error("no image file");
+  force_rollback_header(image_path);  // a WAL header would put the copy in WAL mode
   CheckedImage out;
-  out.db = std::make_unique<SqliteDb>(":memory:", SqliteDb::Mode::kReadWriteCreate);
+  out.db = std::make_unique<SqliteDb>(image_path, SqliteDb::Mode::kReadWriteCreate);
   SqliteDb& db = *out.db;
-  auto size = static_cast<sqlite3_int64>(image.size());
-  auto* buf = static_cast<unsigned char*>(sqlite3_malloc64(image.empty() ? 1 : image.size()));
-  if (buf == nullptr) throw std::runtime_error("out of memory");
-  std::memcpy(buf, image.data(), image.size());
-  force_rollback_mode(buf, image.size());
-  // FREEONCLOSE: SQLite owns buf from here on, even if deserialize fails.
-  int rc = sqlite3_deserialize(db.handle(), "main", buf, size, size,
-                               SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE);
-  if (rc != SQLITE_OK) throw std::runtime_error(std::string("cannot load: ") + sqlite3_errstr(rc));
   ensure_format(db, kKeySpaceFormat, false);  // header, application_id, user_version, not empty
   {
     Statement st = db.prepare("PRAGMA quick_check");
@@ -374,7 +353,7 @@ CheckedImage check_image(const std::string& image) {
 // mode) changes the page size. Throws std::runtime_error.
 std::unique_ptr<SqliteDb> with_page_size(SqliteDb& db, int64_t page_size,
                                          const std::string& scratch_path) {
-  remove_scratch(scratch_path);
+  util::remove_db_file(scratch_path);
   Statement into = db.prepare("VACUUM INTO ?1");
   into.use().bind_text(1, scratch_path).run();
   auto out = std::make_unique<SqliteDb>(scratch_path, SqliteDb::Mode::kReadWriteCreate);
@@ -384,15 +363,15 @@ std::unique_ptr<SqliteDb> with_page_size(SqliteDb& db, int64_t page_size,
 
 }  // namespace
 
-std::optional<std::string> KeyStore::install_snapshot(const std::string& image) {
+std::optional<std::string> KeyStore::install_snapshot_file(const std::string& image_path) {
   Impl& im = *impl_;
-  if (im.in_batch) throw std::logic_error("KeyStore::install_snapshot inside a batch");
+  if (im.in_batch) throw std::logic_error("KeyStore::install_snapshot_file inside a batch");
   std::lock_guard db_lock(im.db_mu);
   // Batches still queued must land before the image replaces them, never after it.
   im.flush_locked({}, false);
   CheckedImage src;
   try {
-    src = check_image(image);
+    src = check_image(image_path);
   } catch (const std::exception& e) {
     return std::string("snapshot image rejected: ") + e.what();
   }
@@ -406,7 +385,7 @@ std::optional<std::string> KeyStore::install_snapshot(const std::string& image) 
     try {
       src.db = with_page_size(*src.db, page_size, scratch);
     } catch (const std::exception& e) {
-      remove_scratch(scratch);
+      util::remove_db_file(scratch);
       return "snapshot image rejected: converting its " + std::to_string(src.page_size) +
              "-byte pages to " + std::to_string(page_size) + ": " + e.what();
     }
@@ -430,7 +409,7 @@ std::optional<std::string> KeyStore::install_snapshot(const std::string& image) 
   }
   if (converted) {
     src.db.reset();  // close the scratch copy before removing it
-    remove_scratch(scratch);
+    util::remove_db_file(scratch);
   }
   im.load();
   return std::nullopt;

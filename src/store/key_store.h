@@ -99,23 +99,26 @@ class KeyStore {
   void sync(const std::function<void()>& committed = {});
   // Destroying the store discards an open batch (as a crash would) and flushes queued ones.
 
-  // Replaces the whole key space (nodes, history, members, meta) with `image`, the bytes of
-  // a key-space database made by make_snapshot_image() (snapshot_image.h). Apply thread,
-  // outside a batch (std::logic_error otherwise). Queued batches are flushed first.
-  // - The image is validated first in a private in-memory copy (SQLite header, Larch
-  //   key-space application_id / format version, integrity, tables, meta rows). Any problem:
-  //   returns the error message and the store is untouched.
+  // Replaces the whole key space (nodes, history, members, meta) with the image file at
+  // `image_path`, a key-space database written by write_snapshot_image() (snapshot_image.h)
+  // on the leader and streamed here. Apply thread, outside a batch (std::logic_error
+  // otherwise). Queued batches are flushed first. The file stays the caller's to remove
+  // (it is changed: the checks below normalise it in place).
+  // - The image is validated first (SQLite header, Larch key-space application_id / format
+  //   version, integrity, tables, meta rows). Any problem: returns the error message and the
+  //   store is untouched.
   // - Then the live file is overwritten in ONE write transaction (SQLite backup API), so
   //   other connections (KeyReader, WAL) see either the old or the new key space, never a
   //   mix. The commit is fsynced before returning; applied_index(), applied_term(),
   //   etcd_index(), conf_index() and member_peers() then report the image's values.
   // - Throws std::runtime_error if writing the live file fails (the transaction is rolled
   //   back; treat it like a failed apply: fail fast).
+  // Memory: SQLite's page caches, whatever the image's size.
   // Returns std::nullopt on success. The caller must then make readers drop their open
   // read snapshots (server::ReaderPool generation bump) and rebuild anything derived from
   // the key space (TTL timing wheel from ttl_nodes(), member attributes and peers,
   // watchers).
-  std::optional<std::string> install_snapshot(const std::string& image);
+  std::optional<std::string> install_snapshot_file(const std::string& image_path);
 
   // The applied v2 auth state (users, roles, enabled), replaced as a whole whenever an auth
   // record is applied or a snapshot installed. Any thread; never null.

@@ -3,6 +3,7 @@
 #include <boost/asio/this_coro.hpp>
 
 #include "consensus/message_codec.h"
+#include "util/hex_bytes.h"
 #include "util/member_id.h"
 
 namespace larch::transport {
@@ -56,6 +57,22 @@ http::Response PeerHandler::members(const http::Request& req) const {
 std::optional<http::Response> PeerHandler::admit(const http::Request& req, std::string_view query,
                                                  RaftTargetParams& params,
                                                  std::vector<consensus::Message>& mine) const {
+  if (auto refused = admit_sender(query, params)) return refused;
+  std::string error;
+  auto batch = consensus::decode_messages(req.body, &error);
+  if (!batch) return http::json_message(400, "malformed raft message batch: " + error);
+  mine.reserve(batch->size());
+  for (auto& m : *batch) {
+    // `from` in the query is the connection's sender; each message must agree with it.
+    if (m.to == self_ && m.from == params.from && m.type != consensus::MessageType::kSnapshot) {
+      mine.push_back(std::move(m));
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<http::Response> PeerHandler::admit_sender(std::string_view query,
+                                                        RaftTargetParams& params) const {
   auto parsed = parse_raft_query(query);
   if (!parsed) return http::json_message(400, "missing or malformed cluster/from parameters");
   params = *parsed;
@@ -66,15 +83,46 @@ std::optional<http::Response> PeerHandler::admit(const http::Request& req, std::
   if (is_removed_ && is_removed_(params.from)) {
     return http::json_message(410, "the member has been permanently removed from the cluster");
   }
-  std::string error;
-  auto batch = consensus::decode_messages(req.body, &error);
-  if (!batch) return http::json_message(400, "malformed raft message batch: " + error);
-  mine.reserve(batch->size());
-  for (auto& m : *batch) {
-    // `from` in the query is the connection's sender; each message must agree with it.
-    if (m.to == self_ && m.from == params.from) mine.push_back(std::move(m));
-  }
   return std::nullopt;
+}
+
+bool PeerHandler::is_snapshot_target(std::string_view target) {
+  return split_target(target).first == kRaftSnapshotPath;
+}
+
+PeerHandler::SnapshotIntake PeerHandler::admit_snapshot(std::string_view method,
+                                                        std::string_view target,
+                                                        std::string_view message_hex) const {
+  SnapshotIntake in;
+  if (method != "POST") {
+    in.refused = http::method_not_allowed("POST");
+    return in;
+  }
+  RaftTargetParams params;
+  if ((in.refused = admit_sender(split_target(target).second, params))) return in;
+  auto encoded = util::from_hex(message_hex);
+  std::string error = encoded ? "" : "not hex";
+  auto batch = encoded ? consensus::decode_messages(*encoded, &error) : std::nullopt;
+  if (!batch || batch->size() != 1 || batch->front().type != consensus::MessageType::kSnapshot ||
+      batch->front().from != params.from || batch->front().to != self_ ||
+      !batch->front().snapshot.empty()) {
+    in.refused = http::json_message(
+        400, "malformed snapshot message: " + (error.empty() ? "not one snapshot to me" : error));
+    return in;
+  }
+  if (snapshot_dir_.empty()) {
+    in.refused = http::json_message(503, "this member takes no snapshots");
+    return in;
+  }
+  in.message = std::move(batch->front());
+  in.message.snapshot = snapshot_dir_ + "/in-" + util::id_hex(params.from) + "-" +
+                        std::to_string(++snapshot_files_) + ".snap";
+  return in;
+}
+
+http::Response PeerHandler::deliver_snapshot(consensus::Message m) const {
+  deliver_({std::move(m)});
+  return no_content();
 }
 
 http::Response PeerHandler::receive(const http::Request& req, std::string_view query) const {

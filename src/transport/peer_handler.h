@@ -7,13 +7,20 @@
 //                                         sender belongs to another
 //                                         cluster; 410 when the sender has been removed
 //                                         from the cluster; 400 on a malformed batch
+//   POST /raft/snapshot?cluster=&from=    header X-Larch-Snapshot: the kSnapshot message;
+//                                         body: the image, streamed to a file of the
+//                                         snapshot dir (PeerSession) -> 204 once written;
+//                                         412/410/400 as for /raft, refused from its header
+//                                         (the body is then not read: the connection closes)
 //   GET  /version                         -> {"etcdserver":...,"etcdcluster":...}
 //   GET  /members                         -> the member list (MembersSnapshot) with headers
 //                                         X-Etcd-Cluster-ID and X-Larch-Conf-Index; 404
 //                                         when no provider is set
 // A batch is handed to `deliver` (which must not block: it queues for the raft thread).
 // Messages addressed to another member are dropped, so a misrouted batch cannot confuse the
-// core; nothing is delivered when the request is refused.
+// core; nothing is delivered when the request is refused. A kSnapshot message in a batch is
+// dropped too: a delivered one's `snapshot` is the path of the image file this handler
+// wrote, and the receiver installs and then removes that file.
 // Held replies (set_held_replies): a `reply=1` batch goes to `deliver_held` with a callback
 // the raft loop calls once it has processed the batch and sent what it caused; until then
 // (at most kReplyHold) messages to the sender are collected in a ReplySlot registered with
@@ -23,6 +30,7 @@
 //
 // Threading: serve()/handle() may run on several I/O threads at once; the callbacks must be
 // safe for that. The setters must be called before the handler serves its first request.
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -58,6 +66,8 @@ class PeerHandler : public http::RequestHandler {
 
   void set_is_removed(IsRemoved is_removed) { is_removed_ = std::move(is_removed); }
   void set_members_provider(MembersProvider provider) { members_ = std::move(provider); }
+  // Where streamed snapshot images are written; without one they are refused (503).
+  void set_snapshot_dir(std::string dir) { snapshot_dir_ = std::move(dir); }
   void set_held_replies(ReplyRouter* router, DeliverHeld deliver_held) {
     router_ = router;
     deliver_held_ = std::move(deliver_held);
@@ -82,6 +92,18 @@ class PeerHandler : public http::RequestHandler {
   // later messages go to another open slot or by POST. Safe for answered ones.
   void abandon(PendingAnswer& p);
 
+  // A streamed snapshot, judged from its request header. Admitted: `message` is the kSnapshot
+  // message with `snapshot` = the file to write the body to (a fresh name in the snapshot
+  // dir); then deliver_snapshot() once the whole body is in that file (or remove it).
+  struct SnapshotIntake {
+    std::optional<http::Response> refused;
+    consensus::Message message;
+  };
+  static bool is_snapshot_target(std::string_view target);
+  SnapshotIntake admit_snapshot(std::string_view method, std::string_view target,
+                                std::string_view message_hex) const;
+  http::Response deliver_snapshot(consensus::Message m) const;  // -> 204
+
   boost::asio::awaitable<http::Outcome> handle(const http::Request& req) override;
   std::optional<http::Response> start_watch(http::WatchPlan& plan,
                                             std::shared_ptr<store::WatchSink> sink,
@@ -96,6 +118,9 @@ class PeerHandler : public http::RequestHandler {
   std::optional<http::Response> admit(const http::Request& req, std::string_view query,
                                       RaftTargetParams& params,
                                       std::vector<consensus::Message>& mine) const;
+  // The query's cluster and sender: an error response, or nullopt with `params` filled in.
+  std::optional<http::Response> admit_sender(std::string_view query,
+                                             RaftTargetParams& params) const;
   http::Response members(const http::Request& req) const;
 
   uint64_t cluster_id_;
@@ -105,6 +130,8 @@ class PeerHandler : public http::RequestHandler {
   MembersProvider members_;
   ReplyRouter* router_ = nullptr;
   DeliverHeld deliver_held_;
+  std::string snapshot_dir_;
+  mutable std::atomic<uint64_t> snapshot_files_{0};  // names the received images
 };
 
 }  // namespace larch::transport

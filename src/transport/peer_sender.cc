@@ -11,6 +11,8 @@
 #include "consensus/message_codec.h"
 #include "http/as_tuple_awaitable.h"
 #include "http/sized_read.h"
+#include "transport/peer_connect.h"
+#include "util/remove_db_file.h"
 #include "util/steady_now.h"
 
 namespace larch::transport {
@@ -50,12 +52,12 @@ void PeerSender::enqueue(std::vector<consensus::Message> msgs) {
 }
 
 void PeerSender::push(std::vector<consensus::Message> msgs) {
-  if (stopped_) return;
   for (auto& m : msgs) {
     if (m.type == consensus::MessageType::kSnapshot) {
-      queue_snapshot(std::move(m));
+      send_snapshot(std::move(m));
       continue;
     }
+    if (stopped_) continue;
     size_t n = consensus::approx_encoded_size(m);
     if (queued_bytes_ + n > kMaxQueuedBytes) {
       dropped_messages_.fetch_add(1, std::memory_order_relaxed);
@@ -67,18 +69,32 @@ void PeerSender::push(std::vector<consensus::Message> msgs) {
   wake_.cancel();
 }
 
-void PeerSender::queue_snapshot(consensus::Message m) {
-  // Outside the byte bound: the image already exists in memory, and a key space larger than
-  // the bound could otherwise never reach a follower that needs it. A newer snapshot replaces
-  // one still queued (the leader resends after a timeout), so at most one waits.
-  for (auto& queued : queue_) {
-    if (queued.type == consensus::MessageType::kSnapshot) {
-      queued = std::move(m);
-      dropped_messages_.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
+void PeerSender::send_snapshot(consensus::Message m) {
+  if (stopped_ || snapshot_ || snapshot_target_.empty()) {
+    if (!stopped_) dropped_messages_.fetch_add(1, std::memory_order_relaxed);
+    util::remove_db_file(m.snapshot);
+    return;
   }
-  queue_.push_back(std::move(m));
+  const PeerEndpoint& to = endpoints_[current_];
+  snapshot_ = std::make_shared<SnapshotSender>(
+      ioc_, to, tls_context_.get(), snapshot_target_, std::move(m),
+      [self = shared_from_this(), where = where()](const SnapshotSender::Outcome& out) {
+        self->snapshot_done(where, out);
+      });
+  snapshot_->start();
+}
+
+void PeerSender::snapshot_done(const std::string& to, const SnapshotSender::Outcome& out) {
+  snapshot_.reset();
+  if (out.status == 410 && on_removed_) on_removed_();
+  if (!out.ok) {
+    failed_batches_.fetch_add(1, std::memory_order_relaxed);
+    if (!stopped_) log_("sending a snapshot to peer " + to + " failed: " + out.error);
+    return;
+  }
+  sent_messages_.fetch_add(1, std::memory_order_relaxed);
+  sent_bytes_.fetch_add(out.bytes, std::memory_order_relaxed);
+  log_("sent a snapshot of " + std::to_string(out.bytes) + " bytes to peer " + to);
 }
 
 void PeerSender::start() {
@@ -91,6 +107,7 @@ asio::awaitable<void> PeerSender::run_owned(std::shared_ptr<PeerSender> self) {
 
 void PeerSender::stop() {
   stopped_ = true;
+  if (snapshot_) snapshot_->stop();
   wake_.cancel();
   backoff_.cancel();
   if (conn_) {
@@ -276,16 +293,7 @@ void PeerSender::note_reachable(bool ok) {
 }
 
 asio::awaitable<bool> PeerSender::connect() {
-  asio::ip::tcp::resolver resolver(ioc_);
   const PeerEndpoint& to = endpoints_[current_];
-  auto [rec, results] = co_await resolver.async_resolve(to.host, std::to_string(to.port), kTuple);
-  if (rec) {
-    note_failure("resolve: " + rec.message());
-    current_ = (current_ + 1) % endpoints_.size();
-    co_return false;
-  }
-  // stop() cannot cancel the resolver: do not start a connect it would have to wait out.
-  if (stopped_) co_return false;
   if (to.tls && !tls_context_) {
     note_failure("https peer URL, but no TLS client context");
     current_ = (current_ + 1) % endpoints_.size();
@@ -293,33 +301,15 @@ asio::awaitable<bool> PeerSender::connect() {
   }
   // A fresh connection with a fresh buffer: bytes the previous one left unparsed (a bad
   // answer, extra bytes after a final response) belong to it; parsed as the start of this
-  // one's response they would fail every POST from now on.
+  // one's response they would fail every POST from now on. Set before connecting, so that
+  // stop() cancels the connect too.
   conn_ = std::make_shared<Connection>(ioc_, to.tls ? tls_context_.get() : nullptr);
-  conn_->stream.tcp().expires_after(kIoTimeout);
-  auto [cec, ep] = co_await conn_->stream.tcp().async_connect(results, kTuple);
-  if (cec || stopped_) {
-    if (cec) note_failure("connect: " + cec.message());
-    conn_.reset();
-    current_ = (current_ + 1) % endpoints_.size();  // try the member's next peer URL
-    co_return false;
-  }
-  boost::system::error_code ignored;  // Nagle off is an optimisation, not a requirement
-  conn_->stream.tcp().socket().set_option(asio::ip::tcp::no_delay(true), ignored);
-  if (!to.tls) co_return true;
-  // A statement of its own: GCC 12 miscompiled a co_await in an if condition (PeerSession).
-  bool handshaken = co_await handshake(to.host);
-  if (!handshaken) {
-    conn_.reset();
-    current_ = (current_ + 1) % endpoints_.size();
-  }
-  co_return handshaken;
-}
-
-asio::awaitable<bool> PeerSender::handshake(const std::string& host) {
-  conn_->stream.tcp().expires_after(kIoTimeout);
-  std::string error = co_await conn_->stream.client_handshake(host);
-  if (!error.empty() && !stopped_) note_failure(error);
-  co_return error.empty() && !stopped_;
+  std::string error = co_await connect_peer(conn_->stream, to, kIoTimeout, stopped_);
+  if (error.empty()) co_return true;
+  if (!stopped_) note_failure(error);
+  conn_.reset();
+  current_ = (current_ + 1) % endpoints_.size();  // try the member's next peer URL
+  co_return false;
 }
 
 const std::string& PeerSender::target_for(const std::vector<consensus::Message>& batch) const {

@@ -7,9 +7,11 @@
 // A failed POST drops its batch and every batch in flight behind it (Raft retransmits what
 // matters), closes the connection and backs off 50 ms doubling to 1 s.
 //
-// The queue is bounded in bytes; overflow drops messages. A snapshot is outside that bound
-// (at most one queued: a newer one replaces it), so a key space larger than the bound still
-// reaches a follower; the peer listener's body limit (256 MiB) is what bounds a snapshot.
+// The queue is bounded in bytes; overflow drops messages. A snapshot (whose `snapshot` names
+// its image file) does not queue: it is streamed at once by a SnapshotSender on a connection
+// of its own, to the endpoint in use (set_snapshot_target, before start()); one at a time per
+// peer: another that comes meanwhile is dropped (the leader resends after a timeout if the
+// transfer fails). Every image file handed over is removed, sent or not.
 //
 // Held replies (set_held_replies, before start()): a batch holding a request that the peer
 // answers promptly (append, heartbeat, vote) is POSTed to `held_target`, and the peer answers
@@ -52,7 +54,9 @@
 #include <vector>
 
 #include "consensus/message.h"
+#include "transport/peer_endpoint.h"
 #include "transport/peer_stream.h"
+#include "transport/snapshot_sender.h"
 
 namespace larch::transport {
 
@@ -71,14 +75,6 @@ struct PeerSenderStats {
   // Steady-clock time (ns) since which every exchange with the peer has succeeded; 0 while
   // it is unreachable (the last POST or probe failed) or before the first success.
   int64_t active_since_ns = 0;
-};
-
-// One address of a member's peer URL.
-struct PeerEndpoint {
-  std::string host;
-  uint16_t port = 0;
-  bool tls = false;  // an https URL
-  bool operator==(const PeerEndpoint&) const = default;
 };
 
 class PeerSender : public std::enable_shared_from_this<PeerSender> {
@@ -102,6 +98,8 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   uint16_t port() const { return endpoints_.front().port; }
   const std::vector<PeerEndpoint>& endpoints() const { return endpoints_; }
 
+  // The target snapshots are POSTed to (raft_snapshot_target); without one they are dropped.
+  void set_snapshot_target(std::string target) { snapshot_target_ = std::move(target); }
   void set_held_replies(std::string held_target, OnReply on_reply) {
     held_target_ = std::move(held_target);
     on_reply_ = std::move(on_reply);
@@ -140,7 +138,8 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   };
 
   void push(std::vector<consensus::Message> msgs);
-  void queue_snapshot(consensus::Message m);
+  void send_snapshot(consensus::Message m);
+  void snapshot_done(const std::string& to, const SnapshotSender::Outcome& out);
   // Runs self->run(); the parameter keeps the sender alive until the loop has ended.
   static boost::asio::awaitable<void> run_owned(std::shared_ptr<PeerSender> self);
   boost::asio::awaitable<void> run();
@@ -148,8 +147,6 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   // nothing came for kProbeInterval.
   boost::asio::awaitable<bool> wait_for_work(bool& probe);
   boost::asio::awaitable<bool> connect();
-  // The TLS handshake on the just connected conn_ (to `host`); false after noting why.
-  boost::asio::awaitable<bool> handshake(const std::string& host);
   // Writes one POST of the queue (an empty probe when `probe`) on conn_.
   boost::asio::awaitable<void> send_batch(bool probe);
   static boost::asio::awaitable<void> read_owned(std::shared_ptr<PeerSender> self,
@@ -182,6 +179,8 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   OnReply on_reply_;
   std::shared_ptr<boost::asio::ssl::context> tls_context_;  // null: no https endpoints
   std::shared_ptr<Connection> conn_;                        // null: not connected
+  std::string snapshot_target_;
+  std::shared_ptr<SnapshotSender> snapshot_;  // the transfer under way, if any
   boost::asio::steady_timer wake_;     // cancelled when messages arrive or a POST is answered
   boost::asio::steady_timer backoff_;  // pause after a failure
   std::chrono::milliseconds backoff_delay_{50};

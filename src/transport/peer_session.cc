@@ -9,6 +9,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/file_body.hpp>
+#include <boost/beast/http/read.hpp>
 #include <chrono>
 #include <deque>
 #include <type_traits>
@@ -16,9 +18,12 @@
 #include "http/as_tuple_awaitable.h"
 #include "http/request_parse.h"
 #include "http/response.h"
+#include "http/sized_read.h"
 #include "tls/handshake_failure.h"
 #include "tls/tls_stream.h"
+#include "transport/peer_target.h"
 #include "util/log_line.h"
+#include "util/remove_db_file.h"
 
 namespace larch::transport {
 
@@ -26,6 +31,7 @@ namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
 using asio::awaitable;
 using namespace asio::experimental::awaitable_operators;
 using http::kTuple;
@@ -81,6 +87,67 @@ class PeerSession {
 
   beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
 
+  // The next request's header, under the connection's header limit; the body's limit waits
+  // for the header (a streamed snapshot has none). The whole request must arrive within the
+  // idle timeout (a snapshot: each read, see receive_snapshot).
+  awaitable<boost::system::error_code> read_header(http::RequestParser& parser) {
+    parser.header_limit(limits_.max_header_bytes);
+    parser.body_limit(boost::none);
+    lowest().expires_after(limits_.idle_timeout);
+    auto [ec, n] = co_await bhttp::async_read_header(stream_, buffer_, parser, kTuple);
+    co_return ec;
+  }
+
+  // The rest of a request other than a snapshot, under the connection's body limit.
+  awaitable<boost::system::error_code> read_body(http::RequestParser& parser) {
+    if (auto len = parser.content_length(); len && *len > limits_.max_body_bytes) {
+      co_return bhttp::error::body_limit;
+    }
+    parser.body_limit(limits_.max_body_bytes);  // a chunked body counts down from here
+    if (parser.is_done()) co_return boost::system::error_code{};
+    http::reserve_for_body(buffer_, parser);
+    auto [ec, n] = co_await bhttp::async_read(stream_, buffer_, parser, kTuple);
+    co_return ec;
+  }
+
+  // A POST /raft/snapshot whose header has been read: admitted by the handler, its body is
+  // streamed into the image file the handler named (each read within the idle timeout, no
+  // size limit), then the message is delivered. Refused, or failed half-way: answered (if
+  // the peer can still hear it) and the connection closes, the partial file removed.
+  awaitable<Entry> receive_snapshot(http::RequestParser& header) {
+    auto& msg = header.get();
+    PeerHandler::SnapshotIntake in =
+        handler_.admit_snapshot(msg.method_string(), msg.target(), msg[kSnapshotHeader]);
+    Entry out;
+    out.keep_alive = false;  // one snapshot per connection (SnapshotSender)
+    if (in.refused) {
+      out.answer.ready = std::move(*in.refused);
+      co_return out;
+    }
+    const std::string path = in.message.snapshot;
+    bhttp::request_parser<bhttp::file_body> body(std::move(header));
+    beast::error_code ec;
+    body.get().body().open(path.c_str(), beast::file_mode::write, ec);
+    if (ec) {
+      out.answer.ready = http::json_message(500, "cannot write " + path + ": " + ec.message());
+      co_return out;
+    }
+    while (!ec && !body.is_done()) {
+      lowest().expires_after(limits_.idle_timeout);
+      auto [rec, n] = co_await bhttp::async_read_some(stream_, buffer_, body, kTuple);
+      ec = rec;
+    }
+    body.get().body().close();
+    if (ec) {
+      util::remove_db_file(path);
+      util::log_line("receiving a snapshot failed: " + ec.message());
+      out.answer.ready = http::parse_failure(ec);
+      co_return out;
+    }
+    out.answer.ready = handler_.deliver_snapshot(std::move(in.message));
+    co_return out;
+  }
+
   awaitable<void> read_loop() {
     asio::any_io_executor ex = co_await asio::this_coro::executor;
     while (!closed_) {
@@ -89,7 +156,15 @@ class PeerSession {
         continue;
       }
       http::RequestParser parser;
-      boost::system::error_code ec = co_await http::read_request(stream_, buffer_, parser, limits_);
+      boost::system::error_code ec = co_await read_header(parser);
+      if (!ec && !closed_ && PeerHandler::is_snapshot_target(parser.get().target())) {
+        Entry e = co_await receive_snapshot(parser);
+        bool keep_alive = e.keep_alive;
+        if (!closed_) push(std::move(e));
+        if (!keep_alive || closed_) break;
+        continue;
+      }
+      if (!ec && !closed_) ec = co_await read_body(parser);
       if (closed_) break;
       if (ec && http::is_quiet_end(ec)) {
         close();  // the sender is gone (it never half-closes): nobody to answer

@@ -4,9 +4,20 @@
 
 namespace larch::transport {
 
+namespace {
+
+std::string with_query(std::string_view path, uint64_t cluster_id, uint64_t from) {
+  return std::string(path) + "?cluster=" + util::id_hex(cluster_id) + "&from=" + util::id_hex(from);
+}
+
+}  // namespace
+
 std::string raft_target(uint64_t cluster_id, uint64_t from, bool held_reply) {
-  return std::string(kRaftPath) + "?cluster=" + util::id_hex(cluster_id) +
-         "&from=" + util::id_hex(from) + (held_reply ? "&reply=1" : "");
+  return with_query(kRaftPath, cluster_id, from) + (held_reply ? "&reply=1" : "");
+}
+
+std::string raft_snapshot_target(uint64_t cluster_id, uint64_t from) {
+  return with_query(kRaftSnapshotPath, cluster_id, from);
 }
 
 std::optional<RaftTargetParams> parse_raft_query(std::string_view query) {

@@ -8,11 +8,18 @@
 namespace larch::transport {
 
 inline constexpr std::string_view kRaftPath = "/raft";
+// A snapshot image streamed on a connection of its own (SnapshotSender): the same query as
+// kRaftPath's, the kSnapshot message (its `snapshot` empty, encode_messages) in hex in the
+// kSnapshotHeader field, and the image file as the body.
+inline constexpr std::string_view kRaftSnapshotPath = "/raft/snapshot";
+inline constexpr std::string_view kSnapshotHeader = "X-Larch-Snapshot";
 
 // "/raft?cluster=<hex>&from=<hex>", plus "&reply=1" when the sender reads messages from
 // the response body (ReplySlot); a member that does not know the parameter ignores it and
 // answers 204, so either side may be the older version.
 std::string raft_target(uint64_t cluster_id, uint64_t from, bool held_reply = false);
+// "/raft/snapshot?cluster=<hex>&from=<hex>".
+std::string raft_snapshot_target(uint64_t cluster_id, uint64_t from);
 
 struct RaftTargetParams {
   uint64_t cluster_id = 0;

@@ -7,6 +7,7 @@
 #include "consensus/message_codec.h"
 #include "transport/peer_target.h"
 #include "util/member_id.h"
+#include "util/remove_db_file.h"
 
 namespace larch::transport {
 
@@ -18,6 +19,7 @@ Transport::Transport(uint64_t cluster_id, consensus::NodeId self,
     : self_(self),
       target_(raft_target(cluster_id, self)),
       held_target_(raft_target(cluster_id, self, true)),
+      snapshot_target_(raft_snapshot_target(cluster_id, self)),
       log_(std::move(log)),
       tls_(std::move(tls)) {
   std::lock_guard lock(mu_);
@@ -103,13 +105,19 @@ void Transport::send(std::vector<consensus::Message> msgs) {
   std::vector<std::pair<SenderPtr, std::vector<consensus::Message>>> work;
   {
     std::lock_guard lock(mu_);
-    if (stopped_) return;  // nobody would send them; do not pile them up on ioc_
     for (auto& [to, batch] : by_peer) {
       auto it = senders_.find(to);
-      if (it != senders_.end()) work.emplace_back(it->second, std::move(batch));
+      // After stop() nobody would send them: do not pile them up on ioc_.
+      if (!stopped_ && it != senders_.end()) work.emplace_back(it->second, std::move(batch));
     }
   }
   for (auto& [s, batch] : work) s->enqueue(std::move(batch));
+  // What no sender took: the image files of its snapshots are nobody's now.
+  for (auto& [to, batch] : by_peer) {
+    for (auto& m : batch) {
+      if (m.type == consensus::MessageType::kSnapshot) util::remove_db_file(m.snapshot);
+    }
+  }
 }
 
 void Transport::add_peer(const PeerAddress& p) {
@@ -148,6 +156,7 @@ void Transport::add_locked(const PeerAddress& p) {
   s->set_held_replies(held_target_,
                       [this, peer = p.id](std::string body) { on_reply(peer, body); });
   s->set_tls_context(tls_);
+  s->set_snapshot_target(snapshot_target_);
   senders_[p.id] = s;
   // Before start() the sender is started by start(); afterwards on the io_context, which
   // owns the sender's state.
@@ -187,8 +196,11 @@ void Transport::on_reply(consensus::NodeId peer, const std::string& body) {
   }
   std::vector<consensus::Message> mine;
   for (auto& m : *batch) {
-    // Only what the peer that answered sends to this member, as PeerHandler checks.
-    if (m.to == self_ && m.from == peer) mine.push_back(std::move(m));
+    // Only what the peer that answered sends to this member, as PeerHandler checks; a
+    // snapshot only ever comes streamed (PeerHandler::admit_snapshot).
+    if (m.to == self_ && m.from == peer && m.type != consensus::MessageType::kSnapshot) {
+      mine.push_back(std::move(m));
+    }
   }
   // deliver_ is set before start(), whose lock hand-over orders it before this thread.
   if (!mine.empty() && deliver_) deliver_(std::move(mine));

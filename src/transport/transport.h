@@ -4,7 +4,9 @@
 // Incoming traffic is served by PeerHandler on the peer listener; messages a peer returns
 // in the response to a POST (held replies) are handed to `deliver`. Messages to a peer
 // whose own POST this member is holding (replies()) go into that POST's response instead
-// of a POST of their own, except snapshots (too large to wait in a response).
+// of a POST of their own, except snapshots (too large to wait in a response): a kSnapshot
+// message's `snapshot` names an image file, which its sender streams and then removes (the
+// transport removes the files of those it cannot hand to a sender).
 //
 // The set of remote members changes at runtime (add_peer, remove_peer, set_peers), from
 // any thread, before or after start(). A removed sender drops what was queued for it and
@@ -99,8 +101,9 @@ class Transport {
   void on_reply(consensus::NodeId peer, const std::string& body);  // larch-peer thread
 
   const consensus::NodeId self_;
-  const std::string target_;       // raft_target(cluster_id, self)
-  const std::string held_target_;  // the same with reply=1
+  const std::string target_;           // raft_target(cluster_id, self)
+  const std::string held_target_;      // the same with reply=1
+  const std::string snapshot_target_;  // raft_snapshot_target(cluster_id, self)
   const PeerSender::Logger log_;
   const std::shared_ptr<boost::asio::ssl::context> tls_;
   boost::asio::io_context ioc_;

@@ -550,9 +550,20 @@ def test_member_behind_compacted_log_catches_up(make_cluster):
             expected.update(part)
     assert len(expected) == 1201
 
+    # A file left in snap/ by an earlier run (an image half sent or received when it
+    # stopped) is removed at the start.
+    stale = os.path.join(lagging.data_dir, "snap", "in-1-1.snap")
+    with open(stale, "wb") as fh:
+        fh.write(b"half an image")
     lagging.start()
     cl.wait_leader(LEADER_BOUND)
     wait_caught_up(lagging, "/c7", expected, timeout=20)
     assert_has_all(read_tree(lagging, "/c7", quorum=True), expected, f"{lagging.name} quorum")
     assert_set(lagging.put("/c7/last", "y"), "/c7/last", "y")
     assert "installed a snapshot" in lagging.log_text(), "caught up without a snapshot?"
+    # The image was streamed from a file (the leader's log says so), and neither side keeps
+    # image files once the transfer and the install are done.
+    assert any("sent a snapshot of" in m.log_text() for m in up), "no snapshot stream logged"
+    snap_dirs = [os.path.join(m.data_dir, "snap") for m in cl.members]
+    wait_for(lambda: all(not os.listdir(d) for d in snap_dirs), 10,
+             what="snapshot dirs emptied after the transfer")

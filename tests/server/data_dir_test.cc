@@ -47,6 +47,24 @@ TEST_CASE("data dir: a restart reads the identity back and ignores initial-clust
   REQUIRE(again.identity.self.id == 0x9e737febb6b99eeeULL);
 }
 
+TEST_CASE("data dir: each start makes snap/ and empties it of an earlier run's images") {
+  TempDir t;
+  server::DataDir dir{(t.path() / "d").string()};
+  REQUIRE(server::open_data_dir(dir, single("default", 22380)).error.empty());
+  REQUIRE(fs::is_directory(dir.snap_dir()));
+  REQUIRE(fs::is_empty(dir.snap_dir()));
+  std::ofstream(dir.raft_db()) << "";
+  std::ofstream(dir.keys_db()) << "";
+  std::ofstream(dir.snap_dir() + "/in-2-1.snap") << "half an image";
+  std::ofstream(dir.snap_dir() + "/out-3-7.snap-journal") << "x";
+  fs::create_directory(dir.snap_dir() + "/stray");
+  auto again = server::open_data_dir(dir, single("default", 22380));
+  REQUIRE(again.error.empty());  // snap/ is Larch's own, not foreign content
+  REQUIRE(fs::is_directory(dir.snap_dir()));
+  CHECK(fs::is_empty(dir.snap_dir()));
+  CHECK(server::classify_data_dir(dir).kind == server::DataDirKind::kMember);
+}
+
 TEST_CASE("data dir: foreign content, a missing identity or missing databases are refused") {
   TempDir t;
   server::DataDir etcd_like{(t.path() / "etcd").string()};

@@ -107,11 +107,11 @@ TEST_CASE("auth state survives reopen and travels in snapshot images", "[auth_ta
   CHECK(st->roles.count("app") == 1);
 
   std::string err;
-  auto img = make_snapshot_image(src.path, &err);
+  auto img = write_snapshot_image(src.path, dir.file("image.snap"), &err);
   REQUIRE(img);
   Store dst(dir.file("dst.db"));
   dst.put("/2/users/zed", R"({"user":"zed","password":"x","roles":[]})");
-  REQUIRE_FALSE(dst.store->install_snapshot(img->bytes));
+  REQUIRE_FALSE(dst.store->install_snapshot_file(img->path));
   auto got = dst.store->auth_state();
   CHECK(dst.store->auth_enabled());
   CHECK(got->users.count("bob") == 1);

@@ -220,7 +220,7 @@ TEST_CASE("a snapshot image carries member_peers and conf_index", "[member_peers
   REQUIRE(src.store->member_peers() == want);
 
   std::string err;
-  auto img = make_snapshot_image(src.path, &err);
+  auto img = write_snapshot_image(src.path, dir.file("image.snap"), &err);
   INFO(err);
   REQUIRE(img);
 
@@ -228,7 +228,7 @@ TEST_CASE("a snapshot image carries member_peers and conf_index", "[member_peers
   std::string dst_path = dir.file("dst.db");
   auto dst = KeyStore::open(dst_path, 1000);
   dst->seed_member_peers({{9, kUrlsA, false}}, 99);
-  REQUIRE_FALSE(dst->install_snapshot(img->bytes));
+  REQUIRE_FALSE(dst->install_snapshot_file(img->path));
   REQUIRE(dst->member_peers() == want);
   REQUIRE(dst->conf_index() == 7);
   REQUIRE(dst->member_attributes() == src.store->member_attributes());
@@ -270,13 +270,13 @@ TEST_CASE("files and images from before member_peers / conf_index work", "[membe
   }
 
   // An image of the old file installs over a store with membership: the image has none.
-  auto img = make_snapshot_image(old_path, nullptr);
+  auto img = write_snapshot_image(old_path, dir.file("image.snap"), nullptr);
   REQUIRE(img);
   std::string dst_path = dir.file("dst.db");
   {
     auto dst = KeyStore::open(dst_path, 100);
     dst->seed_member_peers({{1, kUrlsA, false}}, 3);
-    REQUIRE_FALSE(dst->install_snapshot(img->bytes));
+    REQUIRE_FALSE(dst->install_snapshot_file(img->path));
     REQUIRE(dst->conf_index() == 0);
     REQUIRE(dst->member_peers().empty());
     REQUIRE(dst->member_attributes().size() == 1);

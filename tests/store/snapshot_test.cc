@@ -1,5 +1,5 @@
-// Raft snapshot transfer on the store side: applied_term, make_snapshot_image,
-// KeyStore::install_snapshot, and SqliteLogStorage::install_snapshot.
+// Raft snapshot transfer on the store side: applied_term, write_snapshot_image,
+// KeyStore::install_snapshot_file, and SqliteLogStorage::install_snapshot.
 #include <sqlite3.h>
 
 #include <atomic>
@@ -108,6 +108,14 @@ std::string read_file(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
+// `bytes` as an image file at `path` (what the transport would have received).
+const std::string& write_image_file(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  REQUIRE(out.good());
+  return path;
+}
+
 }  // namespace
 
 TEST_CASE("applied_term is recorded with applied_index and survives reopen", "[snapshot]") {
@@ -156,7 +164,8 @@ TEST_CASE("a key-space file without the applied_term row gains it on open", "[sn
     db.exec("DELETE FROM meta WHERE name='applied_term'");
   }
   std::string err;
-  auto img = make_snapshot_image(path, &err);  // an old file: term unknown = 0
+  auto img =
+      write_snapshot_image(path, dir.file("image.snap"), &err);  // an old file: term unknown = 0
   REQUIRE(img);
   REQUIRE(img->applied_index == 1);
   REQUIRE(img->applied_term == 0);
@@ -178,12 +187,16 @@ TEST_CASE("snapshot image installs a full copy of the key space", "[snapshot]") 
   REQUIRE(want.members.size() == 2);
 
   std::string err;
-  auto img = make_snapshot_image(src.path, &err);
+  auto img = write_snapshot_image(src.path, dir.file("image.snap"), &err);
   REQUIRE(img);
   INFO(err);
+  REQUIRE(img->path == dir.file("image.snap"));
   REQUIRE(img->applied_index == src.index);
   REQUIRE(img->applied_term == 5);
-  REQUIRE(img->bytes.size() % 4096 == 0);
+  REQUIRE(img->size == std::filesystem::file_size(img->path));
+  REQUIRE(img->size % 4096 == 0);
+  // A standalone file in rollback mode: opening it does not make it a WAL database.
+  REQUIRE(read_file(img->path).substr(18, 2) == std::string("\x01\x01", 2));
 
   bool fresh = GENERATE(true, false);
   TermStore dst(dir.file("dst.db"), 20);
@@ -195,7 +208,7 @@ TEST_CASE("snapshot image installs a full copy of the key space", "[snapshot]") 
   }
   // A reader on another connection, in the middle of a read snapshot.
   Observed before = observe(*dst.store, *dst.reader);
-  REQUIRE_FALSE(dst.store->install_snapshot(img->bytes));
+  REQUIRE_FALSE(dst.store->install_snapshot_file(img->path));
   // The open read snapshot still shows the old key space (never a mix) ...
   REQUIRE(dst.reader->get("/", true, true, kNow).body == before.tree);
   // ... and the new one after end_snapshot (ReaderPool's generation bump).
@@ -239,13 +252,13 @@ TEST_CASE("snapshot images install between key spaces of different page sizes", 
   TermStore src(file_with_pages("src.db", src_pages), 20);
   populate(src);
   Observed want = observe(*src.store, *src.reader);
-  auto img = make_snapshot_image(src.path, nullptr);
+  auto img = write_snapshot_image(src.path, dir.file("image.snap"), nullptr);
   REQUIRE(img);
-  REQUIRE(img->bytes.size() % src_pages == 0);
+  REQUIRE(img->size % src_pages == 0);
 
   TermStore dst(file_with_pages("dst.db", dst_pages), 20);
   dst.run(cmd(OpType::kSet, "/mine", "m"));
-  auto err = dst.store->install_snapshot(img->bytes);
+  auto err = dst.store->install_snapshot_file(img->path);
   INFO(err.value_or(""));
   REQUIRE_FALSE(err);
   dst.reader->end_snapshot();
@@ -262,8 +275,9 @@ TEST_CASE("bad snapshot images are rejected and leave the store untouched", "[sn
   TempDir dir;
   TermStore src(dir.file("src.db"));
   populate(src);
-  auto good = make_snapshot_image(src.path, nullptr);
-  REQUIRE(good);
+  auto good_image = write_snapshot_image(src.path, dir.file("good.snap"), nullptr);
+  REQUIRE(good_image);
+  const std::string good = read_file(good_image->path);
 
   TermStore dst(dir.file("dst.db"));
   dst.term = 3;
@@ -288,9 +302,9 @@ TEST_CASE("bad snapshot images are rejected and leave the store untouched", "[sn
     std::filesystem::remove(p);
     {
       SqliteDb db(p, SqliteDb::Mode::kReadWriteCreate);
-      sqlite3_int64 n = static_cast<sqlite3_int64>(good->bytes.size());
-      auto* buf = static_cast<unsigned char*>(sqlite3_malloc64(good->bytes.size()));
-      std::memcpy(buf, good->bytes.data(), good->bytes.size());
+      sqlite3_int64 n = static_cast<sqlite3_int64>(good.size());
+      auto* buf = static_cast<unsigned char*>(sqlite3_malloc64(good.size()));
+      std::memcpy(buf, good.data(), good.size());
       REQUIRE(sqlite3_deserialize(db.handle(), "main", buf, n, n,
                                   SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE) ==
               SQLITE_OK);
@@ -302,7 +316,7 @@ TEST_CASE("bad snapshot images are rejected and leave the store untouched", "[sn
       return bytes;
     }
   };
-  std::string flipped = good->bytes;
+  std::string flipped = good;
   flipped[flipped.size() / 2] ^= 0x5a;  // a flipped byte inside a b-tree page
   flipped[flipped.size() / 2 + 1] ^= 0x5a;
 
@@ -319,14 +333,17 @@ TEST_CASE("bad snapshot images are rejected and leave the store untouched", "[sn
       {"newer format", patched("PRAGMA user_version=99"), "newer"},
       {"no meta", patched("DELETE FROM meta WHERE name='etcd_index'"), "etcd_index"},
       {"no nodes table", patched("DROP TABLE nodes"), "nodes"},
-      {"truncated", good->bytes.substr(0, good->bytes.size() / 2), ""},
-      {"header only", good->bytes.substr(0, 100), ""},
+      {"truncated", good.substr(0, good.size() / 2), ""},
+      {"header only", good.substr(0, 100), ""},
   };
   // A corrupted page need not be caught by quick_check (it checks structure, not every
   // byte), so it is only tried for the no-crash / untouched-or-installed property below.
+  auto err = dst.store->install_snapshot_file(dir.file("missing.snap"));
+  REQUIRE(err);
+  REQUIRE(err->find("no image file") != std::string::npos);
   for (const Case& c : cases) {
     INFO(c.name);
-    auto err = dst.store->install_snapshot(c.image);
+    auto err = dst.store->install_snapshot_file(write_image_file(dir.file("bad.snap"), c.image));
     REQUIRE(err);
     INFO(*err);
     REQUIRE(err->find("snapshot image rejected") != std::string::npos);
@@ -334,7 +351,7 @@ TEST_CASE("bad snapshot images are rejected and leave the store untouched", "[sn
     dst.reader->end_snapshot();
     REQUIRE(observe(*dst.store, *dst.reader) == before);
   }
-  if (dst.store->install_snapshot(flipped)) {
+  if (dst.store->install_snapshot_file(write_image_file(dir.file("bad.snap"), flipped))) {
     dst.reader->end_snapshot();
     REQUIRE(observe(*dst.store, *dst.reader) == before);
   }
@@ -343,23 +360,27 @@ TEST_CASE("bad snapshot images are rejected and leave the store untouched", "[sn
   REQUIRE(dst.run(cmd(OpType::kSet, "/after", "a")).error_code == 0);
 }
 
-TEST_CASE("install_snapshot inside a batch is a caller bug", "[snapshot]") {
+TEST_CASE("install_snapshot_file inside a batch is a caller bug", "[snapshot]") {
   TempDir dir;
   TermStore s(dir.file("kv.db"));
-  auto img = make_snapshot_image(s.path, nullptr);
+  auto img = write_snapshot_image(s.path, dir.file("image.snap"), nullptr);
   REQUIRE(img);
   s.store->begin_batch();
-  REQUIRE_THROWS_AS(s.store->install_snapshot(img->bytes), std::logic_error);
+  REQUIRE_THROWS_AS(s.store->install_snapshot_file(img->path), std::logic_error);
 }
 
-TEST_CASE("make_snapshot_image reports a missing or foreign file", "[snapshot]") {
+TEST_CASE("write_snapshot_image reports a missing or foreign file and leaves no image",
+          "[snapshot]") {
   TempDir dir;
   std::string err;
-  REQUIRE_FALSE(make_snapshot_image(dir.file("missing.db"), &err));
+  std::string image = dir.file("image.snap");
+  REQUIRE_FALSE(write_snapshot_image(dir.file("missing.db"), image, &err));
   REQUIRE(err.find("missing.db") != std::string::npos);
   { SqliteLogStorage log(dir.file("log.db")); }
-  REQUIRE_FALSE(make_snapshot_image(dir.file("log.db"), &err));
+  write_image_file(image, "an older image of the same name");
+  REQUIRE_FALSE(write_snapshot_image(dir.file("log.db"), image, &err));
   REQUIRE(err.find("raft log") != std::string::npos);
+  REQUIRE_FALSE(std::filesystem::exists(image));
 }
 
 TEST_CASE("images taken while the source is written are consistent snapshots", "[snapshot]") {
@@ -388,14 +409,14 @@ TEST_CASE("images taken while the source is written are consistent snapshots", "
   int images = 0;
   while (images < 15 || written.load() < 200) {
     std::string err;
-    auto img = make_snapshot_image(src_path, &err);
+    auto img = write_snapshot_image(src_path, dir.file("image.snap"), &err);
     INFO(err);
     REQUIRE(img);
     REQUIRE(img->applied_index >= last);
     last = img->applied_index;
     uint64_t a = img->applied_index;
     REQUIRE(img->applied_term == (a == 0 ? 0 : a / 10 + 1));
-    REQUIRE_FALSE(dst->install_snapshot(img->bytes));
+    REQUIRE_FALSE(dst->install_snapshot_file(img->path));
     reader->end_snapshot();
     REQUIRE(dst->applied_index() == a);
     REQUIRE(dst->applied_term() == img->applied_term);

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <vector>
 
+#include "../temp_dir.h"
 #include "consensus/message_codec.h"
 #include "loopback_peers.h"
 #include "transport/reply_router.h"
@@ -32,7 +33,10 @@ constexpr consensus::NodeId kA = 1, kB = 2;
 struct Pair {
   using Answer = std::function<void(std::vector<Message>, std::function<void()>)>;
   Inbox a_inbox, b_inbox;
-  PeerListener a_listener{kCluster, kA, a_inbox};
+  larch::testing::TempDir snapshots;  // A's snapshot dir, and where B's images are made
+  PeerListener a_listener{kCluster, kA, a_inbox, 0, [this](transport::PeerHandler& h) {
+                            h.set_snapshot_dir(snapshots.path().string());
+                          }};
   transport::Transport tb{kCluster, kB, {{kA, "127.0.0.1", a_listener.port()}}, [](auto&) {}};
   Answer answer;
   PeerListener b_listener{kCluster, kB, b_inbox, 0, [this](transport::PeerHandler& h) {
@@ -162,7 +166,10 @@ TEST_CASE("held reply: acks and forwarded proposals are not held; snapshots go b
   Pair* self = nullptr;
   Pair pair([&self](std::vector<Message> msgs, std::function<void()> processed) {
     std::vector<Message> out;
-    for (const auto& m : msgs) out.push_back(typed(MessageType::kSnapshot, kB, kA, m.index));
+    for (const auto& m : msgs) {
+      out.push_back(typed(MessageType::kSnapshot, kB, kA, m.index));
+      out.back().snapshot = self->snapshots.write("image" + std::to_string(m.index), "bytes");
+    }
     self->tb.send(std::move(out));
     processed();
   });

@@ -150,21 +150,3 @@ TEST_CASE("transport: the queue of a peer that does not answer is bounded", "[tr
   CHECK(s.sent_messages == 0);
   CHECK(timed_stop(t) < kPrompt);
 }
-
-TEST_CASE("transport: a snapshot larger than the queue bound is queued, one at a time",
-          "[transport]") {
-  StuckPeer stuck;
-  transport::Transport& t = stuck.t;
-  constexpr size_t kImage = transport::PeerSender::kMaxQueuedBytes + (8u << 20);
-  for (uint64_t i = 1; i <= 2; ++i) {
-    Message m = heartbeat(2, 1);
-    m.type = MessageType::kSnapshot;
-    m.index = 100 * i;
-    m.snapshot = std::string(kImage, 'x');
-    t.send({std::move(m)});
-  }
-  // Over the bound, yet neither is dropped for it: the second replaces the first.
-  REQUIRE(wait_until([&] { return stats_of(t, 2).dropped_messages >= 1; }));
-  CHECK(stats_of(t, 2).dropped_messages == 1);
-  CHECK(timed_stop(t) < kPrompt);
-}
