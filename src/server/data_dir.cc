@@ -193,8 +193,6 @@ std::string make_dir(const std::string& what, const std::string& path) {
   return {};
 }
 
-// A separate --wal-dir holds raft.db and its WAL only; a raft.db there without an identity
-// record in the data dir is a damaged (or another member's) layout. Empty when acceptable.
 // Creates the snapshot images' directory, or empties it; empty on success.
 std::string reset_snap_dir(const std::string& path) {
   if (auto err = make_dir("snapshot dir", path); !err.empty()) return err;
@@ -207,6 +205,8 @@ std::string reset_snap_dir(const std::string& path) {
   return ec ? "cannot list " + path + ": " + ec.message() : std::string();
 }
 
+// A separate --wal-dir holds raft.db and its WAL only; a raft.db there without an identity
+// record in the data dir is a damaged (or another member's) layout. Empty when acceptable.
 std::string check_wal_dir(const DataDir& dir, bool has_identity) {
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir.wal_path, ec)) {

@@ -218,3 +218,25 @@ TEST_CASE("snapshot stream: a snapshot inside a batch is never delivered", "[sna
   REQUIRE(in.refused);
   CHECK(in.refused->status == 400);
 }
+
+TEST_CASE("snapshot stream: a sender gone half-way leaves no file and delivers nothing",
+          "[snapshot_stream]") {
+  TempDir in_dir;
+  Inbox inbox;
+  PeerListener b(kCluster, kB, inbox, 0, snapshots_into(in_dir));
+  Message m = typed(MessageType::kSnapshot, kA, kB, 12);
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket s(ioc);
+  s.connect({boost::asio::ip::make_address("127.0.0.1"), b.port()});
+  std::string head = "POST " + transport::raft_snapshot_target(kCluster, kA) +
+                     " HTTP/1.1\r\nHost: b\r\nContent-Length: 4000000\r\n" +
+                     std::string(transport::kSnapshotHeader) + ": " +
+                     util::to_hex(consensus::encode_messages({m})) + "\r\n\r\n";
+  boost::asio::write(s, boost::asio::buffer(head));
+  boost::asio::write(s, boost::asio::buffer(image_bytes(300000)));
+  // The receiver has started the file by now; the sender then dies.
+  REQUIRE(wait_until([&] { return files_in(in_dir.path()) == 1; }));
+  s.close();
+  REQUIRE(wait_until([&] { return files_in(in_dir.path()) == 0; }));
+  CHECK(inbox.size() == 0);
+}
