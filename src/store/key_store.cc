@@ -3,7 +3,6 @@
 #include <sqlite3.h>
 
 #include <atomic>
-#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <stdexcept>
