@@ -17,7 +17,7 @@
 // answers promptly (append, heartbeat, vote) is POSTed to `held_target`, and the peer answers
 // 200 with its messages to this member as the body (see ReplySlot), handed to `on_reply` on
 // the io_context thread; its size is bounded like a request's on the peer port. Other batches
-// (acks, forwarded proposals, read-index requests, snapshots) are not held, so they never
+// (acks, forwarded proposals, read-index requests) are not held, so they never
 // wait behind the peer's disk.
 //
 // Probes: after kProbeInterval with nothing to send or in flight, an empty batch is POSTed,

@@ -11,6 +11,11 @@
 // TCP holds the sender back). A parse error is answered in order and ends the connection;
 // when the connection ends, held replies not yet answered are abandoned (their slots close).
 //
+// A streamed snapshot (POST /raft/snapshot) is told apart by its header, which the handler
+// judges before any of the body is read (PeerHandler::admit_snapshot); its body then goes to
+// a file with no size limit (`limits.max_body_bytes` bounds the other requests), each read
+// within `limits.idle_timeout`, and the connection ends after its answer.
+//
 // An https peer URL is served the same after a TLS handshake (run_tls_peer_session).
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
