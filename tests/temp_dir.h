@@ -25,6 +25,8 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
+  // The full path of <dir>/<name> (nothing is created).
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
 
   // Writes text to <dir>/<name> and returns the full path.
   std::string write(const std::string& name, const std::string& text) const {

@@ -1,14 +1,11 @@
 #pragma once
 // Shared helpers for the store tests: temp dirs, a store+reader fixture, index templating.
-#include <stdlib.h>
-
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <random>
-#include <stdexcept>
 #include <string>
 
+#include "../temp_dir.h"
 #include "../time_units.h"
 #include "store/command.h"
 #include "store/key_reader.h"
@@ -21,22 +18,7 @@ namespace larch::store::test {
 constexpr int64_t kNow = 1'700'000'000'000'000'000;
 using larch::test::kSec;
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/larch-store-test-XXXXXX";
-    if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using larch::testing::TempDir;
 
 // Replaces "$N" (decimal) with base+N, so expected JSON can use relative indexes.
 inline std::string at(const std::string& tmpl, uint64_t base) {
