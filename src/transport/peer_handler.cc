@@ -64,9 +64,7 @@ std::optional<http::Response> PeerHandler::admit(const http::Request& req, std::
   mine.reserve(batch->size());
   for (auto& m : *batch) {
     // `from` in the query is the connection's sender; each message must agree with it.
-    if (m.to == self_ && m.from == params.from && m.type != consensus::MessageType::kSnapshot) {
-      mine.push_back(std::move(m));
-    }
+    if (takes_from_batch(m, self_, params.from)) mine.push_back(std::move(m));
   }
   return std::nullopt;
 }

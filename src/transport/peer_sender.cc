@@ -87,7 +87,7 @@ void PeerSender::send_snapshot(consensus::Message m) {
 void PeerSender::snapshot_done(const std::string& to, const SnapshotSender::Outcome& out) {
   snapshot_.reset();
   if (out.status == 410 && on_removed_) on_removed_();
-  if (!out.ok) {
+  if (!out.ok()) {
     failed_batches_.fetch_add(1, std::memory_order_relaxed);
     if (!stopped_) log_("sending a snapshot to peer " + to + " failed: " + out.error);
     return;

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "consensus/message.h"
+
 namespace larch::transport {
 
 inline constexpr std::string_view kRaftPath = "/raft";
@@ -26,6 +28,14 @@ struct RaftTargetParams {
   uint64_t from = 0;
   bool held_reply = false;
 };
+
+// Whether member `self` takes `m` from a batch that peer `from` sent (a POST body, or the
+// messages in the response to its own POST): addressed to `self`, sent by `from`, and not a
+// snapshot. A delivered snapshot names an image file the receiver installs and then removes,
+// so it must be one the receiver's own handler wrote (kRaftSnapshotPath), never a peer's.
+inline bool takes_from_batch(const consensus::Message& m, uint64_t self, uint64_t from) {
+  return m.to == self && m.from == from && m.type != consensus::MessageType::kSnapshot;
+}
 
 // Parses the query part of raft_target's result; nullopt when a parameter is missing or
 // not a hex id.

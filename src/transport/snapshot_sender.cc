@@ -76,8 +76,7 @@ asio::awaitable<SnapshotSender::Outcome> SnapshotSender::transfer() {
   }
   std::string error = co_await connect_peer(stream_, to_, kIoTimeout, stopped_);
   if (error.empty()) error = co_await write_request(image, out.bytes);
-  if (error.empty()) error = co_await read_answer(out);
-  out.ok = error.empty() && out.status == 204;
+  if (error.empty()) error = co_await read_answer(out);  // an answer other than 204 is one
   out.error = std::move(error);
   co_return out;
 }

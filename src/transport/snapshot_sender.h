@@ -38,10 +38,10 @@ class SnapshotSender : public std::enable_shared_from_this<SnapshotSender> {
   static constexpr std::chrono::milliseconds kAnswerTimeout{30000};
 
   struct Outcome {
-    bool ok = false;     // answered 204
     int status = 0;      // the HTTP status, 0 when there was no answer
     uint64_t bytes = 0;  // the image's size
-    std::string error;   // why not, when !ok
+    std::string error;   // why not; empty when the receiver answered 204
+    bool ok() const { return error.empty(); }
   };
   using Done = std::function<void(const Outcome&)>;
 

@@ -196,11 +196,8 @@ void Transport::on_reply(consensus::NodeId peer, const std::string& body) {
   }
   std::vector<consensus::Message> mine;
   for (auto& m : *batch) {
-    // Only what the peer that answered sends to this member, as PeerHandler checks; a
-    // snapshot only ever comes streamed (PeerHandler::admit_snapshot).
-    if (m.to == self_ && m.from == peer && m.type != consensus::MessageType::kSnapshot) {
-      mine.push_back(std::move(m));
-    }
+    // Only what the peer that answered sends to this member, as PeerHandler checks.
+    if (takes_from_batch(m, self_, peer)) mine.push_back(std::move(m));
   }
   // deliver_ is set before start(), whose lock hand-over orders it before this thread.
   if (!mine.empty() && deliver_) deliver_(std::move(mine));
