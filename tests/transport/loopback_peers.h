@@ -51,6 +51,13 @@ inline consensus::Message typed(consensus::MessageType type, consensus::NodeId f
 
 using larch::testing::wait_until;
 
+// The statistics of t's sender for member `id`, which must exist.
+inline transport::PeerSenderStats stats_of(const transport::Transport& t, consensus::NodeId id) {
+  auto all = t.stats();
+  REQUIRE(all.count(id) == 1);
+  return all.at(id);
+}
+
 // Collects what a PeerHandler delivers (called on the listener's thread).
 class Inbox {
  public:

@@ -62,11 +62,6 @@ PeerListener::Configure snapshots_into(const TempDir& dir) {
   return [&dir](transport::PeerHandler& h) { h.set_snapshot_dir(dir.path().string()); };
 }
 
-transport::PeerSenderStats stats_of(const transport::Transport& t, consensus::NodeId id) {
-  auto all = t.stats();
-  return all.count(id) ? all.at(id) : transport::PeerSenderStats{};
-}
-
 }  // namespace
 
 TEST_CASE("snapshot stream: an image far beyond the peer port's body limit arrives whole",

@@ -30,10 +30,6 @@ Message heartbeat(consensus::NodeId to, uint64_t term) {
   return m;
 }
 
-transport::PeerSenderStats stats_of(const transport::Transport& t, consensus::NodeId id) {
-  return t.stats().at(id);
-}
-
 }  // namespace
 
 TEST_CASE("transport stop: start and stop without peers or traffic, stop is idempotent",

@@ -26,12 +26,6 @@ Message make_message(consensus::NodeId to, uint64_t i) {
   return numbered_message(kSelf, to, i);
 }
 
-transport::PeerSenderStats stats_of(const transport::Transport& t, consensus::NodeId id) {
-  auto all = t.stats();
-  REQUIRE(all.count(id) == 1);
-  return all.at(id);
-}
-
 // One Transport (member kSelf) sending to one PeerListener (member 2), which a test may stop
 // and replace on the same port.
 struct OnePeer {
