@@ -28,6 +28,10 @@ int main(int argc, char** argv) {
       break;
   }
   std::signal(SIGPIPE, SIG_IGN);
+  // A file-size limit (RLIMIT_FSIZE) reached by a data file then fails that write (EFBIG)
+  // instead of killing the process without a word: the storage error reaches its thread,
+  // which logs why the member stops (util/fail_stop.h).
+  std::signal(SIGXFSZ, SIG_IGN);
   // Keep freed memory in the allocator: without this glibc hands the top of each thread's
   // arena back to the kernel (and then asks for it again, an mprotect each way) as requests
   // come and go, thousands of times a second under load.

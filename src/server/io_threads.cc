@@ -1,10 +1,10 @@
 #include "server/io_threads.h"
 
-#include <pthread.h>
-
 #include <boost/asio/executor_work_guard.hpp>
 #include <string>
 #include <thread>
+
+#include "util/fail_stop.h"
 
 namespace larch::server {
 
@@ -19,14 +19,11 @@ void IoThreads::run() {
   std::vector<std::thread> threads;
   for (size_t i = 1; i < contexts_.size(); ++i) {
     threads.emplace_back([this, i] {
-      std::string name = "larch-io" + std::to_string(i);
-      pthread_setname_np(pthread_self(), name.c_str());
       auto guard = boost::asio::make_work_guard(*contexts_[i]);
-      contexts_[i]->run();
+      util::run_fail_stop(*contexts_[i], "larch-io" + std::to_string(i));
     });
   }
-  pthread_setname_np(pthread_self(), "larch-io0");
-  contexts_[0]->run();
+  util::run_fail_stop(*contexts_[0], "larch-io0");
   stop();
   for (auto& t : threads) t.join();
 }

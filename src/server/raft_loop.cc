@@ -1,12 +1,11 @@
 #include "server/raft_loop.h"
 
-#include <pthread.h>
-
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <chrono>
 
 #include "http/completion_batch.h"
+#include "util/fail_stop.h"
 #include "util/release_capacity.h"
 #include "util/v2_error.h"
 
@@ -85,22 +84,10 @@ void RaftLoop::start() {
     schedule_tick();
     schedule_ttl_poll();
   });
-  apply_thread_ = std::thread([this] {
-    pthread_setname_np(pthread_self(), "larch-apply");
-    apply_ioc_.run();
-  });
-  thread_ = std::thread([this] {
-    pthread_setname_np(pthread_self(), "larch-raft");
-    ioc_.run();
-  });
-  snapshot_thread_ = std::thread([this] {
-    pthread_setname_np(pthread_self(), "larch-snap");
-    snapshot_ioc_.run();
-  });
-  flush_thread_ = std::thread([this] {
-    pthread_setname_np(pthread_self(), "larch-keysdb");
-    flush_ioc_.run();
-  });
+  apply_thread_ = std::thread([this] { util::run_fail_stop(apply_ioc_, "larch-apply"); });
+  thread_ = std::thread([this] { util::run_fail_stop(ioc_, "larch-raft"); });
+  snapshot_thread_ = std::thread([this] { util::run_fail_stop(snapshot_ioc_, "larch-snap"); });
+  flush_thread_ = std::thread([this] { util::run_fail_stop(flush_ioc_, "larch-keysdb"); });
 }
 
 void RaftLoop::stop() {

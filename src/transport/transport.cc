@@ -1,11 +1,10 @@
 #include "transport/transport.h"
 
-#include <pthread.h>
-
 #include <boost/asio/post.hpp>
 
 #include "consensus/message_codec.h"
 #include "transport/peer_target.h"
+#include "util/fail_stop.h"
 #include "util/member_id.h"
 #include "util/remove_db_file.h"
 
@@ -61,10 +60,8 @@ void Transport::start() {
   started_ = true;
   work_.emplace(ioc_.get_executor());
   for (auto& [id, s] : senders_) s->start();
-  thread_ = std::thread([this] {
-    pthread_setname_np(pthread_self(), "larch-peer");
-    ioc_.run();  // returns once the work guard is gone and every sender's loop has ended
-  });
+  // run_fail_stop returns once the work guard is gone and every sender's loop has ended.
+  thread_ = std::thread([this] { util::run_fail_stop(ioc_, "larch-peer"); });
 }
 
 void Transport::stop() {

@@ -127,6 +127,9 @@ class Server:
         # When set, the server starts with this soft RLIMIT_NOFILE (hard limit unchanged),
         # e.g. 1024 as under a default login shell: it must raise the limit itself.
         self.soft_nofile: int | None = None
+        # When set, the server starts with this RLIMIT_FSIZE (bytes per file it writes):
+        # a storage failure without root or a full disk (test_durability.py).
+        self.fsize_limit: int | None = None
         # TLS (test_tls.py): "https" client/peer URLs; the TLS flags themselves go in
         # extra_args. ``ssl_context`` is what our own clients (readiness probe, Client,
         # Watch) connect with when the client scheme is https (CA, maybe a client cert).
@@ -170,6 +173,8 @@ class Server:
         if self.soft_nofile is not None:
             _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
             resource.setrlimit(resource.RLIMIT_NOFILE, (min(self.soft_nofile, hard), hard))
+        if self.fsize_limit is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (self.fsize_limit, self.fsize_limit))
 
     def spawn(self) -> None:
         """Start the process without waiting for readiness."""

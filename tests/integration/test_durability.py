@@ -6,6 +6,8 @@
 * The etcd index and the watch history continue across restarts.
 * A data dir whose files were replaced by garbage: the server exits non-zero with a clear
   message and deletes nothing.
+* Larch: a data file that cannot grow (RLIMIT_FSIZE, as a full disk): the member stops and
+  says why; restarted, it has every acknowledged write.
 """
 
 from __future__ import annotations
@@ -220,3 +222,43 @@ def test_wal_dir_holds_the_log_across_restarts(make_server, tmp_path, target):
     rc, out = harness.startup_failure(srv)
     assert rc == 1, out
     assert any("is missing raft.db (was it started with --wal-dir?)" in ln for ln in out), out
+
+
+@pytest.mark.larch_only
+@pytest.mark.timeout(90)
+def test_storage_failure_stops_the_member_and_loses_no_acknowledged_write(make_server):
+    """A write to a data file fails (here: the file-size limit, which acts like a full disk
+    for the file that reaches it). The member must stop, say why in its log, and keep every
+    write it acknowledged; restarted with room to write it serves them all and takes more."""
+    srv = make_server(start=False)
+    srv.fsize_limit = 2 << 20
+    srv.start()
+    c = harness.Client(srv.host, srv.client_port, timeout=10)
+    acked: dict[str, str] = {}
+    failed_at = None
+    for i in range(20000):
+        key, value = f"/full/k{i}", f"{i}-" + "x" * 2000
+        try:
+            r = c.request("PUT", harness.key_path(key), f"value={value}",
+                          {"Content-Type": c.FORM}, retry=False)
+        except OSError:
+            failed_at = i
+            break
+        assert r.status == 201, (i, r.status, r.body[:200])
+        acked[key] = value
+    c.close()
+    assert failed_at is not None, "the file-size limit was never reached"
+    assert len(acked) > 100, f"failed after only {len(acked)} writes"
+    print(f"\n{len(acked)} writes acknowledged before the data file reached its limit")
+    wait_for(lambda: srv.proc.poll() is not None, timeout=30, what="the member to stop")
+    assert srv.proc.returncode != 0
+    log = srv.log_tail()
+    assert "fatal: thread larch-" in log and "no acknowledged write is lost" in log, log
+    srv.fsize_limit = None
+    srv.start()
+    c = srv.client(timeout=30)
+    stored = _flatten(c.get("/full", recursive="true").json()["node"])
+    missing = [k for k, v in acked.items() if stored.get(k) != v]
+    assert not missing, f"{len(missing)} of {len(acked)} acknowledged writes lost: {missing[:5]}"
+    assert c.put("/full/after", "ok").status == 201
+    c.close()
