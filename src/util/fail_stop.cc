@@ -27,7 +27,8 @@ void run_fail_stop(boost::asio::io_context& ioc, const std::string& thread, cons
   }
   stop("fatal: thread " + thread + " failed: " + what +
        "; stopping this member (a write is answered only once stored, so no acknowledged "
-       "write is lost: check the data dir's disk, then restart the member)");
+       "write is lost; fix the cause, most often a full disk or an I/O error under the data "
+       "dir, then restart the member)");
 }
 
 }  // namespace larch::util
