@@ -6,6 +6,9 @@
 
 #include <memory>
 #include <stdexcept>
+#include <string_view>
+
+#include "util/hex_bytes.h"
 
 namespace larch::auth {
 
@@ -18,13 +21,8 @@ std::string crypt_input(std::string_view password) {
   if (password.find('\0') == std::string_view::npos) return std::string(password);
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(password.data()), password.size(), digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\x01sha256:";
-  for (unsigned char b : digest) {
-    out += kHex[b >> 4];
-    out += kHex[b & 0xf];
-  }
-  return out;
+  return "\x01sha256:" +
+         util::to_hex(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <boost/json/basic_parser_impl.hpp>
 
 #include "auth/go_utf8.h"
+#include "util/hex_digit.h"
 
 namespace larch::auth {
 namespace {
@@ -13,12 +14,7 @@ using boost::system::error_code;
 // Go's encoding/json nesting limit.
 constexpr size_t kMaxDepth = 10000;
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+using util::hex_value;
 
 // The code unit of a "\uXXXX" escape at s[i], or -1.
 int u_escape(std::string_view s, size_t i) {

@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "util/go_open_error.h"
+#include "util/hex_bytes.h"
 
 namespace larch::tls {
 namespace {
@@ -22,16 +23,6 @@ std::string serial_bytes(const ASN1_INTEGER* serial) {
   out.resize(static_cast<size_t>(BN_num_bytes(bn)));
   BN_bn2bin(bn, reinterpret_cast<unsigned char*>(out.data()));
   BN_free(bn);
-  return out;
-}
-
-std::string hex(const std::string& bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
   return out;
 }
 
@@ -84,7 +75,8 @@ std::string RevocationList::refusal(const X509* cert) {
   std::lock_guard lock(mu_);
   refresh();
   if (!error_.empty()) return error_;
-  if (serials_.count(serial)) return "transport: certificate serial " + hex(serial) + " revoked";
+  if (serials_.count(serial))
+    return "transport: certificate serial " + util::to_hex(serial) + " revoked";
   return {};
 }
 
