@@ -11,6 +11,7 @@ using http::kTuple;
 
 asio::awaitable<std::string> connect_peer(PeerStream& stream, const PeerEndpoint& to,
                                           std::chrono::milliseconds timeout, const bool& stopped) {
+  if (to.tls && !stream.tls()) co_return "https peer URL, but no TLS client context";
   asio::ip::tcp::resolver resolver(stream.tcp().get_executor());
   auto [rec, results] = co_await resolver.async_resolve(to.host, std::to_string(to.port), kTuple);
   if (rec) co_return "resolve: " + rec.message();

@@ -294,11 +294,6 @@ void PeerSender::note_reachable(bool ok) {
 
 asio::awaitable<bool> PeerSender::connect() {
   const PeerEndpoint& to = endpoints_[current_];
-  if (to.tls && !tls_context_) {
-    note_failure("https peer URL, but no TLS client context");
-    current_ = (current_ + 1) % endpoints_.size();
-    co_return false;
-  }
   // A fresh connection with a fresh buffer: bytes the previous one left unparsed (a bad
   // answer, extra bytes after a final response) belong to it; parsed as the start of this
   // one's response they would fail every POST from now on. Set before connecting, so that

@@ -62,10 +62,6 @@ asio::awaitable<void> SnapshotSender::run_owned(std::shared_ptr<SnapshotSender> 
 
 asio::awaitable<SnapshotSender::Outcome> SnapshotSender::transfer() {
   Outcome out;
-  if (to_.tls && !stream_.tls()) {
-    out.error = "https peer URL, but no TLS client context";
-    co_return out;
-  }
   beast::file image;
   beast::error_code ec;
   image.open(message_.snapshot.c_str(), beast::file_mode::scan, ec);
